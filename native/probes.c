@@ -1,0 +1,58 @@
+/*
+ * libprobes: the probe sites of Probe ABI v1 (see shared/DESIGN.md).
+ *
+ * Each exported function is nothing but one stapsdt probe site. The managed SDK reads the
+ * exported semaphores itself and only calls in here when a tracer has raised them, so the
+ * functions below never test a semaphore: doing it twice would cost a load for nothing.
+ * A phase_end must fire even when the tracer left between begin and end, which is another
+ * reason the decision lives in the caller (it knows whether its begin fired).
+ *
+ * Build with -DPROBES_COUNT_CALLS to get probes_call_count(), used by the tests to prove
+ * that a disabled probe never reaches native code. Release builds do not have it.
+ */
+#define _SDT_HAS_SEMAPHORES 1
+#include <stdint.h>
+#include <sys/sdt.h>
+
+#define PROBES_EXPORT __attribute__((visibility("default")))
+/* Semaphores live in their own section, as systemtap's dtrace(1) places them, so a reader
+ * can find them and the kernel's ref_ctr_offset points into writable data. */
+#define PROBES_SEMAPHORE(name) \
+    PROBES_EXPORT volatile unsigned short probes_##name##_semaphore __attribute__((section(".probes"))) = 0
+
+PROBES_SEMAPHORE(phase_begin);
+PROBES_SEMAPHORE(phase_end);
+PROBES_SEMAPHORE(mark);
+
+#ifdef PROBES_COUNT_CALLS
+static volatile uint64_t call_count;
+PROBES_EXPORT uint64_t probes_call_count(void) { return __atomic_load_n(&call_count, __ATOMIC_RELAXED); }
+#define COUNT_CALL() __atomic_fetch_add(&call_count, 1, __ATOMIC_RELAXED)
+#else
+#define COUNT_CALL() ((void)0)
+#endif
+
+/* The ABI version lets a consumer (or a curious human with nm) tell which probe set a
+ * given libprobes.so carries without parsing notes. */
+PROBES_EXPORT uint32_t probes_abi_version(void) { return 1; }
+
+PROBES_EXPORT __attribute__((noinline)) void
+probes_phase_begin(uint32_t phase_id, const char *phase_name, uint64_t span_id, uint64_t parent_span_id)
+{
+    COUNT_CALL();
+    STAP_PROBE4(probes, phase_begin, phase_id, phase_name, span_id, parent_span_id);
+}
+
+PROBES_EXPORT __attribute__((noinline)) void
+probes_phase_end(uint32_t phase_id, const char *phase_name, uint64_t span_id, int32_t status)
+{
+    COUNT_CALL();
+    STAP_PROBE4(probes, phase_end, phase_id, phase_name, span_id, status);
+}
+
+PROBES_EXPORT __attribute__((noinline)) void
+probes_mark(uint32_t mark_id, const char *name, int64_t value)
+{
+    COUNT_CALL();
+    STAP_PROBE3(probes, mark, mark_id, name, value);
+}

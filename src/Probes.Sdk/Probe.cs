@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+
+namespace Probes;
+
+/// <summary>
+/// The manual probe API. Every call first reads the probe's semaphore, which the kernel
+/// raises while a tracer (probes, bpftrace, perf, ...) is attached; when it is zero the call
+/// is that read and one branch, with no allocation and no native call.
+/// </summary>
+/// <example>
+/// <code>
+/// using (Probe.Phase("LoadConfig"))
+/// {
+///     config = Load();
+/// }
+/// </code>
+/// </example>
+public static unsafe class Probe
+{
+    /// <summary>True while a tracer listens to phase probes.</summary>
+    public static bool IsEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => *NativeShim.PhaseBeginSemaphore != 0;
+    }
+
+    /// <summary>True while a tracer listens to <c>probes:mark</c>.</summary>
+    public static bool IsMarkEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => *NativeShim.MarkSemaphore != 0;
+    }
+
+    /// <summary>The libprobes.so in use, or null when probes are unavailable in this process.</summary>
+    public static string? NativeLibraryPath => NativeShim.LoadedPath;
+
+    /// <summary>Why probes are unavailable in this process, or null when they are available.</summary>
+    public static string? UnavailableReason => NativeShim.IsLoaded() ? null : NativeShim.LoadError;
+
+    /// <summary>
+    /// Begins a phase: fires <c>probes:phase_begin</c> now and <c>probes:phase_end</c> when
+    /// the returned scope is disposed. The parent is the phase current on this logical flow.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PhaseScope Phase(string name)
+    {
+        if (*NativeShim.PhaseBeginSemaphore == 0)
+        {
+            return default;
+        }
+        return BeginSpan(ProbeName.Get(name));
+    }
+
+    /// <summary>
+    /// Begins a phase with a name prepared once (<see cref="ProbeName.Get(string)"/>), which
+    /// saves the name lookup on the enabled path; woven code uses this form.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PhaseScope Phase(ProbeName name)
+    {
+        if (*NativeShim.PhaseBeginSemaphore == 0)
+        {
+            return default;
+        }
+        return BeginSpan(name);
+    }
+
+    /// <summary>Fires <c>probes:mark</c>: a point event with a value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Mark(string name, long value)
+    {
+        if (*NativeShim.MarkSemaphore == 0)
+        {
+            return;
+        }
+        FireMark(ProbeName.Get(name), value);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static PhaseScope BeginSpan(ProbeName name)
+    {
+        ActiveSpan? parent = SpanContext.Current;
+        var span = new ActiveSpan(name, SpanContext.NextSpanId(), parent);
+        SpanContext.Current = span;
+        NativeShim.PhaseBegin(name.Id, name.Utf8, span.SpanId, parent?.SpanId ?? 0);
+        return new PhaseScope(span);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void EndSpan(ActiveSpan span, PhaseStatus status)
+    {
+        if (!span.TryMarkEnded())
+        {
+            return;
+        }
+        // Restore the parent only if this span is still current: a scope disposed out of
+        // order must not resurrect a phase that already ended.
+        if (ReferenceEquals(SpanContext.Current, span))
+        {
+            SpanContext.Current = span.Parent;
+        }
+        NativeShim.PhaseEnd(span.Name.Id, span.Name.Utf8, span.SpanId, (int)status);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FireMark(ProbeName name, long value) => NativeShim.Mark(name.Id, name.Utf8, value);
+}

@@ -25,11 +25,26 @@ PROBES_SEMAPHORE(phase_end);
 PROBES_SEMAPHORE(mark);
 
 #ifdef PROBES_COUNT_CALLS
+/* Test build only: counts calls and keeps the last call's arguments, so tests can see what
+ * the SDK passed without a tracer. Not thread-safe beyond the counter; tests call serially. */
+struct probes_test_call {
+    uint32_t kind; /* 1 = phase_begin, 2 = phase_end, 3 = mark */
+    uint32_t id;
+    const char *name;
+    uint64_t span_id;
+    int64_t extra; /* parent_span_id, status or value */
+};
 static volatile uint64_t call_count;
+static struct probes_test_call last_call;
 PROBES_EXPORT uint64_t probes_call_count(void) { return __atomic_load_n(&call_count, __ATOMIC_RELAXED); }
-#define COUNT_CALL() __atomic_fetch_add(&call_count, 1, __ATOMIC_RELAXED)
+PROBES_EXPORT void probes_last_call(struct probes_test_call *out) { *out = last_call; }
+#define COUNT_CALL(k, i, n, s, e) \
+    do { \
+        __atomic_fetch_add(&call_count, 1, __ATOMIC_RELAXED); \
+        last_call = (struct probes_test_call){ (k), (i), (n), (s), (int64_t)(e) }; \
+    } while (0)
 #else
-#define COUNT_CALL() ((void)0)
+#define COUNT_CALL(k, i, n, s, e) ((void)0)
 #endif
 
 /* The ABI version lets a consumer (or a curious human with nm) tell which probe set a
@@ -39,20 +54,20 @@ PROBES_EXPORT uint32_t probes_abi_version(void) { return 1; }
 PROBES_EXPORT __attribute__((noinline)) void
 probes_phase_begin(uint32_t phase_id, const char *phase_name, uint64_t span_id, uint64_t parent_span_id)
 {
-    COUNT_CALL();
+    COUNT_CALL(1, phase_id, phase_name, span_id, parent_span_id);
     STAP_PROBE4(probes, phase_begin, phase_id, phase_name, span_id, parent_span_id);
 }
 
 PROBES_EXPORT __attribute__((noinline)) void
 probes_phase_end(uint32_t phase_id, const char *phase_name, uint64_t span_id, int32_t status)
 {
-    COUNT_CALL();
+    COUNT_CALL(2, phase_id, phase_name, span_id, status);
     STAP_PROBE4(probes, phase_end, phase_id, phase_name, span_id, status);
 }
 
 PROBES_EXPORT __attribute__((noinline)) void
 probes_mark(uint32_t mark_id, const char *name, int64_t value)
 {
-    COUNT_CALL();
+    COUNT_CALL(3, mark_id, name, 0, value);
     STAP_PROBE3(probes, mark, mark_id, name, value);
 }

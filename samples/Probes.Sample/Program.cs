@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Probes;
+using Probes.Sample;
+
+// A small service with startup phases and a repeating request phase, instrumented with the
+// manual API. Its phases are what `probes phases` and bpftrace show.
+SampleOptions options;
+try
+{
+    options = SampleOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"Probes.Sample: {e.Message}\n{SampleOptions.Usage}");
+    return 2;
+}
+
+var report = new SelfReport(options.SelfReport);
+Console.WriteLine($"sample pid={Environment.ProcessId} probes={(Probe.NativeLibraryPath ?? "unavailable: " + Probe.UnavailableReason)}");
+
+if (options.WaitForTracerSeconds > 0)
+{
+    // Lets a test or the demo attach before the startup phases run: the semaphore rises
+    // exactly when a tracer attaches, so no sleep-and-hope.
+    var waited = Stopwatch.StartNew();
+    while (!Probe.IsEnabled && waited.Elapsed.TotalSeconds < options.WaitForTracerSeconds)
+    {
+        Thread.Sleep(10);
+    }
+    Console.WriteLine(Probe.IsEnabled ? "tracer attached" : "no tracer attached, running anyway");
+}
+
+var service = new SampleService(report);
+using (report.Phase("Startup"))
+{
+    service.LoadConfig();
+    await service.WarmCachesAsync();
+    await service.ConnectDatabaseAsync();
+}
+Console.WriteLine("ready");
+
+for (int request = 1; request <= options.Requests; request++)
+{
+    await service.HandleRequestAsync(request);
+    Probe.Mark("RequestsServed", request);
+    await Task.Delay(options.IntervalMs);
+}
+Console.WriteLine("done");
+return 0;

@@ -1,0 +1,37 @@
+using System.Globalization;
+
+namespace Probes.Sample;
+
+/// <summary>Command-line switches of the sample service; kept tiny on purpose (no parser dependency).</summary>
+internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport)
+{
+    public const string Usage =
+        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS] [--self-report]";
+
+    public static SampleOptions Parse(string[] args)
+    {
+        var options = new SampleOptions(Requests: 5, IntervalMs: 50, WaitForTracerSeconds: 0, SelfReport: false);
+        for (int i = 0; i < args.Length; i++)
+        {
+            options = args[i] switch
+            {
+                "--requests" => options with { Requests = ParseInt(args, ++i) },
+                "--interval-ms" => options with { IntervalMs = ParseInt(args, ++i) },
+                "--wait-for-tracer" => options with { WaitForTracerSeconds = ParseDouble(args, ++i) },
+                "--self-report" => options with { SelfReport = true },
+                _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
+            };
+        }
+        return options;
+    }
+
+    private static int ParseInt(string[] args, int i) =>
+        i < args.Length && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out int value)
+            ? value
+            : throw new ArgumentException($"'{args[i - 1]}' needs a whole number");
+
+    private static double ParseDouble(string[] args, int i) =>
+        i < args.Length && double.TryParse(args[i], NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            ? value
+            : throw new ArgumentException($"'{args[i - 1]}' needs a number of seconds");
+}

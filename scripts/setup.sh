@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing Probes needs on Debian 12, once; safe to run again.
+set -euo pipefail
+
+APT_PACKAGES=(gcc make binutils systemtap-sdt-dev bpftrace podman runc)
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "setup: missing Debian packages: ${missing[*]}; run as root (sudo $0) to install them" >&2
+        exit 1
+    fi
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null; then
+    echo "setup: the .NET 10 SDK is not installed (dotnet not on PATH); install it, then run this again" >&2
+    exit 1
+fi

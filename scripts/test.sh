@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, Kernel (BPF, uprobes, bpftrace) and Container (podman)
+# tests. As root, a Kernel or Container test that cannot run fails instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+configuration=${CONFIGURATION:-Release}
+results=artifacts/test-results
+rm -rf "$results"
+
+if [[ $(id -u) -eq 0 ]]; then
+    export PROBES_REQUIRE_KERNEL=1
+else
+    echo "test: not root: Kernel and Container tests will be skipped (each prints why)" >&2
+fi
+
+dotnet build Probes.sln -c "$configuration" -nologo -clp:ErrorsOnly
+status=0
+dotnet test Probes.sln -c "$configuration" --no-build -nologo \
+    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
+    --blame-hang-timeout 10m || status=$?
+
+# One closing line over every test assembly, from the TRX counters.
+sum() { cat "$results"/*.trx 2>/dev/null | grep -o "<Counters [^>]*" | grep -o " $1=\"[0-9]*\"" | tr -dc '0-9\n' | awk '{ s += $1 } END { print s + 0 }'; }
+passed=$(sum passed); failed=$(( $(sum failed) + $(sum error) + $(sum timeout) + $(sum aborted) ))
+skipped=$(( $(sum notExecuted) + $(sum inconclusive) ))
+echo "Tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+
+if [[ $(id -u) -eq 0 && $skipped -ne 0 ]]; then
+    echo "test: $skipped test(s) skipped while running as root; every Kernel and Container test must run here" >&2
+    status=1
+fi
+if [[ $passed -eq 0 ]]; then
+    echo "test: no test ran" >&2
+    status=1
+fi
+exit $status

@@ -1,0 +1,18 @@
+namespace Probes.Consumer.Phases;
+
+/// <summary>Everything a report shows: the per-phase rows and what could not be counted, and why.</summary>
+/// <param name="Rows">Per container and phase.</param>
+/// <param name="Lost">Events the kernel could not deliver (ring buffer full), counted in the BPF program.</param>
+/// <param name="Unfinished">Phases that began and had not ended when tracing stopped.</param>
+/// <param name="EndsWithoutBegin">Ends whose begin was before the consumer attached.</param>
+/// <param name="Containers">Display names by container key ("" is the host).</param>
+public sealed record PhaseReport(
+    IReadOnlyList<PhaseRow> Rows,
+    long Lost,
+    IReadOnlyList<UnfinishedPhase> Unfinished,
+    long EndsWithoutBegin,
+    IReadOnlyDictionary<string, string> Containers)
+{
+    public string ContainerName(string key) =>
+        key.Length == 0 ? "(host)" : Containers.TryGetValue(key, out string? name) ? name : key;
+}

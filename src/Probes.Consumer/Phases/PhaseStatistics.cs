@@ -1,0 +1,60 @@
+namespace Probes.Consumer.Phases;
+
+/// <summary>The numbers of one phase in one container (or on the host, container "").</summary>
+public sealed record PhaseRow(
+    string Container,
+    string Name,
+    uint Id,
+    long Count,
+    ulong TotalNs,
+    ulong MinNs,
+    ulong P50Ns,
+    ulong P90Ns,
+    ulong P99Ns,
+    ulong MaxNs,
+    long Faulted,
+    long Canceled);
+
+/// <summary>Aggregates completed phases per (container, phase name).</summary>
+public sealed class PhaseStatistics
+{
+    private readonly Dictionary<(string Container, string Name), Accumulator> _byPhase = new();
+
+    public void Add(CompletedPhase phase)
+    {
+        if (!_byPhase.TryGetValue((phase.Container, phase.Name), out Accumulator? accumulator))
+        {
+            _byPhase[(phase.Container, phase.Name)] = accumulator = new Accumulator(phase.PhaseId);
+        }
+        accumulator.Add(phase);
+    }
+
+    /// <summary>A snapshot, ordered by container then by total time spent (largest first).</summary>
+    public IReadOnlyList<PhaseRow> Rows() =>
+        _byPhase.Select(entry => entry.Value.ToRow(entry.Key.Container, entry.Key.Name))
+            .OrderBy(row => row.Container, StringComparer.Ordinal)
+            .ThenByDescending(row => row.TotalNs)
+            .ThenBy(row => row.Name, StringComparer.Ordinal)
+            .ToList();
+
+    private sealed class Accumulator(uint id)
+    {
+        private readonly DurationHistogram _durations = new();
+        private ulong _total;
+        private long _faulted;
+        private long _canceled;
+
+        public void Add(CompletedPhase phase)
+        {
+            _durations.Record(phase.DurationNs);
+            _total += phase.DurationNs;
+            _faulted += phase.Status == PhaseStatus.Faulted ? 1 : 0;
+            _canceled += phase.Status == PhaseStatus.Canceled ? 1 : 0;
+        }
+
+        public PhaseRow ToRow(string container, string name) => new(
+            container, name, id, _durations.Count, _total, _durations.Min,
+            _durations.Percentile(50), _durations.Percentile(90), _durations.Percentile(99), _durations.Max,
+            _faulted, _canceled);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Probes.Consumer.Phases.Reports;
+
+/// <summary>The per-phase, per-container table, for the live view and the final report.</summary>
+public static class TableReportWriter
+{
+    public static IRenderable Render(PhaseReport report)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        table.AddColumn("container");
+        table.AddColumn("phase");
+        foreach (string column in new[] { "count", "total", "min", "p50", "p90", "p99", "max", "faulted", "canceled" })
+        {
+            table.AddColumn(new TableColumn(column).RightAligned());
+        }
+        foreach (PhaseRow row in report.Rows)
+        {
+            table.AddRow(
+                Markup.Escape(report.ContainerName(row.Container)),
+                Markup.Escape(row.Name),
+                Count(row.Count),
+                DurationText.Format(row.TotalNs),
+                DurationText.Format(row.MinNs),
+                DurationText.Format(row.P50Ns),
+                DurationText.Format(row.P90Ns),
+                DurationText.Format(row.P99Ns),
+                DurationText.Format(row.MaxNs),
+                Count(row.Faulted),
+                Count(row.Canceled));
+        }
+        if (report.Rows.Count == 0)
+        {
+            table.Caption("no phase completed yet");
+        }
+        string footer = $"lost events: {report.Lost}   unfinished phases: {report.Unfinished.Count}   ends seen without their begin: {report.EndsWithoutBegin}";
+        return new Rows(table, new Text(footer));
+    }
+
+    public static void Write(PhaseReport report, IAnsiConsole console) => console.Write(Render(report));
+
+    private static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

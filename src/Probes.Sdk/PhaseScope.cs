@@ -12,6 +12,8 @@ public readonly struct PhaseScope : IDisposable, IEquatable<PhaseScope>
 
     internal PhaseScope(ActiveSpan span) => _span = span;
 
+    internal ActiveSpan? Span => _span;
+
     /// <summary>True when the begin probe fired for this phase.</summary>
     public bool IsRecording => _span is not null;
 

@@ -65,6 +65,22 @@ public static unsafe class Probe
         return BeginSpan(name);
     }
 
+    /// <summary>
+    /// Begins a phase as a child of <paramref name="parent"/> rather than of the phase current
+    /// on this flow: for work that runs where the flow does not reach (callbacks, queues, host
+    /// lifecycle hooks). When <paramref name="parent"/> is not recording, the current phase is
+    /// the parent as usual.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static PhaseScope Phase(string name, PhaseScope parent)
+    {
+        if (*NativeShim.PhaseBeginSemaphore == 0)
+        {
+            return default;
+        }
+        return BeginSpan(ProbeName.Get(name), parent.Span ?? SpanContext.Current);
+    }
+
     /// <summary>Fires <c>probes:mark</c>: a point event with a value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Mark(string name, long value)
@@ -77,9 +93,11 @@ public static unsafe class Probe
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static PhaseScope BeginSpan(ProbeName name)
+    private static PhaseScope BeginSpan(ProbeName name) => BeginSpan(name, SpanContext.Current);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static PhaseScope BeginSpan(ProbeName name, ActiveSpan? parent)
     {
-        ActiveSpan? parent = SpanContext.Current;
         var span = new ActiveSpan(name, SpanContext.NextSpanId(), parent);
         SpanContext.Current = span;
         NativeShim.PhaseBegin(name.Id, name.Utf8, span.SpanId, parent?.SpanId ?? 0);

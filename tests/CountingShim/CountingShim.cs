@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Probes.Sdk.Tests;
+namespace Probes.Testing;
 
 /// <summary>What the test build of libprobes.so recorded of the last call into it.</summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -57,12 +57,4 @@ internal static unsafe class CountingShim
         *NativeShim.PhaseEndSemaphore = value;
         *NativeShim.MarkSemaphore = value;
     }
-}
-
-[TestClass]
-public static class AssemblySetup
-{
-    // Must run before anything touches Probe: the SDK picks its shim once per process.
-    [AssemblyInitialize]
-    public static void UseCountingShim(TestContext context) => CountingShim.Initialize();
 }

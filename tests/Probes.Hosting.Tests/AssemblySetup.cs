@@ -1,0 +1,8 @@
+namespace Probes.Hosting.Tests;
+
+[TestClass]
+public static class AssemblySetup
+{
+    [AssemblyInitialize]
+    public static void UseCountingShim(TestContext context) => CountingShim.Initialize();
+}

@@ -47,9 +47,15 @@ internal sealed class HostLifecyclePhases(IProbes probes) : IHostedLifecycleServ
         return Task.CompletedTask;
     }
 
-    private static long UptimeMilliseconds()
+    // The wall clock is read once, to place the process start on the monotonic clock; every mark
+    // after that is monotonic, so a clock step between two marks cannot make uptime go backwards.
+    private static readonly long ProcessStartTicks = Environment.TickCount64 - StartedMillisecondsAgo();
+
+    private static long UptimeMilliseconds() => Environment.TickCount64 - ProcessStartTicks;
+
+    private static long StartedMillisecondsAgo()
     {
         using var self = Process.GetCurrentProcess();
-        return (long)(DateTime.Now - self.StartTime).TotalMilliseconds;
+        return Math.Max(0, (long)(DateTime.Now - self.StartTime).TotalMilliseconds);
     }
 }

@@ -11,6 +11,10 @@ public static class TargetFileOpener
 {
     public static SafeFileHandle Open(TargetFile file)
     {
+        if (Directory.Exists(file.HostPath))
+        {
+            throw new TargetNotFoundException($"{file.HostPath}: is a directory, not an ELF file");
+        }
         try
         {
             return File.OpenHandle(file.HostPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.RandomAccess);

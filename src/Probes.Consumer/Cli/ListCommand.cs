@@ -1,0 +1,64 @@
+using System.CommandLine;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// <c>probes list FILE | --pid PID | --container NAME_OR_ID</c>: the USDT probes of an ELF
+/// file, of every ELF file a process maps, or of every process of a container.
+/// </summary>
+public static class ListCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var file = new Argument<string?>("file")
+        {
+            Description = "An ELF file (executable or shared library) to read stapsdt notes from.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var pid = new Option<int?>("--pid", "-p")
+        {
+            Description = "List the probes of every ELF file mapped by this process (host pid).",
+        };
+        var container = new Option<string?>("--container", "-c")
+        {
+            Description = "List the probes of every process in this container: a podman name, a full id or an id prefix.",
+        };
+
+        var command = new Command("list", "List USDT (stapsdt) probes in a file, a process or a container.")
+        {
+            file, pid, container,
+        };
+        command.Validators.Add(result =>
+        {
+            int targets = (result.GetValue(file) is null ? 0 : 1) + (result.GetValue(pid) is null ? 0 : 1) + (result.GetValue(container) is null ? 0 : 1);
+            if (targets != 1)
+            {
+                result.AddError("give exactly one target: FILE, --pid PID or --container NAME_OR_ID");
+            }
+            else if (result.GetValue(pid) is <= 0)
+            {
+                result.AddError("--pid must be a positive process id");
+            }
+        });
+
+        command.SetAction(parseResult => CommandRunner.Run(console, () =>
+        {
+            bool verbose = parseResult.GetValue(CommonOptions.Verbose);
+            var lister = new ProbeLister(console, verbose);
+            IReadOnlyList<ListedProbe> probes = parseResult.GetValue(pid) is { } processId
+                ? lister.ListProcess(processId)
+                : parseResult.GetValue(container) is { } containerName
+                    ? lister.ListContainer(containerName)
+                    : lister.ListFile(parseResult.GetValue(file)!);
+
+            IProbeRenderer renderer = parseResult.GetValue(CommonOptions.Json) ? new JsonProbeRenderer(verbose) : new TextProbeRenderer(verbose);
+            renderer.Render(probes, console);
+            if (probes.Count == 0 && !parseResult.GetValue(CommonOptions.Json))
+            {
+                console.WriteNote("no USDT probes found");
+            }
+            return ExitCode.Success;
+        }));
+        return command;
+    }
+}

@@ -111,6 +111,7 @@ public sealed class ElfFile : IElfFile
         {
             throw Error($"note section {section.Name} is {section.Size} bytes, more than the limit of {ElfLimits.MaxNoteSectionBytes}");
         }
+        RequireInsideFile(section.Offset, section.Size, $"section {section.Name}");
         byte[] data = new byte[(int)section.Size];
         ReadChecked(section.Offset, data, $"section {section.Name}");
         // Notes are 4-byte aligned except in sections that declare 8 (gABI, e.g. .note.gnu.property).
@@ -164,6 +165,7 @@ public sealed class ElfFile : IElfFile
             throw Error($"{count} program headers, more than the limit of {ElfLimits.MaxSegments}");
         }
         RequireEntrySize(entrySize, ProgramHeaderSize, "e_phentsize");
+        RequireInsideFile(tableOffset, count * ProgramHeaderSize, "program header table");
         byte[] table = new byte[count * ProgramHeaderSize];
         ReadChecked(tableOffset, table, "program header table");
 
@@ -193,6 +195,7 @@ public sealed class ElfFile : IElfFile
             throw Error($"{count} section headers, more than the limit of {ElfLimits.MaxSections}");
         }
         RequireEntrySize(entrySize, SectionHeaderSize, "e_shentsize");
+        RequireInsideFile(tableOffset, count * SectionHeaderSize, "section header table");
         byte[] table = new byte[count * SectionHeaderSize];
         ReadChecked(tableOffset, table, "section header table");
 
@@ -236,6 +239,7 @@ public sealed class ElfFile : IElfFile
         {
             throw Error($"section name table is {size} bytes, more than the limit of {ElfLimits.MaxSectionNameTableBytes}");
         }
+        RequireInsideFile(offset, size, "section name table");
         byte[] names = new byte[size];
         ReadChecked(offset, names, "section name table");
         return names;
@@ -274,12 +278,22 @@ public sealed class ElfFile : IElfFile
     /// <summary>Reads [offset, offset + destination.Length) after checking it lies inside the file.</summary>
     private void ReadChecked(ulong offset, Span<byte> destination, string what)
     {
-        ulong length = (ulong)_source.Length;
-        if (offset > length || (ulong)destination.Length > length - offset)
-        {
-            throw Error($"{what} (0x{destination.Length:x} bytes at offset 0x{offset:x}) lies outside the file (0x{length:x} bytes)");
-        }
+        RequireInsideFile(offset, (ulong)destination.Length, what);
         _source.Read((long)offset, destination);
+    }
+
+    /// <summary>
+    /// Checks [offset, offset + size) against the file length without overflow. Called before
+    /// a buffer for the range is allocated, so a lying header cannot make us allocate more
+    /// than the file holds.
+    /// </summary>
+    private void RequireInsideFile(ulong offset, ulong size, string what)
+    {
+        ulong length = (ulong)_source.Length;
+        if (offset > length || size > length - offset)
+        {
+            throw Error($"{what} (0x{size:x} bytes at offset 0x{offset:x}) lies outside the file (0x{length:x} bytes)");
+        }
     }
 
     private ElfFormatException Error(string message) => new($"{Path}: {message}");

@@ -13,7 +13,7 @@ public static class CommonOptions
 
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
-        Description = "Explain more: decoded probe arguments, file offsets, and files that were skipped and why (on stderr).",
+        Description = "Explain more: decoded probe arguments and file offsets, and (on stderr) which files were skipped and why.",
         Recursive = true,
     };
 }

@@ -18,6 +18,7 @@ public static class ListCommand
         var pid = new Option<int?>("--pid", "-p")
         {
             Description = "List the probes of every ELF file mapped by this process (host pid).",
+            CustomParser = ParsePid,
         };
         var container = new Option<string?>("--container", "-c")
         {
@@ -30,14 +31,12 @@ public static class ListCommand
         };
         command.Validators.Add(result =>
         {
-            int targets = (result.GetValue(file) is null ? 0 : 1) + (result.GetValue(pid) is null ? 0 : 1) + (result.GetValue(container) is null ? 0 : 1);
+            // Presence only: a value that failed to convert has its own error already.
+            int targets = new[] { result.GetResult(file)?.Tokens.Count, result.GetResult(pid)?.Tokens.Count, result.GetResult(container)?.Tokens.Count }
+                .Count(tokens => tokens > 0);
             if (targets != 1)
             {
                 result.AddError("give exactly one target: FILE, --pid PID or --container NAME_OR_ID");
-            }
-            else if (result.GetValue(pid) is <= 0)
-            {
-                result.AddError("--pid must be a positive process id");
             }
         });
 
@@ -60,5 +59,16 @@ public static class ListCommand
             return ExitCode.Success;
         }));
         return command;
+    }
+
+    private static int? ParsePid(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) || value <= 0)
+        {
+            result.AddError($"--pid must be a positive process id, not '{text}'");
+            return null;
+        }
+        return value;
     }
 }

@@ -23,14 +23,19 @@ public static class ProbesCli
 
     public static int Run(string[] args, CliConsole console)
     {
-        ParseResult result = BuildRoot(console).Parse(args);
-        if (result.Errors.Count > 0)
+        // Verbs guard their own bodies; this outer guard keeps a parser or binder surprise
+        // from ever reaching the user as a stack trace.
+        return CommandRunner.Run(console, () =>
         {
-            // One line, like every other failure; the full help is one --help away.
-            console.WriteError($"{result.Errors[0].Message} (see 'probes --help')");
-            return (int)ExitCode.Usage;
-        }
-        return result.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+            ParseResult result = BuildRoot(console).Parse(args);
+            if (result.Errors.Count > 0)
+            {
+                // One line, like every other failure; the full help is one --help away.
+                console.WriteError($"{result.Errors[0].Message} (see 'probes --help')");
+                return ExitCode.Usage;
+            }
+            return (ExitCode)result.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+        });
     }
 
     private static IEnumerable<Command> Verbs(CliConsole console)

@@ -31,6 +31,16 @@ public sealed class ElfFile : IElfFile
         Path = path;
 
         Span<byte> header = stackalloc byte[HeaderSize];
+        // The magic first, so a short non-ELF file is called what it is rather than "truncated".
+        if (source.Length < Magic.Length)
+        {
+            throw Error("not an ELF file (shorter than the ELF magic)");
+        }
+        ReadChecked(0, header[..Magic.Length], "ELF magic");
+        if (!header[..Magic.Length].SequenceEqual(Magic))
+        {
+            throw Error("not an ELF file (bad magic)");
+        }
         ReadChecked(0, header, "ELF header");
         ValidateIdent(header);
 
@@ -85,8 +95,9 @@ public sealed class ElfFile : IElfFile
     /// <summary>True when the file starts with the ELF magic (so a non-ELF mapping can be skipped silently).</summary>
     public static bool HasElfMagic(SafeFileHandle handle)
     {
+        // Length first: a device such as /dev/zero reports 0 bytes and is no ELF file.
         Span<byte> start = stackalloc byte[4];
-        return RandomAccess.Read(handle, start, 0) == start.Length && start.SequenceEqual(Magic);
+        return RandomAccess.GetLength(handle) >= start.Length && RandomAccess.Read(handle, start, 0) == start.Length && start.SequenceEqual(Magic);
     }
 
     public ElfSection? FindSection(string name)
@@ -136,10 +147,6 @@ public sealed class ElfFile : IElfFile
 
     private void ValidateIdent(ReadOnlySpan<byte> header)
     {
-        if (!header[..4].SequenceEqual(Magic))
-        {
-            throw Error("not an ELF file (bad magic)");
-        }
         if (header[4] != 2)
         {
             throw Error($"only ELF64 is supported (EI_CLASS {header[4]})");

@@ -1,6 +1,6 @@
 namespace Probes.Consumer.Cli;
 
-/// <summary>Runs a verb's body and turns any failure into one error line and its exit code.</summary>
+/// <summary>Runs the command line and turns any failure into one error line and its exit code.</summary>
 public static class CommandRunner
 {
     public static int Run(CliConsole console, Func<ExitCode> body)

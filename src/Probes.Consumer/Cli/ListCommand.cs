@@ -40,25 +40,27 @@ public static class ListCommand
             }
         });
 
-        command.SetAction(parseResult => CommandRunner.Run(console, () =>
-        {
-            bool verbose = parseResult.GetValue(CommonOptions.Verbose);
-            var lister = new ProbeLister(console, verbose);
-            IReadOnlyList<ListedProbe> probes = parseResult.GetValue(pid) is { } processId
-                ? lister.ListProcess(processId)
-                : parseResult.GetValue(container) is { } containerName
-                    ? lister.ListContainer(containerName)
-                    : lister.ListFile(parseResult.GetValue(file)!);
-
-            IProbeRenderer renderer = parseResult.GetValue(CommonOptions.Json) ? new JsonProbeRenderer(verbose) : new TextProbeRenderer(verbose);
-            renderer.Render(probes, console);
-            if (probes.Count == 0 && !parseResult.GetValue(CommonOptions.Json))
-            {
-                console.WriteNote("no USDT probes found");
-            }
-            return ExitCode.Success;
-        }));
+        // Failures propagate to ProbesCli.Run, which reports every verb's errors the same way.
+        command.SetAction(parseResult => (int)Execute(parseResult, console, parseResult.GetValue(file), parseResult.GetValue(pid), parseResult.GetValue(container)));
         return command;
+    }
+
+    private static ExitCode Execute(ParseResult parseResult, CliConsole console, string? file, int? pid, string? container)
+    {
+        bool verbose = parseResult.GetValue(CommonOptions.Verbose);
+        bool json = parseResult.GetValue(CommonOptions.Json);
+        var lister = new ProbeLister(console, verbose);
+        IReadOnlyList<ListedProbe> probes = pid is { } processId ? lister.ListProcess(processId)
+            : container is not null ? lister.ListContainer(container)
+            : lister.ListFile(file!);
+
+        IProbeRenderer renderer = json ? new JsonProbeRenderer(verbose) : new TextProbeRenderer(verbose);
+        renderer.Render(probes, console);
+        if (probes.Count == 0 && !json)
+        {
+            console.WriteNote("no USDT probes found");
+        }
+        return ExitCode.Success;
     }
 
     private static int? ParsePid(System.CommandLine.Parsing.ArgumentResult result)

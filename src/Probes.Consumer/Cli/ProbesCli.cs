@@ -23,8 +23,8 @@ public static class ProbesCli
 
     public static int Run(string[] args, CliConsole console)
     {
-        // Verbs guard their own bodies; this outer guard keeps a parser or binder surprise
-        // from ever reaching the user as a stack trace.
+        // One guard for parsing and every verb's action (the default handler is off, so their
+        // exceptions arrive here): each failure becomes one line and its exit code.
         return CommandRunner.Run(console, () =>
         {
             ParseResult result = BuildRoot(console).Parse(args);

@@ -1,0 +1,33 @@
+using Probes.Consumer.Elf;
+using Probes.Consumer.Targets;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// Turns a failure into the one stderr line and the exit code the user sees. Expected
+/// failures are <see cref="ProbesException"/>s; anything else is a bug, still reported in one
+/// line (type and message, no stack trace) with <see cref="ExitCode.InternalError"/>.
+/// </summary>
+public static class ErrorReporter
+{
+    public static ExitCode Report(Exception exception, CliConsole console)
+    {
+        ExitCode code = Classify(exception);
+        console.WriteError(code == ExitCode.InternalError
+            ? $"internal error ({exception.GetType().Name}): {OneLine(exception.Message)}"
+            : OneLine(exception.Message));
+        return code;
+    }
+
+    public static ExitCode Classify(Exception exception) => exception switch
+    {
+        TargetNotFoundException => ExitCode.NotFound,
+        TargetAccessException => ExitCode.Privileges,
+        TargetAmbiguousException => ExitCode.Usage,
+        ElfFormatException or UsdtNoteException or UsdtSpecException => ExitCode.BadInput,
+        _ => ExitCode.InternalError,
+    };
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}

@@ -1,0 +1,23 @@
+namespace Probes.Consumer.Cli;
+
+/// <summary>The documented exit codes of <c>probes</c>; scripts may rely on them.</summary>
+public enum ExitCode
+{
+    /// <summary>The command did what was asked (listing zero probes is a success too).</summary>
+    Success = 0,
+
+    /// <summary>An unexpected internal error (a bug): reported in one line, please file it.</summary>
+    InternalError = 1,
+
+    /// <summary>The command line is wrong: unknown option, missing or conflicting target, ambiguous container id.</summary>
+    Usage = 2,
+
+    /// <summary>The file, process or container does not exist.</summary>
+    NotFound = 3,
+
+    /// <summary>The target exists but is not usable input: not ELF, corrupt, or a malformed probe note.</summary>
+    BadInput = 4,
+
+    /// <summary>Not allowed to read the target (usually: run as root).</summary>
+    Privileges = 5,
+}

@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// One JSON array, one object per probe. <c>pc</c>, <c>base</c> and <c>semaphore</c> are the raw
+/// note values as numbers (0 when there is no semaphore), <c>args</c> the spec string as stored;
+/// <c>pc_offset</c> and <c>semaphore_offset</c> are file offsets. Process targets add
+/// <c>pid</c> and <c>host_path</c>, container targets <c>container</c>; verbose adds the
+/// decoded <c>arguments</c>.
+/// </summary>
+public sealed class JsonProbeRenderer(bool verbose) : IProbeRenderer
+{
+    public void Render(IReadOnlyList<ListedProbe> probes, CliConsole console)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (ListedProbe listed in probes)
+            {
+                WriteProbe(json, listed);
+            }
+            json.WriteEndArray();
+        }
+        console.Out.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private void WriteProbe(Utf8JsonWriter json, ListedProbe listed)
+    {
+        UsdtProbe probe = listed.Probe;
+        json.WriteStartObject();
+        json.WriteString("file", listed.File.Path);
+        json.WriteString("provider", probe.Provider);
+        json.WriteString("name", probe.Name);
+        json.WriteNumber("pc", probe.Pc);
+        json.WriteNumber("base", probe.Base);
+        json.WriteNumber("semaphore", probe.Semaphore);
+        json.WriteString("args", probe.Arguments);
+        json.WriteNumber("pc_offset", probe.PcOffset);
+        json.WriteNumber("semaphore_offset", probe.SemaphoreOffset);
+        if (listed.File.Pid is { } pid)
+        {
+            json.WriteNumber("pid", pid);
+            json.WriteString("host_path", listed.File.HostPath);
+        }
+        if (listed.File.ContainerId is { } container)
+        {
+            json.WriteString("container", container);
+        }
+        if (verbose)
+        {
+            json.WriteStartArray("arguments");
+            foreach (UsdtArgument argument in listed.Arguments)
+            {
+                WriteArgument(json, argument);
+            }
+            json.WriteEndArray();
+        }
+        json.WriteEndObject();
+    }
+
+    private static void WriteArgument(Utf8JsonWriter json, UsdtArgument argument)
+    {
+        json.WriteStartObject();
+        json.WriteString("spec", argument.Spec);
+        json.WriteString("kind", argument.Kind.ToString());
+        json.WriteNumber("size", argument.Size);
+        json.WriteBoolean("signed", argument.IsSigned);
+        if (argument.Base != X86Register.None)
+        {
+            json.WriteString("base", X86RegisterNames.Name(argument.Base));
+        }
+        if (argument.Index != X86Register.None)
+        {
+            json.WriteString("index", X86RegisterNames.Name(argument.Index));
+            json.WriteNumber("scale", argument.Scale);
+        }
+        json.WriteNumber(argument.Kind == UsdtArgumentKind.Constant ? "value" : "displacement", argument.Displacement);
+        if (argument.Symbol is not null)
+        {
+            json.WriteString("symbol", argument.Symbol);
+        }
+        json.WriteString("description", UsdtArgumentText.Describe(argument));
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// One line per probe: <c>FILE provider:name pc=0x… semaphore=0x…|none args="…"</c>, plus
+/// <c>pid=N</c> when it was found in a process. With verbose, indented lines follow with the
+/// file offsets and each argument in words.
+/// </summary>
+public sealed class TextProbeRenderer(bool verbose) : IProbeRenderer
+{
+    public void Render(IReadOnlyList<ListedProbe> probes, CliConsole console)
+    {
+        foreach (ListedProbe listed in probes)
+        {
+            console.Out.WriteLine(Line(listed));
+            if (verbose)
+            {
+                foreach (string detail in Details(listed))
+                {
+                    console.Out.WriteLine($"    {detail}");
+                }
+            }
+        }
+    }
+
+    public static string Line(ListedProbe listed)
+    {
+        UsdtProbe probe = listed.Probe;
+        string semaphore = probe.HasSemaphore ? Hex(probe.Semaphore) : "none";
+        string pid = listed.File.Pid is { } p ? $" pid={p.ToString(CultureInfo.InvariantCulture)}" : "";
+        return $"{listed.File.Path} {probe.Provider}:{probe.Name} pc={Hex(probe.Pc)} semaphore={semaphore} args=\"{probe.Arguments}\"{pid}";
+    }
+
+    public static IEnumerable<string> Details(ListedProbe listed)
+    {
+        UsdtProbe probe = listed.Probe;
+        yield return probe.HasSemaphore
+            ? $"site at file offset {Hex(probe.PcOffset)}, semaphore at file offset {Hex(probe.SemaphoreOffset)}"
+            : $"site at file offset {Hex(probe.PcOffset)}, no semaphore";
+        for (int i = 0; i < listed.Arguments.Count; i++)
+        {
+            UsdtArgument argument = listed.Arguments[i];
+            yield return $"arg{i.ToString(CultureInfo.InvariantCulture)} {argument.Spec}: {UsdtArgumentText.Describe(argument)}";
+        }
+    }
+
+    private static string Hex(ulong value) => $"0x{value.ToString("x", CultureInfo.InvariantCulture)}";
+}

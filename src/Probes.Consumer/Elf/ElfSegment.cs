@@ -1,0 +1,23 @@
+namespace Probes.Consumer.Elf;
+
+/// <summary>One program header: how a range of the file is mapped into memory.</summary>
+public readonly record struct ElfSegment(
+    uint Type,
+    uint Flags,
+    ulong Offset,
+    ulong VirtualAddress,
+    ulong FileSize,
+    ulong MemorySize)
+{
+    public const uint TypeLoad = 1;  // PT_LOAD
+    public const uint FlagExecute = 1; // PF_X
+    public const uint FlagWrite = 2;   // PF_W
+
+    public bool IsLoadable => Type == TypeLoad;
+
+    public bool IsExecutable => (Flags & FlagExecute) != 0;
+
+    /// <summary>True when <paramref name="address"/> lies in [vaddr, vaddr + memsz), without overflow.</summary>
+    public bool ContainsAddress(ulong address) =>
+        address >= VirtualAddress && address - VirtualAddress < MemorySize;
+}

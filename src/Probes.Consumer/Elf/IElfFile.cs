@@ -1,0 +1,24 @@
+namespace Probes.Consumer.Elf;
+
+/// <summary>
+/// The narrow view of an ELF file that the rest of the consumer relies on. Everything above
+/// <c>Elf/</c> talks to this interface only, so another reader (ELFSharp, if it ever becomes
+/// obtainable) can replace ours by touching this folder alone.
+/// </summary>
+public interface IElfFile : IDisposable
+{
+    /// <summary>The path used in messages (the file as the user or the process names it).</summary>
+    string Path { get; }
+
+    ElfFileType FileType { get; }
+
+    IReadOnlyList<ElfSection> Sections { get; }
+
+    IReadOnlyList<ElfSegment> Segments { get; }
+
+    /// <summary>The first section with this exact name, or null.</summary>
+    ElfSection? FindSection(string name);
+
+    /// <summary>Decodes every note in a note section; throws <see cref="ElfFormatException"/> on malformed data.</summary>
+    IReadOnlyList<ElfNote> ReadNotes(ElfSection section);
+}

@@ -1,0 +1,109 @@
+using Probes.Consumer.Cli;
+using Probes.Consumer.Tests.Support;
+using CliApp = Probes.Consumer.Cli.ProbesCli;
+
+namespace Probes.Consumer.Tests.Cli;
+
+/// <summary>
+/// Every failure is one line on stderr (<c>probes: error: ...</c>), nothing on stdout, and its
+/// documented exit code: checked in-process through the fake console and, for each kind,
+/// once more through the real binary.
+/// </summary>
+[TestClass]
+public sealed class CliErrorTests
+{
+    private const int NoSuchPid = int.MaxValue; // above any pid_max (at most 2^22)
+
+    private static string NotElf => WriteScratch("not-elf.txt", "just text\n"u8.ToArray());
+
+    private static string TruncatedElf => WriteScratch("truncated.so", File.ReadAllBytes(TestPaths.LibProbes)[..100]);
+
+    public static IEnumerable<object[]> Failures =>
+    [
+        [new[] { "list", "/nonexistent/lib.so" }, ExitCode.NotFound, "probes: error: /nonexistent/lib.so: no such file"],
+        [new[] { "list", "/" }, ExitCode.NotFound, "probes: error: /: is a directory, not an ELF file"],
+        [new[] { "list", "NOT_ELF" }, ExitCode.BadInput, "probes: error: NOT_ELF: not an ELF file (bad magic)"],
+        [new[] { "list", "TRUNCATED" }, ExitCode.BadInput, "probes: error: TRUNCATED: program header table (0x1f8 bytes at offset 0x40) lies outside the file (0x64 bytes)"],
+        [new[] { "list", "--pid", $"{NoSuchPid}" }, ExitCode.NotFound, $"probes: error: no process with pid {NoSuchPid}"],
+        [new[] { "list", "--container", "no-such-container-xyz" }, ExitCode.NotFound, "probes: error: no running container named 'no-such-container-xyz'"],
+        [new[] { "list", "--container", "0000000000ff" }, ExitCode.NotFound, "probes: error: no running container named or with an id starting with '0000000000ff'"],
+        [new[] { "list" }, ExitCode.Usage, "probes: error: give exactly one target: FILE, --pid PID or --container NAME_OR_ID (see 'probes --help')"],
+        [new[] { "list", "/bin/true", "--pid", "1" }, ExitCode.Usage, "probes: error: give exactly one target: FILE, --pid PID or --container NAME_OR_ID (see 'probes --help')"],
+        [new[] { "list", "--pid", "0" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not '0' (see 'probes --help')"],
+        [new[] { "list", "--pid", "abc" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not 'abc' (see 'probes --help')"],
+        [new[] { "list", "--pid", "-5" }, ExitCode.Usage, "probes: error: "],
+        [new[] { "list", "/bin/true", "--frobnicate" }, ExitCode.Usage, "probes: error: Unrecognized command or argument '--frobnicate'"],
+        [Array.Empty<string>(), ExitCode.Usage, "probes: error: Required command was not provided."],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Failures))]
+    public void InProcessFailureIsOneLineAndItsExitCode(string[] args, ExitCode expected, string line)
+    {
+        (args, line) = Substitute(args, line);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CliApp.Run(args, new CliConsole(output, error));
+        AssertOneLineFailure(code, output.ToString(), error.ToString(), expected, line);
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Failures))]
+    public void RealBinaryFailureIsOneLineAndItsExitCode(string[] args, ExitCode expected, string line)
+    {
+        (args, line) = Substitute(args, line);
+        ProcessResult result = ProbesBinary.Run(args);
+        AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, expected, line);
+    }
+
+    [TestMethod]
+    public void FifoGivenAsFileFailsInsteadOfWaitingForAWriter()
+    {
+        // Only through the binary: ProcessRunner's time limit turns a regression (a blocking open) into a failure, not a hung suite.
+        string fifo = Path.Combine(TestPaths.ScratchDirectory, $"fifo-{Guid.NewGuid():N}");
+        ProcessRunner.Run(Requirements.Tool("mkfifo"), [fifo], ProbesBinary.Timeout).EnsureSuccess("mkfifo");
+        ProcessResult result = ProbesBinary.Run("list", fifo);
+        AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.NotFound, $"probes: error: {fifo}: not a regular file (a pipe or socket)");
+    }
+
+    [TestMethod]
+    [TestCategory("Kernel")]
+    public void UnprivilegedUserGetsThePrivilegesExitCode()
+    {
+        Requirements.Root();
+        string runuser = Requirements.Tool("runuser");
+        ProcessResult result = ProcessRunner.Run(runuser, ["-u", "nobody", "--", TestPaths.ProbesExecutable, "list", "--pid", "1"], ProbesBinary.Timeout);
+        AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.Privileges,
+            "probes: error: cannot read /proc/1/maps: permission denied (run as root to inspect other users' processes)");
+    }
+
+    private static void AssertOneLineFailure(int code, string stdout, string stderr, ExitCode expected, string line)
+    {
+        Assert.AreEqual((int)expected, code, $"exit code; stderr: {stderr}");
+        Assert.AreEqual("", stdout, "nothing on stdout when failing");
+        string[] lines = stderr.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+        Assert.HasCount(1, lines, $"exactly one stderr line, got:\n{stderr}");
+        StringAssert.StartsWith(lines[0], line);
+    }
+
+    private static (string[] Args, string Line) Substitute(string[] args, string line)
+    {
+        (string Token, Func<string> Path)[] files = [("NOT_ELF", () => NotElf), ("TRUNCATED", () => TruncatedElf)];
+        foreach ((string token, Func<string> path) in files)
+        {
+            if (args.Contains(token))
+            {
+                string real = path();
+                return (args.Select(a => a == token ? real : a).ToArray(), line.Replace(token, real, StringComparison.Ordinal));
+            }
+        }
+        return (args, line);
+    }
+
+    private static string WriteScratch(string name, byte[] content)
+    {
+        string path = Path.Combine(TestPaths.ScratchDirectory, name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+}

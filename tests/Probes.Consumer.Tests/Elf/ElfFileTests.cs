@@ -1,0 +1,170 @@
+using System.Buffers.Binary;
+using Probes.Consumer.Elf;
+using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Tests.Elf;
+
+/// <summary>The ELF reader against binutils, and its precise errors for each kind of damage.</summary>
+[TestClass]
+public sealed class ElfFileTests
+{
+    // ELF64 header field offsets (gABI).
+    private const int PhOff = 0x20, ShOff = 0x28, PhEntSize = 0x36, PhNum = 0x38, ShNum = 0x3c, ShStrNdx = 0x3e;
+
+    public static IEnumerable<object[]> Files =>
+    [
+        ["/usr/lib/x86_64-linux-gnu/libstdc++.so.6"],
+        ["/usr/bin/python3.11"],
+        ["shim"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Files))]
+    public void SectionsMatchReadelf(string file)
+    {
+        string path = file == "shim" ? TestPaths.LibProbes : file;
+        if (!File.Exists(path))
+        {
+            Assert.Inconclusive($"{path} is not installed here");
+        }
+        List<ReadelfSection> expected = ReadelfTables.Sections(path);
+        using ElfFile elf = ElfFile.Parse(File.ReadAllBytes(path), path);
+
+        CollectionAssert.AreEqual(
+            expected.Select(s => (s.Index, s.Name, s.Address, s.Offset, s.Size)).ToList(),
+            elf.Sections.Select(s => (s.Index, s.Name, s.Address, s.Offset, s.Size)).ToList());
+    }
+
+    [TestMethod]
+    public void ReadsFromAFileHandleLikeFromMemory()
+    {
+        string path = TestPaths.LibProbes;
+        using ElfFile fromMemory = ElfFile.Parse(File.ReadAllBytes(path), path);
+        using ElfFile fromFile = ElfFile.Open(File.OpenHandle(path), path);
+        CollectionAssert.AreEqual(fromMemory.Sections.ToList(), fromFile.Sections.ToList());
+        CollectionAssert.AreEqual(fromMemory.Segments.ToList(), fromFile.Segments.ToList());
+        CollectionAssert.AreEqual(UsdtNoteReader.ReadProbes(fromMemory).ToList(), UsdtNoteReader.ReadProbes(fromFile).ToList());
+    }
+
+    [TestMethod]
+    public void FileWithoutStapsdtNotesHasNoProbes()
+    {
+        using ElfFile elf = ElfFile.Parse(File.ReadAllBytes(TestPaths.ProbesExecutable), "probes");
+        Assert.IsEmpty(UsdtNoteReader.ReadProbes(elf));
+        Assert.IsNotEmpty(elf.Sections);
+    }
+
+    [TestMethod]
+    public void BadMagic() => AssertError(b => b[1] = (byte)'X', "not an ELF file (bad magic)");
+
+    [TestMethod]
+    public void Elf32IsRefused() => AssertError(b => b[4] = 1, "only ELF64 is supported (EI_CLASS 1)");
+
+    [TestMethod]
+    public void BigEndianIsRefused() => AssertError(b => b[5] = 2, "only little-endian ELF is supported (EI_DATA 2)");
+
+    [TestMethod]
+    public void TruncatedHeader()
+    {
+        var error = Assert.ThrowsExactly<ElfFormatException>(() => ElfFile.Parse(Shim().AsMemory(0, 10), "x"));
+        Assert.AreEqual("x: ELF header (0x40 bytes at offset 0x0) lies outside the file (0xa bytes)", error.Message);
+    }
+
+    [TestMethod]
+    public void SectionTableBeyondTheFile() =>
+        AssertError(b => WriteU64(b, ShOff, (ulong)b.Length), "section header table (", "lies outside the file");
+
+    [TestMethod]
+    public void SectionTableOffsetThatWouldOverflow() =>
+        AssertError(b => WriteU64(b, ShOff, ulong.MaxValue - 8), "section header table (", $"at offset 0x{ulong.MaxValue - 8:x}) lies outside the file");
+
+    [TestMethod]
+    public void ProgramTableOffsetThatWouldOverflow() =>
+        AssertError(b => WriteU64(b, PhOff, ulong.MaxValue), "program header table (", "lies outside the file");
+
+    [TestMethod]
+    public void WrongProgramHeaderEntrySize() =>
+        AssertError(b => BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(PhEntSize), 32), "e_phentsize is 32, expected 56 for ELF64");
+
+    [TestMethod]
+    public void ExtendedSectionCountAboveTheLimit() =>
+        AssertError(
+            b =>
+            {
+                // e_shnum = 0 means "the count is in section 0's sh_size" (gABI extended numbering).
+                BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(ShNum), 0);
+                WriteU64(b, (int)ReadU64(b, ShOff) + 32, 1_000_000_000);
+            },
+            $"section count (section 0 sh_size) is 1000000000, more than the limit of {ElfLimits.MaxSections}");
+
+    [TestMethod]
+    public void SectionNameTableIndexOutOfRange() =>
+        AssertError(b => BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(ShStrNdx), 0xfff0), "section name table index 65520 is outside the");
+
+    [TestMethod]
+    public void SectionNameOffsetOutsideTheTable() =>
+        AssertError(b => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan((int)ReadU64(b, ShOff) + 64), 0xfffffff0), "section 1 name offset 0xfffffff0 is outside the name table");
+
+    [TestMethod]
+    public void NoteSectionLargerThanTheLimit()
+    {
+        byte[] bytes = Shim();
+        SetNoteSectionField(bytes, 32, (ulong)ElfLimits.MaxNoteSectionBytes + 1);
+        using ElfFile elf = ElfFile.Parse(bytes, "x");
+        var error = Assert.ThrowsExactly<ElfFormatException>(() => UsdtNoteReader.ReadProbes(elf));
+        Assert.AreEqual($"x: note section .note.stapsdt is {ElfLimits.MaxNoteSectionBytes + 1} bytes, more than the limit of {ElfLimits.MaxNoteSectionBytes}", error.Message);
+    }
+
+    [TestMethod]
+    public void NoteWhoseDescriptorRunsPastItsSection()
+    {
+        byte[] bytes = Shim();
+        ulong noteOffset = SetNoteSectionField(bytes, 0, 0); // read only, to learn where the notes are
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((int)noteOffset + 4), 0x7fff_ffff);
+        using ElfFile elf = ElfFile.Parse(bytes, "x");
+        var error = Assert.ThrowsExactly<ElfFormatException>(() => UsdtNoteReader.ReadProbes(elf));
+        StringAssert.Contains(error.Message, "x: section .note.stapsdt: note at offset 0x0 (name 8 bytes, descriptor 2147483647 bytes) runs past the section end");
+    }
+
+    [TestMethod]
+    public void StapsdtDescriptorTooShortForItsAddresses()
+    {
+        byte[] bytes = Shim();
+        // First note only (12-byte header, "stapsdt\0", 16 descriptor bytes): the section ends after it.
+        ulong noteOffset = SetNoteSectionField(bytes, 32, 12 + 8 + 16);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((int)noteOffset + 4), 16);
+        using ElfFile elf = ElfFile.Parse(bytes, "x");
+        var error = Assert.ThrowsExactly<UsdtNoteException>(() => UsdtNoteReader.ReadProbes(elf));
+        Assert.AreEqual("x: stapsdt note of 16 bytes is too short for its three addresses", error.Message);
+    }
+
+    private static byte[] Shim() => File.ReadAllBytes(TestPaths.LibProbes);
+
+    private static void AssertError(Action<byte[]> damage, params string[] fragments)
+    {
+        byte[] bytes = Shim();
+        damage(bytes);
+        var error = Assert.ThrowsExactly<ElfFormatException>(() => ElfFile.Parse(bytes, "damaged.so"));
+        StringAssert.StartsWith(error.Message, "damaged.so: ");
+        foreach (string fragment in fragments)
+        {
+            StringAssert.Contains(error.Message, fragment);
+        }
+    }
+
+    /// <summary>Finds .note.stapsdt through readelf, overwrites one u64 field of its header (unless value is 0), returns its file offset.</summary>
+    private static ulong SetNoteSectionField(byte[] bytes, int field, ulong value)
+    {
+        ReadelfSection notes = ReadelfTables.Sections(TestPaths.LibProbes).Single(s => s.Name == ".note.stapsdt");
+        if (value != 0)
+        {
+            WriteU64(bytes, (int)ReadU64(bytes, ShOff) + (notes.Index * 64) + field, value);
+        }
+        return notes.Offset;
+    }
+
+    private static ulong ReadU64(byte[] bytes, int at) => BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at));
+
+    private static void WriteU64(byte[] bytes, int at, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(at), value);
+}

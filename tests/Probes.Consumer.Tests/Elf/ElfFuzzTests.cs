@@ -1,0 +1,214 @@
+using System.Buffers.Binary;
+using Probes.Consumer.Elf;
+using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Tests.Elf;
+
+/// <summary>
+/// Robustness: 100,000 mutated and truncated versions of real binaries go through the whole
+/// read path (ELF tables, every note section, stapsdt notes, offsets, argument specs). Each
+/// case must end in success or a <see cref="ProbesException"/>; any other exception, a hang
+/// (the run has a hard limit) or an allocation larger than the image itself fails the test.
+/// Mutations aim at the bytes the reader interprets (headers, tables, names, notes), because
+/// flipping code bytes proves nothing. The seed is fixed, so a failure replays exactly.
+/// </summary>
+[TestClass]
+public sealed class ElfFuzzTests
+{
+    private const int Cases = 100_000;
+    private const int Seed = 20261121;
+    private static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(3);
+
+    private sealed record Image(string Name, byte[] Original, byte[] Working, (int Start, int Length)[] Targets);
+
+    [TestMethod]
+    public void MutatedAndTruncatedImagesEndInSuccessOrATypedError()
+    {
+        Image[] images = LoadImages();
+        int done = 0, succeeded = 0, rejected = 0;
+        string current = "";
+        var failures = new List<string>();
+
+        var run = Task.Run(() =>
+        {
+            var random = new Random(Seed);
+            for (int i = 0; i < Cases; i++)
+            {
+                Image image = images[random.Next(images.Length)];
+                var touched = new List<(int Start, int Length)>();
+                int length = Mutate(image, random, touched, out string description);
+                current = $"case {i}: {image.Name} {description}";
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                try
+                {
+                    ReadEverything(image.Working.AsMemory(0, length));
+                    succeeded++;
+                }
+                catch (ProbesException)
+                {
+                    rejected++;
+                }
+                catch (Exception e)
+                {
+                    failures.Add($"{current}: {e.GetType().Name}: {e.Message}");
+                }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                // Buffers never exceed the bytes the image holds (checked before allocating); 2x plus
+                // a little covers the decoded objects.
+                if (allocated > (2L * length) + (256 * 1024))
+                {
+                    failures.Add($"{current}: allocated {allocated} bytes for a {length}-byte image");
+                }
+                foreach ((int start, int count) in touched)
+                {
+                    Array.Copy(image.Original, start, image.Working, start, count);
+                }
+                done++;
+                if (failures.Count >= 10)
+                {
+                    break;
+                }
+            }
+        });
+
+        Assert.IsTrue(run.Wait(HangLimit), $"the reader did not finish within {HangLimit}: stuck at {current} after {done} cases");
+        Assert.IsEmpty(failures, string.Join("\n", failures));
+        Assert.AreEqual(Cases, done);
+        Console.WriteLine($"{Cases} cases: {succeeded} read successfully, {rejected} rejected with a typed error");
+        // Both outcomes must occur, or the mutations are either too timid or too destructive to test anything.
+        Assert.IsGreaterThan(Cases / 20, succeeded);
+        Assert.IsGreaterThan(Cases / 20, rejected);
+    }
+
+    private static void ReadEverything(ReadOnlyMemory<byte> bytes)
+    {
+        using ElfFile elf = ElfFile.Parse(bytes, "fuzz");
+        foreach (ElfSection section in elf.Sections)
+        {
+            if (section.Type == ElfSection.TypeNote)
+            {
+                elf.ReadNotes(section);
+            }
+        }
+        foreach (UsdtProbe probe in UsdtNoteReader.ReadProbes(elf))
+        {
+            foreach (UsdtArgument argument in UsdtArgumentParser.Parse(probe, "fuzz"))
+            {
+                UsdtArgumentText.Describe(argument);
+            }
+        }
+    }
+
+    /// <summary>Applies one mutation in place, records what it touched, and returns the length to parse.</summary>
+    private static int Mutate(Image image, Random random, List<(int, int)> touched, out string description)
+    {
+        byte[] bytes = image.Working;
+        int length = bytes.Length;
+        switch (random.Next(4))
+        {
+            case 0:
+                length = TruncationPoint(image, random);
+                description = $"truncated to {length}";
+                break;
+            case 1:
+                int flips = 1 + random.Next(8);
+                for (int i = 0; i < flips; i++)
+                {
+                    int at = PickOffset(image, random, 1);
+                    bytes[at] = (byte)random.Next(256);
+                    touched.Add((at, 1));
+                }
+                description = $"{flips} random bytes";
+                break;
+            case 2:
+                int width = 1 << random.Next(1, 4); // 2, 4 or 8 bytes: a header field
+                int field = PickOffset(image, random, width) & ~(width - 1);
+                ulong value = BoundaryValue(random, bytes.Length);
+                Span<byte> target = bytes.AsSpan(field, width);
+                if (width == 2) BinaryPrimitives.WriteUInt16LittleEndian(target, (ushort)value);
+                else if (width == 4) BinaryPrimitives.WriteUInt32LittleEndian(target, (uint)value);
+                else BinaryPrimitives.WriteUInt64LittleEndian(target, value);
+                touched.Add((field, width));
+                description = $"u{width * 8} at 0x{field:x} = 0x{value:x}";
+                break;
+            default:
+                int at2 = PickOffset(image, random, 1);
+                bytes[at2] ^= (byte)(1 << random.Next(8));
+                touched.Add((at2, 1));
+                length = TruncationPoint(image, random);
+                description = $"bit flip at 0x{at2:x}, truncated to {length}";
+                break;
+        }
+        return length;
+    }
+
+    private static ulong BoundaryValue(Random random, int fileLength) => random.Next(10) switch
+    {
+        0 => 0,
+        1 => 1,
+        2 => ulong.MaxValue,
+        3 => (ulong)long.MaxValue,
+        4 => uint.MaxValue,
+        5 => ushort.MaxValue,
+        6 => (ulong)fileLength,
+        7 => (ulong)fileLength - 1,
+        8 => (ulong)fileLength + 1,
+        _ => (ulong)random.NextInt64(),
+    };
+
+    /// <summary>Mostly inside the structures the reader interprets, sometimes anywhere.</summary>
+    private static int PickOffset(Image image, Random random, int width)
+    {
+        if (random.Next(10) == 0)
+        {
+            return random.Next(image.Original.Length - width);
+        }
+        (int start, int count) = image.Targets[random.Next(image.Targets.Length)];
+        return Math.Min(start + random.Next(Math.Max(count, 1)), image.Original.Length - width);
+    }
+
+    /// <summary>Cut points near and inside the interesting structures, where truncation matters.</summary>
+    private static int TruncationPoint(Image image, Random random)
+    {
+        if (random.Next(4) == 0)
+        {
+            return random.Next(image.Original.Length);
+        }
+        (int start, int count) = image.Targets[random.Next(image.Targets.Length)];
+        return Math.Min(start + random.Next(count + 1), image.Original.Length);
+    }
+
+    private static Image[] LoadImages()
+    {
+        var paths = new List<string>
+        {
+            TestPaths.LibProbes,
+            Fixtures.Build(FixtureKind.Pie, "-O2"),
+            Fixtures.Build(FixtureKind.NonPie, "-O0"),
+            Fixtures.Build(FixtureKind.SharedLibrary, "-O2"),
+        };
+        paths.AddRange(new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/bin/python3.11" }.Where(File.Exists));
+        return paths.Select(Load).ToArray();
+    }
+
+    /// <summary>The byte ranges the reader interprets, found from the intact image.</summary>
+    private static Image Load(string path)
+    {
+        byte[] original = File.ReadAllBytes(path);
+        using ElfFile elf = ElfFile.Parse(original, path);
+        var targets = new List<(int, int)> { (0, 64) };
+        int phoff = (int)BinaryPrimitives.ReadUInt64LittleEndian(original.AsSpan(0x20));
+        int shoff = (int)BinaryPrimitives.ReadUInt64LittleEndian(original.AsSpan(0x28));
+        targets.Add((phoff, elf.Segments.Count * 56));
+        targets.Add((shoff, elf.Sections.Count * 64));
+        foreach (ElfSection section in elf.Sections)
+        {
+            if (section.Type == ElfSection.TypeNote || section.Name == ".shstrtab")
+            {
+                targets.Add(((int)section.Offset, (int)section.Size));
+            }
+        }
+        return new Image(Path.GetFileName(path), original, (byte[])original.Clone(), targets.ToArray());
+    }
+}

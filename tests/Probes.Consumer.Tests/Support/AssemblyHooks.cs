@@ -1,0 +1,14 @@
+namespace Probes.Consumer.Tests.Support;
+
+[TestClass]
+public static class AssemblyHooks
+{
+    [AssemblyCleanup]
+    public static void RemoveScratch()
+    {
+        if (TestPaths.HasScratch)
+        {
+            Directory.Delete(TestPaths.ScratchDirectory, recursive: true);
+        }
+    }
+}

@@ -37,6 +37,9 @@ public sealed unsafe class Kernel(ISyscalls syscalls)
     public BpfMapHandle MapCreate(ref MapCreateAttr attr) =>
         new(Syscalls, checked((int)Bpf(BpfCommand.MapCreate, ref attr)));
 
+    public BpfProgramHandle ProgramLoad(ref ProgLoadAttr attr) =>
+        new(Syscalls, checked((int)Bpf(BpfCommand.ProgLoad, ref attr)));
+
     /// <summary>Copies the value for <paramref name="key"/> into <paramref name="value"/>; false when the key is absent.</summary>
     public bool MapLookupElem(BpfMapHandle map, ReadOnlySpan<byte> key, Span<byte> value) =>
         MapElem(BpfCommand.MapLookupElem, map, key, value, 0, tolerateMissing: true);

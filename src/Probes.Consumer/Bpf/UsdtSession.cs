@@ -1,0 +1,191 @@
+namespace Probes.Consumer.Bpf;
+
+/// <summary>Receives one decoded record view; valid only during the call.</summary>
+public delegate void UsdtRecordHandler(UsdtRecord record);
+
+/// <summary>
+/// Everything needed to trace USDT sites: one ring buffer and one per-CPU "lost" counter
+/// shared by all programs, one program per site, one uprobe per (site, target). The caller
+/// (the CLI) resolves probes to file offsets and addresses; this layer knows no ELF and no
+/// containers. Dispose (or process death) detaches everything.
+/// <code>
+/// using var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 &lt;&lt; 22 });
+/// session.AddSite(new UsdtProgramSpec(probeId: 1, site.Arguments, stringArguments: [1]),
+///                 [new UprobeTarget("/usr/lib/libprobes.so", site.FileOffset, site.SemaphoreFileOffset)]);
+/// session.Start();
+/// session.Run(record =&gt; Console.WriteLine($"{record.Pid} {record.Argument(0)}"), token);
+/// Console.WriteLine($"lost {session.LostCount}");
+/// </code>
+/// </summary>
+public sealed class UsdtSession : IDisposable
+{
+    private readonly UsdtSessionOptions _options;
+    private readonly Kernel _kernel;
+    private readonly BpfMap _ring;
+    private readonly BpfMap _lost;
+    private readonly RingBufferReader _reader;
+    private readonly TaskLayout? _taskLayout;
+    private readonly Dictionary<uint, UsdtRecordLayout> _layouts = [];
+    private readonly List<BpfProgram> _programs = [];
+    private readonly List<(BpfProgram Program, UprobeTarget Target)> _pending = [];
+    private readonly List<UprobeAttachment> _attachments = [];
+    private bool _started;
+    private bool _disposed;
+
+    private UsdtSession(UsdtSessionOptions options, BpfMap ring, BpfMap lost, RingBufferReader reader, TaskLayout? taskLayout)
+    {
+        _options = options;
+        _kernel = options.Kernel;
+        _ring = ring;
+        _lost = lost;
+        _reader = reader;
+        _taskLayout = taskLayout;
+    }
+
+    public static UsdtSession Create(UsdtSessionOptions? options = null)
+    {
+        options ??= new UsdtSessionOptions();
+        TaskLayout? taskLayout = options.ReadNamespaces ? TryReadTaskLayout() : null;
+        BpfMap ring = BpfMap.CreateRingBuffer(options.Kernel, "probes_events", options.RingBufferBytes);
+        BpfMap? lost = null;
+        try
+        {
+            lost = BpfMap.CreatePerCpuArray(options.Kernel, "probes_lost", sizeof(ulong), 1);
+            var reader = new RingBufferReader(options.Kernel, ring);
+            return new UsdtSession(options, ring, lost, reader, taskLayout);
+        }
+        catch
+        {
+            lost?.Dispose();
+            ring.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Offsets from kernel BTF, or null when the kernel has none (events then lack namespace fields).</summary>
+    public TaskLayout? TaskLayout => _taskLayout;
+
+    /// <summary>Records lost because the ring was full, summed over CPUs (counted by the programs).</summary>
+    public ulong LostCount => _lost.SumPerCpuUInt64(0);
+
+    /// <summary>Records handed to the caller so far.</summary>
+    public long EventsReceived { get; private set; }
+
+    /// <summary>Records whose probe id no site registered (should stay 0).</summary>
+    public long UnknownRecords { get; private set; }
+
+    public int AttachmentCount => _attachments.Count;
+
+    public IReadOnlyList<UprobeAttachment> Attachments => _attachments;
+
+    public BpfMap RingBuffer => _ring;
+
+    public UsdtRecordLayout Layout(uint probeId) => _layouts[probeId];
+
+    /// <summary>
+    /// Generates and loads the program for one site (verifier errors surface here) and queues an
+    /// attachment per target; attachments are made by <see cref="Start"/>, or at once after it.
+    /// Every site of a probe must be added, or hits at the missing sites are not seen.
+    /// </summary>
+    public BpfProgram AddSite(UsdtProgramSpec spec, IEnumerable<UprobeTarget> targets)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        UsdtRecordLayout layout = spec.Layout();
+        if (_layouts.TryGetValue(spec.ProbeId, out UsdtRecordLayout? known))
+        {
+            if (known.Size != layout.Size || known.ArgumentCount != layout.ArgumentCount || !known.StringArguments.SequenceEqual(layout.StringArguments))
+            {
+                throw new BpfException($"probe id {spec.ProbeId} was added with a different argument layout; all sites of a probe share one layout");
+            }
+        }
+        IReadOnlyList<Instruction> instructions = UsdtProgramGenerator.Generate(spec, _ring.Handle.Fd, _lost.Handle.Fd, _taskLayout, _options.Wakeup);
+        BpfProgram program = BpfProgram.Load(_kernel, $"usdt_{spec.ProbeId}", BpfProgramType.Kprobe, instructions);
+        _programs.Add(program);
+        _layouts[spec.ProbeId] = layout;
+        foreach (UprobeTarget target in targets)
+        {
+            if (_started)
+            {
+                _attachments.Add(UprobeAttachment.Attach(_kernel, program, target));
+            }
+            else
+            {
+                _pending.Add((program, target));
+            }
+        }
+        return program;
+    }
+
+    /// <summary>Attaches every queued uprobe. On failure, those already attached stay until Dispose.</summary>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _started = true;
+        while (_pending.Count > 0)
+        {
+            (BpfProgram program, UprobeTarget target) = _pending[0];
+            _attachments.Add(UprobeAttachment.Attach(_kernel, program, target));
+            _pending.RemoveAt(0);
+        }
+    }
+
+    /// <summary>Hands out records until cancelled, then drains what is left; returns how many.</summary>
+    public long Run(UsdtRecordHandler onRecord, CancellationToken cancellationToken) =>
+        _reader.Run(record => Dispatch(record, onRecord), cancellationToken, _options.PollIntervalMilliseconds);
+
+    /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for records and hands out those present.</summary>
+    public int Poll(UsdtRecordHandler onRecord, int timeoutMilliseconds) =>
+        _reader.Poll(record => Dispatch(record, onRecord), timeoutMilliseconds);
+
+    /// <summary>Hands out the records present now, without waiting.</summary>
+    public int Drain(UsdtRecordHandler onRecord) => _reader.Drain(record => Dispatch(record, onRecord));
+
+    private void Dispatch(ReadOnlySpan<byte> bytes, UsdtRecordHandler onRecord)
+    {
+        if (bytes.Length < UsdtRecordLayout.ArgumentsOffset || !_layouts.TryGetValue(UsdtRecord.PeekProbeId(bytes), out UsdtRecordLayout? layout) || bytes.Length < layout.Size)
+        {
+            UnknownRecords++;
+            return;
+        }
+        EventsReceived++;
+        onRecord(new UsdtRecord(bytes, layout));
+    }
+
+    private static TaskLayout? TryReadTaskLayout()
+    {
+        try
+        {
+            return KernelBtf.LoadVmlinux().ReadTaskLayout();
+        }
+        catch (BpfException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        foreach (UprobeAttachment attachment in _attachments)
+        {
+            attachment.Dispose();
+        }
+        _attachments.Clear();
+        _pending.Clear();
+        foreach (BpfProgram program in _programs)
+        {
+            program.Dispose();
+        }
+        _reader.Dispose();
+        _lost.Dispose();
+        _ring.Dispose();
+    }
+}

@@ -3,13 +3,15 @@
  * program decoded against what the program really passed, at -O0 (stack operands) and -O2
  * (registers, constants, scale-index-base).
  *
- * usage: usdt_fixture ITERATIONS DELAY_US [loop]   ("loop" fires `tight` ITERATIONS times, silently)
+ * usage: usdt_fixture ITERATIONS DELAY_US [loop]
+ *   "loop" fires `tight` ITERATIONS times back to back, then prints "done <elapsed ns>".
  */
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SEMAPHORE(provider, name) \
@@ -79,10 +81,13 @@ int main(int argc, char **argv)
     printf("ready %d\n", (int)getpid());
     fflush(stdout);
     if (loop) {
+        struct timespec start, end;
+        clock_gettime(CLOCK_MONOTONIC, &start);
         for (long i = 0; i < iterations; i++) {
             STAP_PROBE1(fixture, tight, i);
         }
-        printf("done\n");
+        clock_gettime(CLOCK_MONOTONIC, &end);
+        printf("done %ld\n", (end.tv_sec - start.tv_sec) * 1000000000L + (end.tv_nsec - start.tv_nsec));
         return 0;
     }
     for (int i = 0; i < iterations; i++) {

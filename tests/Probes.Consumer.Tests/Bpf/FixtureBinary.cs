@@ -22,7 +22,11 @@ internal sealed partial class FixtureBinary
 
     public string Path { get; }
 
+    /// <summary>The first site of each probe, by name.</summary>
     public Dictionary<string, FixtureProbe> Probes { get; } = [];
+
+    /// <summary>Every note, in readelf order (a probe used at several call sites has several).</summary>
+    public List<FixtureProbe> Sites { get; } = [];
 
     /// <summary>Compiles Fixtures/usdt_fixture.c with <paramref name="optimization"/> (O0, O2) once per test run.</summary>
     public static FixtureBinary Build(string optimization, string? variant = null)
@@ -89,9 +93,10 @@ internal sealed partial class FixtureBinary
     /// <summary>The first LOAD segment's vaddr: a PIE's load bias is its mapping start minus this.</summary>
     public ulong FirstLoadVaddr => _segments.Min(s => s.Vaddr);
 
-    public UprobeTargetFor Target(string probe, int? pid = null)
+    public UprobeTargetFor Target(string probe, int? pid = null) => Target(Probe(probe), pid);
+
+    public UprobeTargetFor Target(FixtureProbe p, int? pid = null)
     {
-        FixtureProbe p = Probe(probe);
         return new UprobeTargetFor(p, new Probes.Consumer.Bpf.UprobeTarget(Path, FileOffset(p.Location), p.Semaphore == 0 ? null : FileOffset(p.Semaphore), pid));
     }
 
@@ -106,7 +111,8 @@ internal sealed partial class FixtureBinary
                 Hex(m.Groups["location"].Value),
                 Hex(m.Groups["semaphore"].Value),
                 TestSpecParser.ParseAll(m.Groups["arguments"].Value));
-            Probes[probe.Name] = probe;
+            Probes.TryAdd(probe.Name, probe);
+            Sites.Add(probe);
         }
         string segments = ProcessRunner.Run("readelf", ["-lW", Path], TimeSpan.FromSeconds(30)).EnsureSuccess("readelf -lW").Stdout;
         foreach (Match m in LoadSegment().Matches(segments))

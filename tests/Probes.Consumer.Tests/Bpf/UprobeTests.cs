@@ -101,6 +101,29 @@ public sealed class UprobeTests
     }
 
     [TestMethod]
+    public void Every_call_site_of_a_probe_is_attached_and_reported_under_one_probe_id()
+    {
+        const int Iterations = 12;
+        FixtureBinary binary = FixtureBinary.Build("O2");
+        FixtureProbe[] sites = binary.Sites.Where(s => s.Name == "twice").ToArray();
+        Assert.AreEqual(2, sites.Length, "the fixture has two call sites of fixture:twice");
+        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10 });
+        foreach (FixtureProbe site in sites)
+        {
+            // Each site has its own argument spec (registers may differ), hence its own program.
+            session.AddSite(new UsdtProgramSpec(77, site.Arguments, []), [binary.Target(site).Target]);
+        }
+        session.Start();
+
+        using var process = new TracedProcess(binary, Iterations.ToString(CultureInfo.InvariantCulture), "1000");
+        List<UsdtEvent> events = CollectUntilExit(session, process);
+
+        long[] expected = Enumerable.Range(0, Iterations).SelectMany(i => new long[] { i, -i - 1000 }).ToArray();
+        CollectionAssert.AreEqual(expected, events.Select(e => e.SignedArgument(0)).ToArray());
+        Assert.IsTrue(events.All(e => e.ProbeId == 77));
+    }
+
+    [TestMethod]
     public void Attaching_to_a_process_that_is_gone_names_the_target()
     {
         FixtureBinary binary = FixtureBinary.Build("O2");

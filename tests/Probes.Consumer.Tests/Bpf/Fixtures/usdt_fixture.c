@@ -25,6 +25,7 @@ SEMAPHORE(fixture, array);
 SEMAPHORE(fixture, text);
 SEMAPHORE(fixture, tight);
 SEMAPHORE(fixture, sib);
+SEMAPHORE(fixture, twice);
 
 long global_counter = 0x1122334455667788L;
 static const char *const words[] = { "alpha", "bravo", "charlie" };
@@ -99,7 +100,10 @@ int main(int argc, char **argv)
             fflush(stdout);
             fire_sib(values, (i + 3) % 8);
         }
+        /* One probe, two call sites: a tracer must attach both to see every hit. */
+        STAP_PROBE1(fixture, twice, i);
         global_counter++;
+        STAP_PROBE1(fixture, twice, -i - 1000);
         usleep(delay);
     }
     printf("done\n");

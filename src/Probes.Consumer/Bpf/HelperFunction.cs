@@ -21,6 +21,8 @@ public enum HelperFunction
     ProbeReadUserStr = 114,
     /// <summary><c>long bpf_get_ns_current_pid_tgid(u64 dev, u64 ino, struct bpf_pidns_info *nsdata, u32 size)</c>.</summary>
     GetNsCurrentPidTgid = 120,
+    /// <summary><c>struct task_struct *bpf_get_current_task_btf(void)</c>: a BTF-typed pointer the program may load from directly.</summary>
+    GetCurrentTaskBtf = 158,
     /// <summary><c>long bpf_ringbuf_output(void *ringbuf, void *data, u64 size, u64 flags)</c>.</summary>
     RingbufOutput = 130,
     /// <summary><c>void *bpf_ringbuf_reserve(void *ringbuf, u64 size, u64 flags)</c>: NULL when the ring is full.</summary>

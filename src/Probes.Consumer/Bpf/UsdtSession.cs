@@ -40,6 +40,7 @@ public sealed class UsdtSession : IDisposable
         _lost = lost;
         _reader = reader;
         _taskLayout = taskLayout;
+        NamespaceAccess = options.PreferredNamespaceAccess;
     }
 
     public static UsdtSession Create(UsdtSessionOptions? options = null)
@@ -64,6 +65,12 @@ public sealed class UsdtSession : IDisposable
 
     /// <summary>Offsets from kernel BTF, or null when the kernel has none (events then lack namespace fields).</summary>
     public TaskLayout? TaskLayout => _taskLayout;
+
+    /// <summary>How programs read namespace fields now (falls back from BtfDirect to ProbeRead if the verifier refuses).</summary>
+    public NamespaceAccess NamespaceAccess { get; private set; }
+
+    /// <summary>Why BtfDirect was abandoned, when it was.</summary>
+    public BpfVerifierException? NamespaceFallbackReason { get; private set; }
 
     /// <summary>Records lost because the ring was full, summed over CPUs (counted by the programs).</summary>
     public ulong LostCount => _lost.SumPerCpuUInt64(0);
@@ -98,8 +105,18 @@ public sealed class UsdtSession : IDisposable
                 throw new BpfException($"probe id {spec.ProbeId} was added with a different argument layout; all sites of a probe share one layout");
             }
         }
-        IReadOnlyList<Instruction> instructions = UsdtProgramGenerator.Generate(spec, _ring.Handle.Fd, _lost.Handle.Fd, _taskLayout, _options.Wakeup);
-        BpfProgram program = BpfProgram.Load(_kernel, $"usdt_{spec.ProbeId}", BpfProgramType.Kprobe, instructions);
+        BpfProgram program;
+        try
+        {
+            program = LoadSiteProgram(spec);
+        }
+        catch (BpfVerifierException e) when (_taskLayout is not null && NamespaceAccess == NamespaceAccess.BtfDirect)
+        {
+            // Older kernels or stricter BTF rules: walk the task with bpf_probe_read_kernel instead.
+            NamespaceFallbackReason = e;
+            NamespaceAccess = NamespaceAccess.ProbeRead;
+            program = LoadSiteProgram(spec);
+        }
         _programs.Add(program);
         _layouts[spec.ProbeId] = layout;
         foreach (UprobeTarget target in targets)
@@ -114,6 +131,12 @@ public sealed class UsdtSession : IDisposable
             }
         }
         return program;
+    }
+
+    private BpfProgram LoadSiteProgram(UsdtProgramSpec spec)
+    {
+        IReadOnlyList<Instruction> instructions = UsdtProgramGenerator.Generate(spec, _ring.Handle.Fd, _lost.Handle.Fd, _taskLayout, _options.Wakeup, NamespaceAccess);
+        return BpfProgram.Load(_kernel, $"usdt_{spec.ProbeId}", BpfProgramType.Kprobe, instructions);
     }
 
     /// <summary>Attaches every queued uprobe. On failure, those already attached stay until Dispose.</summary>

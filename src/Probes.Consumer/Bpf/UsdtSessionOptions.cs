@@ -22,6 +22,12 @@ public sealed record UsdtSessionOptions
     /// <summary>Read namespace pids and inodes in the program (needs kernel BTF; silently off without it).</summary>
     public bool ReadNamespaces { get; init; } = true;
 
+    /// <summary>
+    /// How programs read namespace fields. BtfDirect is tried first and, if the verifier
+    /// refuses it, the session falls back to ProbeRead for good (see <see cref="UsdtSession.NamespaceAccess"/>).
+    /// </summary>
+    public NamespaceAccess PreferredNamespaceAccess { get; init; } = NamespaceAccess.BtfDirect;
+
     /// <summary>The syscall seam; tests pass a fake.</summary>
     public Kernel Kernel { get; init; } = Kernel.Default;
 

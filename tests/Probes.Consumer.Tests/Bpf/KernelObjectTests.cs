@@ -110,9 +110,12 @@ public sealed class KernelObjectTests
 
         foreach (RingWakeup wakeup in new[] { RingWakeup.EveryRecord, RingWakeup.WhenPending(16384) })
         {
-            var instructions = UsdtProgramGenerator.Generate(spec, ring.Handle.Fd, lost.Handle.Fd, task, wakeup);
-            using BpfProgram program = BpfProgram.Load(Kernel, "usdt_all_kinds", BpfProgramType.Kprobe, instructions);
-            Assert.IsTrue(program.InstructionCount > 50);
+            foreach (NamespaceAccess access in Enum.GetValues<NamespaceAccess>())
+            {
+                var instructions = UsdtProgramGenerator.Generate(spec, ring.Handle.Fd, lost.Handle.Fd, task, wakeup, access);
+                using BpfProgram program = BpfProgram.Load(Kernel, "usdt_all_kinds", BpfProgramType.Kprobe, instructions);
+                Assert.IsTrue(program.InstructionCount > 50, $"{wakeup} {access}");
+            }
         }
     }
 

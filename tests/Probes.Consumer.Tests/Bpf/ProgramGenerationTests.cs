@@ -168,6 +168,29 @@ public sealed class ProgramGenerationTests
         Assert.AreEqual(11, withTask.Count(i => i == Asm.Call(HelperFunction.ProbeReadKernel)));
     }
 
+    [TestMethod]
+    public void Direct_btf_access_loads_through_the_task_and_branches_per_pid_level()
+    {
+        var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-4@%edi"), []);
+        var t = new TaskLayout(100, 200, 300, 4, 64, 16, 0, 8, 24, 40, 8, 16);
+
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, t, RingWakeup.EveryRecord, NamespaceAccess.BtfDirect);
+
+        Assert.IsFalse(program.Contains(Asm.Call(HelperFunction.ProbeReadKernel)), "no helper calls for the walk");
+        AssertContainsSequence(program,
+            Asm.Call(HelperFunction.GetCurrentTaskBtf),
+            Asm.Mov(Register.R8, Register.R0),
+            Asm.LoadMem(Register.R2, Register.R8, 300, Size.DWord),   // task->nsproxy
+            Asm.LoadMem(Register.R2, Register.R2, 40, Size.DWord),    // ->mnt_ns
+            Asm.LoadMem(Register.R2, Register.R2, 8 + 16, Size.Word)); // ->ns.inum
+        // Level 1 (a container): numbers[1] is at 64 + 16.
+        AssertContainsSequence(program,
+            JumpOp.NotEqual.Imm(Register.R1, 1, "ns_level_2"),
+            Asm.LoadMem(Register.R2, Register.R9, 64 + 16 + 0, Size.Word),
+            Asm.StoreMem(Register.R6, UsdtRecordLayout.NamespaceTidOffset, Register.R2, Size.Word));
+        Assert.AreEqual(UsdtProgramGenerator.MaxDirectPidLevel + 1, program.Count(i => i.OpCode == JumpOp.NotEqual.Imm(Register.R1, 0, "x").OpCode && i.Dst == Register.R1));
+    }
+
     private static IReadOnlyList<Instruction> Generate(string specs) =>
         UsdtProgramGenerator.Generate(new UsdtProgramSpec(1, TestSpecParser.ParseAll(specs), []), RingFd, LostFd, null, RingWakeup.EveryRecord);
 

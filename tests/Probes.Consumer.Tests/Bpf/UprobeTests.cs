@@ -24,14 +24,16 @@ public sealed class UprobeTests
     }
 
     [TestMethod]
-    [DataRow("O0")]
-    [DataRow("O2")]
-    public void Decoded_arguments_equal_what_the_fixture_passed_in_a_process_started_after_attaching(string optimization)
+    [DataRow("O0", NamespaceAccess.BtfDirect)]
+    [DataRow("O2", NamespaceAccess.BtfDirect)]
+    [DataRow("O2", NamespaceAccess.ProbeRead)]
+    public void Decoded_arguments_equal_what_the_fixture_passed_in_a_process_started_after_attaching(string optimization, NamespaceAccess access)
     {
         FixtureBinary binary = FixtureBinary.Build(optimization);
-        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 20, PollIntervalMilliseconds = 10 });
+        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 20, PollIntervalMilliseconds = 10, PreferredNamespaceAccess = access });
         var probeNames = AddArgumentProbes(session, binary, pid: null);
         session.Start();
+        Assert.AreEqual(access, session.NamespaceAccess, session.NamespaceFallbackReason?.Message);
 
         using var process = new TracedProcess(binary, "24", "10000");
         process.WaitForLine("ready", Timeout);
@@ -52,6 +54,7 @@ public sealed class UprobeTests
         // The fixture has exited by now; it inherited the test's namespaces.
         string ownPidNamespace = new FileInfo("/proc/self/ns/pid").LinkTarget ?? "";
         string ownMountNamespace = new FileInfo("/proc/self/ns/mnt").LinkTarget ?? "";
+        Assert.IsTrue(events.Count > 0);
         foreach (UsdtEvent e in events)
         {
             Assert.AreEqual(process.Pid, e.Pid);

@@ -25,7 +25,9 @@ public sealed class UsdtSession : IDisposable
     private readonly BpfMap _lost;
     private readonly RingBufferReader _reader;
     private readonly TaskLayout? _taskLayout;
-    private readonly Dictionary<uint, UsdtRecordLayout> _layouts = [];
+    // Replaced, never mutated, so a reader thread in Run sees a consistent map while AddSite runs on another.
+    private volatile Dictionary<uint, UsdtRecordLayout> _layouts = [];
+    private readonly Lock _gate = new();
     private readonly List<BpfProgram> _programs = [];
     private readonly List<(BpfProgram Program, UprobeTarget Target)> _pending = [];
     private readonly List<UprobeAttachment> _attachments = [];
@@ -81,9 +83,16 @@ public sealed class UsdtSession : IDisposable
     /// <summary>Records whose probe id no site registered (should stay 0).</summary>
     public long UnknownRecords { get; private set; }
 
-    public int AttachmentCount => _attachments.Count;
-
-    public IReadOnlyList<UprobeAttachment> Attachments => _attachments;
+    public int AttachmentCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _attachments.Count;
+            }
+        }
+    }
 
     public BpfMap RingBuffer => _ring;
 
@@ -96,41 +105,42 @@ public sealed class UsdtSession : IDisposable
     /// </summary>
     public BpfProgram AddSite(UsdtProgramSpec spec, IEnumerable<UprobeTarget> targets)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        UsdtRecordLayout layout = spec.Layout();
-        if (_layouts.TryGetValue(spec.ProbeId, out UsdtRecordLayout? known))
+        lock (_gate)
         {
-            if (known.Size != layout.Size || known.ArgumentCount != layout.ArgumentCount || !known.StringArguments.SequenceEqual(layout.StringArguments))
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            UsdtRecordLayout layout = spec.Layout();
+            if (_layouts.TryGetValue(spec.ProbeId, out UsdtRecordLayout? known)
+                && (known.Size != layout.Size || known.ArgumentCount != layout.ArgumentCount || !known.StringArguments.SequenceEqual(layout.StringArguments)))
             {
                 throw new BpfException($"probe id {spec.ProbeId} was added with a different argument layout; all sites of a probe share one layout");
             }
-        }
-        BpfProgram program;
-        try
-        {
-            program = LoadSiteProgram(spec);
-        }
-        catch (BpfVerifierException e) when (_taskLayout is not null && NamespaceAccess == NamespaceAccess.BtfDirect)
-        {
-            // Older kernels or stricter BTF rules: walk the task with bpf_probe_read_kernel instead.
-            NamespaceFallbackReason = e;
-            NamespaceAccess = NamespaceAccess.ProbeRead;
-            program = LoadSiteProgram(spec);
-        }
-        _programs.Add(program);
-        _layouts[spec.ProbeId] = layout;
-        foreach (UprobeTarget target in targets)
-        {
-            if (_started)
+            BpfProgram program;
+            try
             {
-                _attachments.Add(UprobeAttachment.Attach(_kernel, program, target));
+                program = LoadSiteProgram(spec);
             }
-            else
+            catch (BpfVerifierException e) when (_taskLayout is not null && NamespaceAccess == NamespaceAccess.BtfDirect)
             {
-                _pending.Add((program, target));
+                // Older kernels or stricter BTF rules: walk the task with bpf_probe_read_kernel instead.
+                NamespaceFallbackReason = e;
+                NamespaceAccess = NamespaceAccess.ProbeRead;
+                program = LoadSiteProgram(spec);
             }
+            _programs.Add(program);
+            _layouts = new Dictionary<uint, UsdtRecordLayout>(_layouts) { [spec.ProbeId] = layout };
+            foreach (UprobeTarget target in targets)
+            {
+                if (_started)
+                {
+                    _attachments.Add(UprobeAttachment.Attach(_kernel, program, target));
+                }
+                else
+                {
+                    _pending.Add((program, target));
+                }
+            }
+            return program;
         }
-        return program;
     }
 
     private BpfProgram LoadSiteProgram(UsdtProgramSpec spec)
@@ -142,13 +152,16 @@ public sealed class UsdtSession : IDisposable
     /// <summary>Attaches every queued uprobe. On failure, those already attached stay until Dispose.</summary>
     public void Start()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _started = true;
-        while (_pending.Count > 0)
+        lock (_gate)
         {
-            (BpfProgram program, UprobeTarget target) = _pending[0];
-            _attachments.Add(UprobeAttachment.Attach(_kernel, program, target));
-            _pending.RemoveAt(0);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _started = true;
+            while (_pending.Count > 0)
+            {
+                (BpfProgram program, UprobeTarget target) = _pending[0];
+                _attachments.Add(UprobeAttachment.Attach(_kernel, program, target));
+                _pending.RemoveAt(0);
+            }
         }
     }
 
@@ -190,13 +203,17 @@ public sealed class UsdtSession : IDisposable
         }
     }
 
+    /// <summary>Detaches every uprobe, then frees programs, the reader and the maps. Call it after Run has returned.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        lock (_gate)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
         }
-        _disposed = true;
         foreach (UprobeAttachment attachment in _attachments)
         {
             attachment.Dispose();

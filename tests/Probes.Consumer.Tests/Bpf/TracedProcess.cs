@@ -13,9 +13,15 @@ internal sealed class TracedProcess : IDisposable
     private readonly List<string> _all = [];
 
     public TracedProcess(FixtureBinary binary, params string[] args)
+        : this(binary, binary.Path, args)
+    {
+    }
+
+    /// <summary>Runs <paramref name="launcher"/> (e.g. unshare) which in turn runs the fixture.</summary>
+    public TracedProcess(FixtureBinary binary, string launcher, IEnumerable<string> args)
     {
         Binary = binary;
-        _process = ProcessRunner.Start(binary.Path, args);
+        _process = ProcessRunner.Start(launcher, args);
         _process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)
@@ -75,6 +81,13 @@ internal sealed class TracedProcess : IDisposable
             Assert.Fail($"{Binary.Path} did not exit within {timeout}");
         }
         _process.WaitForExit();
+    }
+
+    /// <summary>The first child of the launched process (the fixture, when a launcher such as unshare forked it).</summary>
+    public int ChildPid()
+    {
+        string children = File.ReadAllText($"/proc/{Pid}/task/{Pid}/children").Trim();
+        return int.Parse(children.Split(' ')[0], CultureInfo.InvariantCulture);
     }
 
     /// <summary>The u16 semaphore at link-time address <paramref name="vaddr"/>, read through /proc/PID/mem at load bias + vaddr.</summary>

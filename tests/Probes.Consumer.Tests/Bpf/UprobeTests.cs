@@ -104,6 +104,36 @@ public sealed class UprobeTests
     }
 
     [TestMethod]
+    [DataRow(NamespaceAccess.BtfDirect)]
+    [DataRow(NamespaceAccess.ProbeRead)]
+    public void Events_from_a_new_pid_namespace_carry_the_pids_seen_inside_it(NamespaceAccess access)
+    {
+        string unshare = Requirements.Tool("unshare");
+        FixtureBinary binary = FixtureBinary.Build("O2");
+        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10, PreferredNamespaceAccess = access });
+        var (probe, target) = binary.Target("scalars");
+        session.AddSite(new UsdtProgramSpec(3, probe.Arguments, []), [target]);
+        session.Start();
+
+        // Like a container: new pid and mount namespaces; the fixture is pid 1 inside.
+        using var process = new TracedProcess(binary, unshare, ["--pid", "--fork", "--kill-child", "--mount", binary.Path, "2000", "5000"]);
+        string ready = process.WaitForLine("ready", Timeout);
+        int hostPid = process.ChildPid();
+        string pidNamespace = new FileInfo($"/proc/{hostPid}/ns/pid").LinkTarget ?? "";
+        string mountNamespace = new FileInfo($"/proc/{hostPid}/ns/mnt").LinkTarget ?? "";
+        UsdtEvent e = WaitForEvent(session);
+
+        Console.WriteLine($"{ready}: host pid {e.Pid}, ns pid {e.NamespacePid}, ns tid {e.NamespaceTid}, {pidNamespace} {mountNamespace}");
+        Assert.AreEqual("ready 1", ready, "the fixture sees itself as pid 1");
+        Assert.AreEqual(hostPid, e.Pid);
+        Assert.AreEqual(1, e.NamespacePid);
+        Assert.AreEqual(1, e.NamespaceTid);
+        Assert.AreEqual(pidNamespace, $"pid:[{e.PidNamespaceInode}]");
+        Assert.AreEqual(mountNamespace, $"mnt:[{e.MountNamespaceInode}]");
+        Assert.AreNotEqual(new FileInfo("/proc/self/ns/pid").LinkTarget, pidNamespace);
+    }
+
+    [TestMethod]
     public void Every_call_site_of_a_probe_is_attached_and_reported_under_one_probe_id()
     {
         const int Iterations = 12;

@@ -12,24 +12,28 @@ public sealed unsafe class Kernel(ISyscalls syscalls)
 
     public ISyscalls Syscalls { get; } = syscalls;
 
+    /// <summary>Attempts for a call that fails with EINTR (or EAGAIN from BPF_PROG_LOAD).</summary>
+    public const int MaxTransientRetries = 5;
+
     /// <summary>Invokes bpf(cmd) with a typed attr, returning the non-negative result.</summary>
     public long Bpf<TAttr>(BpfCommand command, ref TAttr attr) where TAttr : unmanaged
     {
         fixed (TAttr* pointer = &attr)
         {
-            while (true)
+            for (int attempt = 1; ; attempt++)
             {
                 long result = Syscalls.Bpf(command, pointer, (uint)sizeof(TAttr), out int errno);
                 if (result >= 0)
                 {
                     return result;
                 }
-                // BPF_PROG_LOAD can be interrupted while the verifier runs; the kernel asks us to retry.
-                if (errno == Errno.EINTR || (errno == Errno.EAGAIN && command == BpfCommand.ProgLoad))
+                // BPF_PROG_LOAD can be interrupted while the verifier runs; the kernel asks us to
+                // retry. Bounded (as libbpf does) so a kernel that keeps saying EAGAIN cannot hang us.
+                bool transient = errno == Errno.EINTR || (errno == Errno.EAGAIN && command == BpfCommand.ProgLoad);
+                if (!transient || attempt >= MaxTransientRetries)
                 {
-                    continue;
+                    throw Failure($"bpf({command.UapiName()})", errno);
                 }
-                throw Failure($"bpf({command.UapiName()})", errno);
             }
         }
     }

@@ -65,6 +65,11 @@ public sealed class KernelBtf
         }
     }
 
+    private static readonly Lazy<TaskLayout> CachedTaskLayout = new(() => LoadVmlinux().ReadTaskLayout());
+
+    /// <summary>The running kernel's task layout, parsed from vmlinux BTF once per process.</summary>
+    public static TaskLayout RunningKernelTaskLayout => CachedTaskLayout.Value;
+
     public static KernelBtf LoadVmlinux()
     {
         try

@@ -191,7 +191,7 @@ public sealed class UsdtSession : IDisposable
     {
         try
         {
-            return KernelBtf.LoadVmlinux().ReadTaskLayout();
+            return KernelBtf.RunningKernelTaskLayout;
         }
         catch (BpfException)
         {

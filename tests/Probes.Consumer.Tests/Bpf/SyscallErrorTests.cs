@@ -114,6 +114,17 @@ public sealed unsafe class SyscallErrorTests
     }
 
     [TestMethod]
+    public void Eintr_is_retried_a_bounded_number_of_times()
+    {
+        var fake = new FakeSyscalls { OnBpf = (BpfCommand _, void* _, uint _, out int errno) => { errno = Errno.EINTR; return -1; } };
+
+        var e = Assert.ThrowsExactly<BpfSyscallException>(() => BpfMap.CreateArray(new Kernel(fake), "a", 8, 1));
+
+        Assert.AreEqual(Kernel.MaxTransientRetries, fake.Calls.Count);
+        Assert.AreEqual(Errno.EINTR, e.Errno);
+    }
+
+    [TestMethod]
     public void Handles_close_through_the_seam_that_opened_them()
     {
         var fake = new FakeSyscalls();

@@ -28,11 +28,12 @@ public sealed class UsdtSession : IDisposable
     // Replaced, never mutated, so a reader thread in Run sees a consistent map while AddSite runs on another.
     private volatile Dictionary<uint, UsdtRecordLayout> _layouts = [];
     private readonly Lock _gate = new();
+    private readonly Lock _readGate = new();
     private readonly List<BpfProgram> _programs = [];
     private readonly List<(BpfProgram Program, UprobeTarget Target)> _pending = [];
     private readonly List<UprobeAttachment> _attachments = [];
     private bool _started;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     private UsdtSession(UsdtSessionOptions options, BpfMap ring, BpfMap lost, RingBufferReader reader, TaskLayout? taskLayout)
     {
@@ -75,7 +76,9 @@ public sealed class UsdtSession : IDisposable
     public BpfVerifierException? NamespaceFallbackReason { get; private set; }
 
     /// <summary>Records lost because the ring was full, summed over CPUs (counted by the programs).</summary>
-    public ulong LostCount => _lost.SumPerCpuUInt64(0);
+    public ulong LostCount => _disposed ? _lostAtDispose : _lost.SumPerCpuUInt64(0);
+
+    private ulong _lostAtDispose;
 
     /// <summary>Records handed to the caller so far.</summary>
     public long EventsReceived { get; private set; }
@@ -165,16 +168,51 @@ public sealed class UsdtSession : IDisposable
         }
     }
 
-    /// <summary>Hands out records until cancelled, then drains what is left; returns how many.</summary>
-    public long Run(UsdtRecordHandler onRecord, CancellationToken cancellationToken) =>
-        _reader.Run(record => Dispatch(record, onRecord), cancellationToken, _options.PollIntervalMilliseconds);
+    /// <summary>
+    /// Hands out records until cancelled (or until the session is disposed from another thread),
+    /// then drains what is left; returns how many.
+    /// </summary>
+    public long Run(UsdtRecordHandler onRecord, CancellationToken cancellationToken)
+    {
+        RecordHandler dispatch = record => Dispatch(record, onRecord);
+        long total = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (!TryRead(reader => reader.Poll(dispatch, _options.PollIntervalMilliseconds), out int count))
+            {
+                return total;
+            }
+            total += count;
+        }
+        TryRead(reader => reader.Drain(dispatch), out int rest);
+        return total + rest;
+    }
 
     /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for records and hands out those present.</summary>
     public int Poll(UsdtRecordHandler onRecord, int timeoutMilliseconds) =>
-        _reader.Poll(record => Dispatch(record, onRecord), timeoutMilliseconds);
+        TryRead(reader => reader.Poll(record => Dispatch(record, onRecord), timeoutMilliseconds), out int count) ? count : 0;
 
     /// <summary>Hands out the records present now, without waiting.</summary>
-    public int Drain(UsdtRecordHandler onRecord) => _reader.Drain(record => Dispatch(record, onRecord));
+    public int Drain(UsdtRecordHandler onRecord) =>
+        TryRead(reader => reader.Drain(record => Dispatch(record, onRecord)), out int count) ? count : 0;
+
+    /// <summary>
+    /// One read under the read gate, so Dispose on another thread (Ctrl-C) waits for it instead
+    /// of unmapping the ring under the reader's feet. False once disposed.
+    /// </summary>
+    private bool TryRead(Func<RingBufferReader, int> read, out int count)
+    {
+        lock (_readGate)
+        {
+            if (_disposed)
+            {
+                count = 0;
+                return false;
+            }
+            count = read(_reader);
+            return true;
+        }
+    }
 
     private void Dispatch(ReadOnlySpan<byte> bytes, UsdtRecordHandler onRecord)
     {
@@ -203,15 +241,25 @@ public sealed class UsdtSession : IDisposable
         }
     }
 
-    /// <summary>Detaches every uprobe, then frees programs, the reader and the maps. Call it after Run has returned.</summary>
+    /// <summary>
+    /// Detaches every uprobe, then frees programs, the reader and the maps. Safe to call from
+    /// another thread while Run is going: it waits for the current poll, and Run then returns.
+    /// </summary>
     public void Dispose()
     {
         lock (_gate)
+        lock (_readGate)
         {
             if (_disposed)
             {
                 return;
             }
+            // Detach first so nothing more is counted, then keep the final count for the exit report.
+            foreach (UprobeAttachment attachment in _attachments)
+            {
+                attachment.Dispose();
+            }
+            _lostAtDispose = _lost.SumPerCpuUInt64(0);
             _disposed = true;
         }
         foreach (UprobeAttachment attachment in _attachments)

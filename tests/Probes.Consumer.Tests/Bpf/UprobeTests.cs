@@ -134,6 +134,33 @@ public sealed class UprobeTests
     }
 
     [TestMethod]
+    public void Dispose_from_another_thread_ends_Run_and_keeps_the_lost_count()
+    {
+        FixtureBinary binary = FixtureBinary.Build("O2");
+        var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = Environment.SystemPageSize, PollIntervalMilliseconds = 10 });
+        var (probe, target) = binary.Target("tight");
+        session.AddSite(new UsdtProgramSpec(8, probe.Arguments, []), [target]);
+        session.Start();
+        using (var process = new TracedProcess(binary, "10000", "0", "loop"))
+        {
+            process.WaitForExit(Timeout); // nobody reads yet: most of the 10000 hits are lost
+        }
+        ulong lost = session.LostCount;
+        var blocker = new ManualResetEventSlim();
+        long received = 0;
+
+        Task<long> run = Task.Run(() => session.Run(_ => { received++; blocker.Wait(); }, CancellationToken.None));
+        Thread.Sleep(100);
+        blocker.Set();
+        session.Dispose();
+
+        Assert.IsTrue(run.Wait(Timeout), "Run returned after Dispose");
+        Assert.IsTrue(lost > 0);
+        Assert.AreEqual(lost, session.LostCount, "the count survives Dispose");
+        Assert.AreEqual(10000UL, lost + (ulong)run.Result);
+    }
+
+    [TestMethod]
     public void Every_call_site_of_a_probe_is_attached_and_reported_under_one_probe_id()
     {
         const int Iterations = 12;

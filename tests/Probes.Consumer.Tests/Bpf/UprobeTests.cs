@@ -160,6 +160,25 @@ public sealed class UprobeTests
         Assert.AreEqual(10000UL, lost + (ulong)run.Result);
     }
 
+    /// <summary>How a container's file is reached: through /proc/PID/root of a process that sees it.</summary>
+    [TestMethod]
+    public void A_file_reached_through_proc_pid_root_is_the_same_inode_for_every_process()
+    {
+        FixtureBinary binary = FixtureBinary.Build("O2");
+        using var holder = new TracedProcess(binary, "100000", "5000");
+        holder.WaitForLine("ready", Timeout);
+        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10 });
+        var (probe, target) = binary.Target("twice");
+        session.AddSite(new UsdtProgramSpec(4, probe.Arguments, []), [target with { Path = $"/proc/{holder.Pid}/root{binary.Path}" }]);
+        session.Start();
+
+        using var other = new TracedProcess(binary, "3", "1000");
+        List<UsdtEvent> events = CollectUntilExit(session, other);
+
+        Assert.IsTrue(events.Any(e => e.Pid == other.Pid), "a process started later, by its own path, is traced");
+        Assert.IsTrue(events.Any(e => e.Pid == holder.Pid), "the process whose root we went through is traced");
+    }
+
     [TestMethod]
     public void Every_call_site_of_a_probe_is_attached_and_reported_under_one_probe_id()
     {

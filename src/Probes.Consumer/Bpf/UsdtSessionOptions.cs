@@ -1,0 +1,37 @@
+namespace Probes.Consumer.Bpf;
+
+/// <summary>Tuning of a <see cref="UsdtSession"/>.</summary>
+public sealed record UsdtSessionOptions
+{
+    /// <summary>Ring buffer size in bytes: a power of two, at least one page.</summary>
+    public int RingBufferBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Batch wake-ups (default): programs submit without waking the reader until a quarter of
+    /// the ring is pending, and the reader polls every <see cref="PollIntervalMilliseconds"/>.
+    /// False wakes the reader on every record.
+    /// </summary>
+    public bool BatchWakeups { get; init; } = true;
+
+    /// <summary>Pending bytes that force a wake-up in batched mode; 0 means a quarter of the ring.</summary>
+    public int WakeupThresholdBytes { get; init; }
+
+    /// <summary>How often the reader looks at the ring without a wake-up (the worst-case latency in batched mode).</summary>
+    public int PollIntervalMilliseconds { get; init; } = 20;
+
+    /// <summary>Read namespace pids and inodes in the program (needs kernel BTF; silently off without it).</summary>
+    public bool ReadNamespaces { get; init; } = true;
+
+    /// <summary>
+    /// How programs read namespace fields. BtfDirect is tried first and, if the verifier
+    /// refuses it, the session falls back to ProbeRead for good (see <see cref="UsdtSession.NamespaceAccess"/>).
+    /// </summary>
+    public NamespaceAccess PreferredNamespaceAccess { get; init; } = NamespaceAccess.BtfDirect;
+
+    /// <summary>The syscall seam; tests pass a fake.</summary>
+    public Kernel Kernel { get; init; } = Kernel.Default;
+
+    internal RingWakeup Wakeup => BatchWakeups
+        ? RingWakeup.WhenPending(WakeupThresholdBytes > 0 ? WakeupThresholdBytes : RingBufferBytes / 4)
+        : RingWakeup.EveryRecord;
+}

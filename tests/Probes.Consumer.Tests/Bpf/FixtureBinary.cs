@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Tests.Bpf;
+
+/// <summary>One stapsdt note of the fixture, as readelf -n lists it.</summary>
+internal sealed record FixtureProbe(string Provider, string Name, ulong Location, ulong Semaphore, IReadOnlyList<UsdtArgument> Arguments);
+
+/// <summary>
+/// The C fixture compiled at test time, with its probes, load segments and symbols read by
+/// readelf (not by our ELF reader, which is written separately), and addresses turned into
+/// file offsets through the LOAD segment that holds them.
+/// </summary>
+internal sealed partial class FixtureBinary
+{
+    private static readonly Dictionary<string, FixtureBinary> Built = [];
+    private readonly List<(ulong Offset, ulong Vaddr, ulong FileSize)> _segments = [];
+    private readonly Dictionary<string, ulong> _symbols = [];
+
+    private FixtureBinary(string path) => Path = path;
+
+    public string Path { get; }
+
+    /// <summary>The first site of each probe, by name.</summary>
+    public Dictionary<string, FixtureProbe> Probes { get; } = [];
+
+    /// <summary>Every note, in readelf order (a probe used at several call sites has several).</summary>
+    public List<FixtureProbe> Sites { get; } = [];
+
+    /// <summary>Compiles Fixtures/usdt_fixture.c with <paramref name="optimization"/> (O0, O2) once per test run.</summary>
+    public static FixtureBinary Build(string optimization, string? variant = null)
+    {
+        string key = optimization + "/" + variant;
+        lock (Built)
+        {
+            if (Built.TryGetValue(key, out FixtureBinary? cached))
+            {
+                return cached;
+            }
+            string gcc = Requirements.Tool("gcc");
+            Requirements.Tool("readelf");
+            string source = FixtureSource("usdt_fixture.c");
+            string directory = Directory.CreateTempSubdirectory("probes-bpf-fixture-").FullName;
+            string output = System.IO.Path.Combine(directory, $"usdt_fixture_{optimization}{variant}");
+            ProcessRunner.Run(gcc, [$"-{optimization}", "-Wall", "-Werror", "-g0", "-o", output, source], TimeSpan.FromSeconds(60)).EnsureSuccess("gcc");
+            var binary = new FixtureBinary(output);
+            binary.ReadElf();
+            Built[key] = binary;
+            return binary;
+        }
+    }
+
+    /// <summary>
+    /// The fixture's C source in the test tree (the test project file is not ours to add copy
+    /// items to): next to this file at compile time, else found by walking up from the output.
+    /// </summary>
+    public static string FixtureSource(string name, [System.Runtime.CompilerServices.CallerFilePath] string thisFile = "")
+    {
+        string beside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(thisFile) ?? "", "Fixtures", name);
+        if (File.Exists(beside))
+        {
+            return beside;
+        }
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            string candidate = System.IO.Path.Combine(d.FullName, "tests", "Probes.Consumer.Tests", "Bpf", "Fixtures", name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new FileNotFoundException($"fixture source {name} not found near {thisFile} or above {AppContext.BaseDirectory}");
+    }
+
+    public FixtureProbe Probe(string name) => Probes[name];
+
+    /// <summary>File offset of a virtual address, through the LOAD segment containing it.</summary>
+    public ulong FileOffset(ulong vaddr)
+    {
+        foreach ((ulong offset, ulong segmentVaddr, ulong fileSize) in _segments)
+        {
+            if (vaddr >= segmentVaddr && vaddr < segmentVaddr + fileSize)
+            {
+                return vaddr - segmentVaddr + offset;
+            }
+        }
+        throw new InvalidOperationException($"0x{vaddr:x} is in no LOAD segment of {Path}");
+    }
+
+    public ulong? Symbol(string name) => _symbols.TryGetValue(name, out ulong value) ? value : null;
+
+    /// <summary>The first LOAD segment's vaddr: a PIE's load bias is its mapping start minus this.</summary>
+    public ulong FirstLoadVaddr => _segments.Min(s => s.Vaddr);
+
+    public UprobeTargetFor Target(string probe, int? pid = null) => Target(Probe(probe), pid);
+
+    public UprobeTargetFor Target(FixtureProbe p, int? pid = null)
+    {
+        return new UprobeTargetFor(p, new Probes.Consumer.Bpf.UprobeTarget(Path, FileOffset(p.Location), p.Semaphore == 0 ? null : FileOffset(p.Semaphore), pid));
+    }
+
+    private void ReadElf()
+    {
+        string notes = ProcessRunner.Run("readelf", ["-n", Path], TimeSpan.FromSeconds(30)).EnsureSuccess("readelf -n").Stdout;
+        foreach (Match m in NoteBlock().Matches(notes))
+        {
+            var probe = new FixtureProbe(
+                m.Groups["provider"].Value,
+                m.Groups["name"].Value,
+                Hex(m.Groups["location"].Value),
+                Hex(m.Groups["semaphore"].Value),
+                TestSpecParser.ParseAll(m.Groups["arguments"].Value));
+            Probes.TryAdd(probe.Name, probe);
+            Sites.Add(probe);
+        }
+        string segments = ProcessRunner.Run("readelf", ["-lW", Path], TimeSpan.FromSeconds(30)).EnsureSuccess("readelf -lW").Stdout;
+        foreach (Match m in LoadSegment().Matches(segments))
+        {
+            _segments.Add((Hex(m.Groups[1].Value), Hex(m.Groups[2].Value), Hex(m.Groups[3].Value)));
+        }
+        string symbols = ProcessRunner.Run("readelf", ["-sW", Path], TimeSpan.FromSeconds(30)).EnsureSuccess("readelf -sW").Stdout;
+        foreach (Match m in SymbolLine().Matches(symbols))
+        {
+            _symbols.TryAdd(m.Groups[2].Value, Hex(m.Groups[1].Value));
+        }
+        if (Probes.Count == 0 || _segments.Count == 0)
+        {
+            Assert.Fail($"readelf found no probes or segments in {Path}:\n{notes}\n{segments}");
+        }
+    }
+
+    private static ulong Hex(string text) => ulong.Parse(text.StartsWith("0x", StringComparison.Ordinal) ? text[2..] : text, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"Provider: (?<provider>\S+)\s+Name: (?<name>\S+)\s+Location: (?<location>0x[0-9a-f]+), Base: 0x[0-9a-f]+, Semaphore: (?<semaphore>0x[0-9a-f]+)\s+Arguments: (?<arguments>[^\n]*)")]
+    private static partial Regex NoteBlock();
+
+    [GeneratedRegex(@"^\s+LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)", RegexOptions.Multiline)]
+    private static partial Regex LoadSegment();
+
+    [GeneratedRegex(@"^\s+\d+:\s+([0-9a-f]+)\s+\d+\s+\w+\s+\w+\s+\w+\s+\S+\s+(\S+)$", RegexOptions.Multiline)]
+    private static partial Regex SymbolLine();
+}
+
+/// <summary>A fixture probe and the uprobe target for it.</summary>
+internal sealed record UprobeTargetFor(FixtureProbe Probe, Probes.Consumer.Bpf.UprobeTarget Target);

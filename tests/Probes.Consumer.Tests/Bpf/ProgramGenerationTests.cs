@@ -1,0 +1,210 @@
+using Probes.Consumer.Bpf;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Tests.Bpf;
+
+/// <summary>The shape of generated programs, checked as instruction sequences (no kernel).</summary>
+[TestClass]
+public sealed class ProgramGenerationTests
+{
+    private const int RingFd = 100;
+    private const int LostFd = 101;
+
+    [TestMethod]
+    public void Register_argument_is_loaded_from_pt_regs_and_sign_extended()
+    {
+        var program = Generate("-4@%edi 8@-16(%rbp)");
+        int slot0 = UsdtRecordLayout.ArgumentOffset(0);
+
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R1, Register.R7, 112, Size.DWord),          // r1 = regs->di
+            AluOp.LeftShift.Imm(Register.R1, 32),
+            AluOp.ArithmeticRightShift.Imm(Register.R1, 32),                 // (s64)(s32)
+            Asm.StoreMem(Register.R6, (short)slot0, Register.R1, Size.DWord));
+    }
+
+    [TestMethod]
+    public void Memory_argument_is_read_with_probe_read_user_at_base_plus_displacement()
+    {
+        var program = Generate("-4@%edi 8@-16(%rbp)");
+        int slot1 = UsdtRecordLayout.ArgumentOffset(1);
+
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R3, Register.R7, 32, Size.DWord),           // r3 = regs->bp
+            AluOp.Add.Imm(Register.R3, -16),
+            Asm.StoreImm(Register.R6, (short)slot1, 0, Size.DWord),
+            Asm.Mov(Register.R1, Register.R6),
+            AluOp.Add.Imm(Register.R1, slot1),
+            Asm.Mov(Register.R2, 8),
+            Asm.Call(HelperFunction.ProbeReadUser),
+            Asm.LoadMem(Register.R1, Register.R6, (short)slot1, Size.DWord),
+            Asm.StoreMem(Register.R6, (short)slot1, Register.R1, Size.DWord));
+        Assert.IsFalse(program.Any(i => i.OpCode == AluOp.LeftShift.Imm(Register.R1, 0).OpCode && i.Constant == 0), "8-byte values need no shift");
+    }
+
+    [TestMethod]
+    public void Unsigned_small_argument_is_zero_extended()
+    {
+        var program = Generate("2@%r13w");
+
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R1, Register.R7, 16, Size.DWord),
+            AluOp.LeftShift.Imm(Register.R1, 48),
+            AluOp.RightShift.Imm(Register.R1, 48));
+    }
+
+    [TestMethod]
+    public void Scale_index_base_argument_shifts_the_index_by_log2_of_the_scale()
+    {
+        var program = Generate("-8@16(%rdi,%rsi,8)");
+
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R3, Register.R7, 112, Size.DWord),
+            Asm.LoadMem(Register.R4, Register.R7, 104, Size.DWord),
+            AluOp.LeftShift.Imm(Register.R4, 3),
+            AluOp.Add.Reg(Register.R3, Register.R4),
+            AluOp.Add.Imm(Register.R3, 16));
+    }
+
+    [TestMethod]
+    public void Constant_argument_is_a_move_and_a_store()
+    {
+        var program = Generate("-4@$42");
+
+        AssertContainsSequence(program,
+            Asm.Mov(Register.R1, 42),
+            AluOp.LeftShift.Imm(Register.R1, 32),
+            AluOp.ArithmeticRightShift.Imm(Register.R1, 32),
+            Asm.StoreMem(Register.R6, (short)UsdtRecordLayout.ArgumentOffset(0), Register.R1, Size.DWord));
+    }
+
+    [TestMethod]
+    public void Rip_relative_argument_is_computed_from_the_probe_ip()
+    {
+        var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-8@counter+8(%rip)"), [], SiteVirtualAddress: 0x1469,
+            ResolveSymbol: name => name == "counter" ? 0x4048UL : null);
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord);
+
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R3, Register.R7, PtRegs.InstructionPointer, Size.DWord),
+            AluOp.Add.Imm(Register.R3, 0x4048 + 8 - 0x1469));
+    }
+
+    [TestMethod]
+    public void Unresolvable_symbol_names_the_argument()
+    {
+        var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-8@counter(%rip)"), []);
+
+        var e = Assert.ThrowsExactly<BpfException>(() => UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord));
+
+        StringAssert.Contains(e.Message, "counter");
+    }
+
+    [TestMethod]
+    public void String_argument_is_read_with_probe_read_user_str_into_its_slot()
+    {
+        var spec = new UsdtProgramSpec(3, TestSpecParser.ParseAll("-4@%edi 8@%rsi"), [1], StringLength: 64);
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord);
+        var layout = spec.Layout();
+
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R3, Register.R6, (short)UsdtRecordLayout.ArgumentOffset(1), Size.DWord),
+            Asm.Mov(Register.R1, Register.R6),
+            AluOp.Add.Imm(Register.R1, layout.StringOffset(1)),
+            Asm.Mov(Register.R2, 64),
+            Asm.Call(HelperFunction.ProbeReadUserStr));
+    }
+
+    [TestMethod]
+    public void Reserve_failure_increments_the_lost_counter()
+    {
+        var program = Generate("-4@%edi");
+        int size = new UsdtRecordLayout(1, [], 0).Size;
+
+        AssertContainsSequence(program,
+            Asm.LoadMapFd(Register.R1, RingFd),
+            Asm.Mov(Register.R2, size),
+            Asm.Mov(Register.R3, 0),
+            Asm.Call(HelperFunction.RingbufReserve),
+            JumpOp.Equal.Imm(Register.R0, 0, "lost"));
+        AssertContainsSequence(program,
+            Asm.LoadMapFd(Register.R1, LostFd),
+            Asm.Mov(Register.R2, Register.R10),
+            AluOp.Add.Imm(Register.R2, -4),
+            Asm.Call(HelperFunction.MapLookupElem),
+            JumpOp.Equal.Imm(Register.R0, 0, "exit"),
+            Asm.LoadMem(Register.R1, Register.R0, 0, Size.DWord),
+            AluOp.Add.Imm(Register.R1, 1),
+            Asm.StoreMem(Register.R0, 0, Register.R1, Size.DWord));
+        Assert.IsTrue(Assembler.Marshal(program).Length > 0);
+    }
+
+    [TestMethod]
+    public void Batched_wakeup_queries_pending_data_and_forces_a_wakeup_over_the_threshold()
+    {
+        var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-4@%edi"), []);
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.WhenPending(65536));
+
+        AssertContainsSequence(program,
+            Asm.Call(HelperFunction.RingbufQuery),
+            Asm.Mov(Register.R2, (int)RingWakeup.NoWakeupFlag),
+            JumpOp.Less.Imm(Register.R0, 65536, "submit"),
+            Asm.Mov(Register.R2, (int)RingWakeup.ForceWakeupFlag));
+    }
+
+    [TestMethod]
+    public void Namespace_fields_are_read_only_with_a_task_layout()
+    {
+        var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-4@%edi"), []);
+        var layout = new TaskLayout(100, 200, 300, 4, 64, 16, 0, 8, 24, 40, 8, 16);
+
+        var without = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord);
+        var withTask = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, layout, RingWakeup.EveryRecord);
+
+        Assert.IsFalse(without.Contains(Asm.Call(HelperFunction.GetCurrentTask)));
+        Assert.IsTrue(withTask.Contains(Asm.Call(HelperFunction.GetCurrentTask)));
+        AssertContainsSequence(withTask, Asm.Mov(Register.R3, Register.R8), AluOp.Add.Imm(Register.R3, 100)); // task->thread_pid
+        // thread_pid, level, nr, upid.ns, inum; group_leader, its thread_pid, nr; nsproxy, mnt_ns, inum.
+        Assert.AreEqual(11, withTask.Count(i => i == Asm.Call(HelperFunction.ProbeReadKernel)));
+    }
+
+    [TestMethod]
+    public void Direct_btf_access_loads_through_the_task_and_branches_per_pid_level()
+    {
+        var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-4@%edi"), []);
+        var t = new TaskLayout(100, 200, 300, 4, 64, 16, 0, 8, 24, 40, 8, 16);
+
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, t, RingWakeup.EveryRecord, NamespaceAccess.BtfDirect);
+
+        Assert.IsFalse(program.Contains(Asm.Call(HelperFunction.ProbeReadKernel)), "no helper calls for the walk");
+        AssertContainsSequence(program,
+            Asm.Call(HelperFunction.GetCurrentTaskBtf),
+            Asm.Mov(Register.R8, Register.R0),
+            Asm.LoadMem(Register.R2, Register.R8, 300, Size.DWord),   // task->nsproxy
+            Asm.LoadMem(Register.R2, Register.R2, 40, Size.DWord),    // ->mnt_ns
+            Asm.LoadMem(Register.R2, Register.R2, 8 + 16, Size.Word)); // ->ns.inum
+        // Level 1 (a container): numbers[1] is at 64 + 16.
+        AssertContainsSequence(program,
+            JumpOp.NotEqual.Imm(Register.R1, 1, "ns_level_2"),
+            Asm.LoadMem(Register.R2, Register.R9, 64 + 16 + 0, Size.Word),
+            Asm.StoreMem(Register.R6, UsdtRecordLayout.NamespaceTidOffset, Register.R2, Size.Word));
+        Assert.AreEqual(UsdtProgramGenerator.MaxDirectPidLevel + 1, program.Count(i => i.OpCode == JumpOp.NotEqual.Imm(Register.R1, 0, "x").OpCode && i.Dst == Register.R1));
+    }
+
+    private static IReadOnlyList<Instruction> Generate(string specs) =>
+        UsdtProgramGenerator.Generate(new UsdtProgramSpec(1, TestSpecParser.ParseAll(specs), []), RingFd, LostFd, null, RingWakeup.EveryRecord);
+
+    /// <summary>Asserts the instructions appear consecutively (labels ignored).</summary>
+    private static void AssertContainsSequence(IReadOnlyList<Instruction> program, params Instruction[] expected)
+    {
+        var plain = program.Select(i => i with { Label = null }).ToArray();
+        for (int start = 0; start + expected.Length <= plain.Length; start++)
+        {
+            if (expected.Select((e, k) => plain[start + k] == e).All(x => x))
+            {
+                return;
+            }
+        }
+        Assert.Fail($"sequence not found:\n  {string.Join("\n  ", expected)}\nin program:\n  {string.Join("\n  ", program)}");
+    }
+}

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Probes.Consumer.Bpf;
+
+namespace Probes.Consumer.Tests.Bpf;
+
+/// <summary>
+/// The kernel must undo everything when the tracing process dies without running any of our
+/// code. The tracer here is a child process (an F# script run by the SDK's <c>dotnet fsi</c>,
+/// the only way to host our assembly in a separate process without a CLI verb) that attaches
+/// through <see cref="UsdtSession"/> and is then killed with SIGKILL.
+/// </summary>
+[TestClass]
+[TestCategory("Kernel")]
+public sealed class SigkillCleanupTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    [TestMethod]
+    public void Sigkilled_tracer_leaves_semaphores_at_zero_and_nothing_in_tracefs()
+    {
+        Requirements.Root();
+        Requirements.Tool("gcc");
+        string dotnet = Requirements.Tool("dotnet");
+        FixtureBinary binary = FixtureBinary.Build("O2");
+        FixtureProbe probe = binary.Probe("scalars");
+        var (_, target) = binary.Target(probe);
+
+        using var traced = new TracedProcess(binary, "100000", "5000");
+        traced.WaitForLine("ready", Timeout);
+        string? uprobeEventsBefore = ReadUprobeEvents();
+        Assert.AreEqual(0, traced.ReadSemaphore(probe.Semaphore));
+
+        string script = Path.Combine(Directory.CreateTempSubdirectory("probes-sigkill-").FullName, "tracer.fsx");
+        File.WriteAllText(script, $$"""
+            #r @"{{typeof(UsdtSession).Assembly.Location}}"
+            open Probes.Consumer.Bpf
+            let session = UsdtSession.Create(UsdtSessionOptions())
+            let target = UprobeTarget(@"{{target.Path}}", {{target.FileOffset}}UL, System.Nullable<uint64>({{target.SemaphoreFileOffset}}UL), System.Nullable<int>())
+            session.AddSite(UsdtProgramSpec(1u, [||], [||]), [| target |]) |> ignore
+            session.Start()
+            let mutable n = 0
+            session.Poll((fun _ -> n <- n + 1), 2000) |> ignore
+            printfn "attached %d" n
+            System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite)
+            """);
+        using Process tracer = ProcessRunner.Start(dotnet, ["fsi", "--quiet", script]);
+        var lines = new BlockingCollection<string>();
+        tracer.OutputDataReceived += (_, e) => { if (e.Data is not null) { lines.Add(e.Data); } };
+        tracer.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lines.Add("stderr: " + e.Data); } };
+        tracer.BeginOutputReadLine();
+        tracer.BeginErrorReadLine();
+        try
+        {
+            string attached = WaitFor(lines, "attached");
+            Console.WriteLine($"tracer said '{attached}'");
+            Assert.AreEqual(1, traced.ReadSemaphore(probe.Semaphore), "semaphore while the tracer is attached");
+            Assert.AreNotEqual("attached 0", attached, "the tracer saw events");
+        }
+        finally
+        {
+            // SIGKILL to the muxer and the fsi process it started: no finalizer, Dispose or exit handler runs.
+            tracer.Kill(entireProcessTree: true);
+            tracer.WaitForExit();
+        }
+
+        Assert.AreEqual(0, traced.ReadSemaphore(probe.Semaphore), "semaphore after SIGKILL of the tracer");
+        Assert.AreEqual(uprobeEventsBefore, ReadUprobeEvents(), "tracefs uprobe_events unchanged");
+        Assert.IsFalse(traced.HasExited, "the traced process keeps running");
+    }
+
+    private static string WaitFor(BlockingCollection<string> lines, string prefix)
+    {
+        var seen = new List<string>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Timeout)
+        {
+            if (lines.TryTake(out string? line, TimeSpan.FromMilliseconds(200)))
+            {
+                seen.Add(line);
+                if (line.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return line;
+                }
+            }
+        }
+        Assert.Fail($"the tracer printed no '{prefix}' line within {Timeout}:\n{string.Join('\n', seen)}");
+        return "";
+    }
+
+    private static string? ReadUprobeEvents() =>
+        File.Exists("/sys/kernel/tracing/uprobe_events") ? File.ReadAllText("/sys/kernel/tracing/uprobe_events") : null;
+}

@@ -7,7 +7,21 @@ namespace Probes.Consumer.Cli;
 /// </summary>
 public sealed record CliConsole(TextWriter Out, TextWriter Error)
 {
-    public static CliConsole System => new(Console.Out, Console.Error);
+    public static CliConsole System => new(Console.Out, Console.Error) { RawOut = Console.OpenStandardOutput() };
+
+    /// <summary>The real stdout as bytes, for high-volume writers; null in tests.</summary>
+    public Stream? RawOut { get; init; }
+
+    /// <summary>A byte stream onto <see cref="Out"/>: the raw stdout when there is one.</summary>
+    public Stream OutStream()
+    {
+        if (RawOut is null)
+        {
+            return new TextWriterStream(Out);
+        }
+        Out.Flush(); // text written before must come first
+        return RawOut;
+    }
 
     public void WriteError(string message) => Error.WriteLine($"probes: error: {message}");
 

@@ -1,3 +1,4 @@
+using Probes.Consumer.Bpf;
 using Probes.Consumer.Elf;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Usdt;
@@ -23,6 +24,10 @@ public static class ErrorReporter
     public static ExitCode Classify(Exception exception) => exception switch
     {
         TargetNotFoundException => ExitCode.NotFound,
+        UsageException => ExitCode.Usage,
+        BpfPermissionException => ExitCode.Privileges,
+        UprobeAttachException { InnerException: BpfSyscallException { Errno: Errno.ENOENT or Errno.ESRCH } } => ExitCode.NotFound,
+        BpfVerifierException or BpfNotSupportedException or BpfException => ExitCode.KernelRefused,
         TargetAccessException => ExitCode.Privileges,
         TargetAmbiguousException => ExitCode.Usage,
         ElfFormatException or UsdtNoteException or UsdtSpecException => ExitCode.BadInput,

@@ -18,6 +18,9 @@ public enum ExitCode
     /// <summary>The target exists but is not usable input: not ELF, corrupt, or a malformed probe note.</summary>
     BadInput = 4,
 
-    /// <summary>Not allowed to read the target (usually: run as root).</summary>
+    /// <summary>Not allowed to read the target or to use BPF (usually: run as root).</summary>
     Privileges = 5,
+
+    /// <summary>The kernel refused: a verifier rejection, a missing feature, or an attach that failed.</summary>
+    KernelRefused = 6,
 }

@@ -10,38 +10,15 @@ public static class ListCommand
 {
     public static Command Create(CliConsole console)
     {
-        var file = new Argument<string?>("file")
-        {
-            Description = "An ELF file (executable or shared library) to read stapsdt notes from.",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        var pid = new Option<int?>("--pid", "-p")
-        {
-            Description = "List the probes of every ELF file mapped by this process (host pid).",
-            CustomParser = ParsePid,
-        };
-        var container = new Option<string?>("--container", "-c")
-        {
-            Description = "List the probes of every process in this container: a podman name, a full id or an id prefix.",
-        };
-
+        TargetOptions target = TargetOptions.Create("List");
         var command = new Command("list", "List USDT (stapsdt) probes in a file, a process or a container.")
         {
-            file, pid, container,
+            target.File, target.Pid, target.Container,
         };
-        command.Validators.Add(result =>
-        {
-            // Presence only: a value that failed to convert has its own error already.
-            int targets = new[] { result.GetResult(file)?.Tokens.Count, result.GetResult(pid)?.Tokens.Count, result.GetResult(container)?.Tokens.Count }
-                .Count(tokens => tokens > 0);
-            if (targets != 1)
-            {
-                result.AddError("give exactly one target: FILE, --pid PID or --container NAME_OR_ID");
-            }
-        });
+        target.AddValidator(command);
 
         // Failures propagate to ProbesCli.Run, which reports every verb's errors the same way.
-        command.SetAction(parseResult => (int)Execute(parseResult, console, parseResult.GetValue(file), parseResult.GetValue(pid), parseResult.GetValue(container)));
+        command.SetAction(parseResult => (int)Execute(parseResult, console, parseResult.GetValue(target.File), parseResult.GetValue(target.Pid), parseResult.GetValue(target.Container)));
         return command;
     }
 
@@ -61,16 +38,5 @@ public static class ListCommand
             console.WriteNote("no USDT probes found");
         }
         return ExitCode.Success;
-    }
-
-    private static int? ParsePid(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int value) || value <= 0)
-        {
-            result.AddError($"--pid must be a positive process id, not '{text}'");
-            return null;
-        }
-        return value;
     }
 }

@@ -18,9 +18,10 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
 
     public IReadOnlyList<ListedProbe> ListProcess(int pid) => ListFiles(ProcessTarget.MappedFiles(pid, Note, procRoot: procRoot));
 
-    public IReadOnlyList<ListedProbe> ListContainer(string nameOrId)
+    public IReadOnlyList<ListedProbe> ListContainer(string nameOrId) => ListContainer(new ContainerResolver(procRoot).Resolve(nameOrId, Note));
+
+    public IReadOnlyList<ListedProbe> ListContainer(ContainerInfo container)
     {
-        ContainerInfo container = new ContainerResolver(procRoot).Resolve(nameOrId, Note);
         Note($"container {container.Name ?? "(name unknown)"} {container.Id}: host pids {string.Join(' ', container.Pids)}");
 
         var files = new List<TargetFile>();

@@ -41,5 +41,6 @@ public static class ProbesCli
     private static IEnumerable<Command> Verbs(CliConsole console)
     {
         yield return ListCommand.Create(console);
+        yield return TraceCommand.Create(console);
     }
 }

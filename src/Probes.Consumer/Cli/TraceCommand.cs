@@ -1,0 +1,117 @@
+using System.CommandLine;
+using Probes.Consumer.Bpf;
+using Probes.Consumer.Targets;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// <c>probes trace FILE | --pid PID | --container NAME_OR_ID [--probe P]... [--str N]...</c>:
+/// switches USDT probes on with our own eBPF programs and prints each hit as it happens.
+/// </summary>
+public static class TraceCommand
+{
+    public const int DefaultRingBytes = 8 << 20;
+
+    public static Command Create(CliConsole console)
+    {
+        TargetOptions target = TargetOptions.Create("Trace");
+        var probe = new Option<string[]>("--probe", "-P")
+        {
+            Description = "PROVIDER:NAME of a probe to trace (repeatable; * and ? are wildcards). Default: every 'probes:*' probe.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var strings = new Option<int[]>("--str", "-s")
+        {
+            Description = "Read argument N (0-based) as a NUL-terminated string (repeatable). Phase and mark names of 'probes:*' are always strings.",
+        };
+        var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: until Ctrl-C or SIGTERM)." };
+        var ringSize = new Option<int?>("--ring-size")
+        {
+            Description = $"Ring buffer size in bytes, a power of two of at least 4096 (default {DefaultRingBytes >> 20} MiB). Events that do not fit are counted as lost.",
+        };
+
+        var command = new Command("trace", "Trace USDT probes live in a file's users, a process or a container.")
+        {
+            target.File, target.Pid, target.Container, probe, strings, duration, ringSize,
+        };
+        target.AddValidator(command);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(ringSize) is int size && (size < 4096 || (size & (size - 1)) != 0))
+            {
+                result.AddError($"--ring-size must be a power of two of at least 4096, not {size}");
+            }
+            if (result.GetValue(duration) is <= 0)
+            {
+                result.AddError("--duration must be a positive number of seconds");
+            }
+            if (result.GetValue(strings)?.Any(n => n < 0) == true)
+            {
+                result.AddError("--str takes argument numbers from 0");
+            }
+        });
+        command.SetAction(parse => (int)Execute(
+            console,
+            target.Resolve(parse),
+            (parse.GetValue(probe) ?? []).Select(ProbePattern.Parse).ToList(),
+            parse.GetValue(strings) ?? [],
+            parse.GetValue(duration) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+            parse.GetValue(ringSize) ?? DefaultRingBytes,
+            parse.GetValue(CommonOptions.Json),
+            parse.GetValue(CommonOptions.Verbose)));
+        return command;
+    }
+
+    private static ExitCode Execute(CliConsole console, TraceTarget target, List<ProbePattern> patterns, int[] strings, TimeSpan? duration, int ringSize, bool json, bool verbose)
+    {
+        var containers = new ContainerDirectory();
+        IReadOnlyList<ListedProbe> found = target.FindProbes(console, verbose, containers);
+        TracePlan plan = TracePlan.Build(found, patterns, strings, target.Pid, target.Description);
+
+        using var shutdown = new ShutdownSignal(duration);
+        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = ringSize });
+        foreach ((UsdtProgramSpec spec, UprobeTarget uprobe) in plan.Sites())
+        {
+            session.AddSite(spec, [uprobe]);
+        }
+        session.Start();
+        console.WriteNote($"attached {plan.Probes.Count} probe(s) at {plan.SiteCount} site(s) in {plan.FileCount} file(s) of {target.Description}; Ctrl-C to stop");
+
+        var writer = new TraceEventWriter(console.OutStream(), json, new MonotonicClock());
+        using ProcessWatch? watch = target.Pid is int pid ? ProcessWatch.Start(pid, () => shutdown.Stop($"process {pid} exited")) : null;
+        long filtered = 0;
+        void OnRecord(UsdtRecord record)
+        {
+            ContainerRef? container = containers.Of(record.Pid);
+            if (target.Container is { } only && container?.Id != only.Id)
+            {
+                filtered++; // same file, another container (or the host): not what was asked for
+                return;
+            }
+            writer.Write(record, plan.Probes[(int)record.ProbeId], container);
+        }
+
+        try
+        {
+            while (!shutdown.Token.IsCancellationRequested)
+            {
+                if (session.Poll(OnRecord, timeoutMilliseconds: 50) > 0)
+                {
+                    writer.Flush();
+                }
+            }
+            session.Drain(OnRecord);
+            writer.Flush();
+        }
+        catch (IOException)
+        {
+            // The reader went away (`| head`): stop like bpftrace does, detach, still report.
+            shutdown.Stop("output closed");
+        }
+
+        long shown = session.EventsReceived - filtered;
+        console.WriteNote($"{shown} events, {session.LostCount} lost{(filtered > 0 ? $", {filtered} from other processes mapping the same file not shown" : "")}{(shutdown.Reason is { } why ? $" ({why})" : "")}");
+        return ExitCode.Success;
+    }
+}

@@ -1,0 +1,60 @@
+namespace Probes.Consumer.Targets;
+
+/// <summary>The container a process belongs to: its full id and, when the runtime knows it, its name.</summary>
+public sealed record ContainerRef(string Id, string? Name)
+{
+    public string ShortId => Id.Length > 12 ? Id[..12] : Id;
+
+    public string DisplayName => Name ?? ShortId;
+}
+
+/// <summary>
+/// Attributes processes to containers while tracing: each new pid's cgroup is read once (not
+/// per event) and each container's name asked of podman once. A pid whose process is already
+/// gone, or that runs on the host, maps to null.
+/// </summary>
+public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultProcRoot, Func<string, string?>? nameOf = null)
+{
+    private const int MaxRemembered = 65_536;
+    private readonly Dictionary<int, ContainerRef?> _byPid = new();
+    private readonly Dictionary<string, ContainerRef> _byId = new(StringComparer.Ordinal);
+    private readonly Func<string, string?> _nameOf = nameOf ?? PodmanNames.NameOf;
+
+    public ContainerRef? Of(int pid)
+    {
+        if (_byPid.TryGetValue(pid, out ContainerRef? known))
+        {
+            return known;
+        }
+        if (_byPid.Count >= MaxRemembered)
+        {
+            _byPid.Clear(); // pids are reused; a bounded cache that forgets is cheaper than a stale one
+        }
+        return _byPid[pid] = Lookup(pid);
+    }
+
+    /// <summary>Tells the directory a container's name up front (from --container resolution).</summary>
+    public void Remember(string id, string? name) => _byId[id] = new ContainerRef(id, name);
+
+    private ContainerRef? Lookup(int pid)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines($"{procRoot}/{pid}/cgroup");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        if (CgroupContainerId.FromFile(lines) is not { } id)
+        {
+            return null;
+        }
+        if (!_byId.TryGetValue(id, out ContainerRef? container))
+        {
+            _byId[id] = container = new ContainerRef(id, _nameOf(id));
+        }
+        return container;
+    }
+}

@@ -1,0 +1,32 @@
+// Throws and catches a few exceptions of different types once a line arrives on stdin, so two
+// tracers attached to libstdcxx:throw can be compared hit for hit. The fixture:ready probe
+// exists only for its semaphore: the test waits until both tracers raised it.
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+__extension__ unsigned short fixture_ready_semaphore __attribute__((unused)) __attribute__((section(".probes")));
+
+int main()
+{
+    if (fixture_ready_semaphore) {
+        STAP_PROBE(fixture, ready);
+    }
+    std::cout << "waiting" << std::endl;
+    std::string line;
+    std::getline(std::cin, line);
+    int caught = 0;
+    for (int i = 0; i < 6; i++) {
+        try {
+            if (i % 3 == 0) throw std::runtime_error("runtime");
+            if (i % 3 == 1) throw i;
+            throw std::string("text");
+        } catch (...) {
+            caught++;
+        }
+    }
+    std::cout << "caught " << caught << std::endl;
+    return 0;
+}

@@ -112,6 +112,11 @@ public sealed class UsdtSession : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             UsdtRecordLayout layout = spec.Layout();
+            if (layout.Size + RingBufferReader.HeaderSize > _options.RingBufferBytes / 2)
+            {
+                // The kernel would refuse every reservation and all hits would count as lost.
+                throw new BpfException($"a record of probe id {spec.ProbeId} takes {layout.Size} bytes, too big for a {_options.RingBufferBytes}-byte ring buffer; use a larger ring or shorter strings");
+            }
             if (_layouts.TryGetValue(spec.ProbeId, out UsdtRecordLayout? known)
                 && (known.Size != layout.Size || known.ArgumentCount != layout.ArgumentCount || !known.StringArguments.SequenceEqual(layout.StringArguments)))
             {

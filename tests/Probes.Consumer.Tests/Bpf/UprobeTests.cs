@@ -80,11 +80,13 @@ public sealed class UprobeTests
         string? uprobeEventsBefore = ReadUprobeEvents();
         Assert.AreEqual(0, process.ReadSemaphore(semaphore), "no one traces yet");
 
+        var attachClock = Stopwatch.StartNew();
         var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10 });
         try
         {
             AddArgumentProbes(session, binary, pid: process.Pid);
             session.Start();
+            Console.WriteLine($"MEASURE create + load + attach of {ArgumentProbes.Length} sites: {attachClock.Elapsed.TotalMilliseconds:F1} ms");
 
             Assert.AreEqual(1, process.ReadSemaphore(semaphore), "semaphore while attached");
             Assert.AreEqual(ArgumentProbes.Length, session.AttachmentCount);

@@ -10,7 +10,7 @@ public delegate void UsdtRecordHandler(UsdtRecord record);
 /// containers. Dispose (or process death) detaches everything.
 /// <code>
 /// using var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 &lt;&lt; 22 });
-/// session.AddSite(new UsdtProgramSpec(probeId: 1, site.Arguments, stringArguments: [1]),
+/// session.AddSite(new UsdtProgramSpec(1, site.Arguments, StringArguments: [1]),
 ///                 [new UprobeTarget("/usr/lib/libprobes.so", site.FileOffset, site.SemaphoreFileOffset)]);
 /// session.Start();
 /// session.Run(record =&gt; Console.WriteLine($"{record.Pid} {record.Argument(0)}"), token);
@@ -266,10 +266,6 @@ public sealed class UsdtSession : IDisposable
             }
             _lostAtDispose = _lost.SumPerCpuUInt64(0);
             _disposed = true;
-        }
-        foreach (UprobeAttachment attachment in _attachments)
-        {
-            attachment.Dispose();
         }
         _attachments.Clear();
         _pending.Clear();

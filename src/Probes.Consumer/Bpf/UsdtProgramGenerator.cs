@@ -151,26 +151,26 @@ public static class UsdtProgramGenerator
         b.Emit(
             Asm.Call(HelperFunction.GetCurrentTaskBtf),
             Asm.Mov(Register.R8, Register.R0),
-            Asm.LoadMem(Register.R2, Register.R8, (short)t.TaskNsproxy, Size.DWord),        // task->nsproxy
-            Asm.LoadMem(Register.R2, Register.R2, (short)t.NsproxyMountNamespace, Size.DWord), // ->mnt_ns
-            Asm.LoadMem(Register.R2, Register.R2, (short)(t.MountNamespaceNs + t.NsCommonInum), Size.Word),
+            Asm.LoadMem(Register.R2, Register.R8, Field(t.TaskNsproxy), Size.DWord),        // task->nsproxy
+            Asm.LoadMem(Register.R2, Register.R2, Field(t.NsproxyMountNamespace), Size.DWord), // ->mnt_ns
+            Asm.LoadMem(Register.R2, Register.R2, Field(t.MountNamespaceNs + t.NsCommonInum), Size.Word),
             Asm.StoreMem(Register.R6, UsdtRecordLayout.MountNamespaceOffset, Register.R2, Size.Word),
-            Asm.LoadMem(Register.R9, Register.R8, (short)t.TaskThreadPid, Size.DWord),      // task->thread_pid
-            Asm.LoadMem(Register.R1, Register.R9, (short)t.PidLevel, Size.Word));           // ->level
+            Asm.LoadMem(Register.R9, Register.R8, Field(t.TaskThreadPid), Size.DWord),      // task->thread_pid
+            Asm.LoadMem(Register.R1, Register.R9, Field(t.PidLevel), Size.Word));           // ->level
         for (int level = 0; level <= MaxDirectPidLevel; level++)
         {
             string next = $"ns_level_{level + 1}";
-            short upid = (short)(t.PidNumbers + level * t.UpidSize);
+            int upid = t.PidNumbers + level * t.UpidSize;
             b.Emit(
                 JumpOp.NotEqual.Imm(Register.R1, level, next),
-                Asm.LoadMem(Register.R2, Register.R9, (short)(upid + t.UpidNr), Size.Word),  // numbers[level].nr
+                Asm.LoadMem(Register.R2, Register.R9, Field(upid + t.UpidNr), Size.Word),  // numbers[level].nr
                 Asm.StoreMem(Register.R6, UsdtRecordLayout.NamespaceTidOffset, Register.R2, Size.Word),
-                Asm.LoadMem(Register.R2, Register.R9, (short)(upid + t.UpidNs), Size.DWord), // numbers[level].ns
-                Asm.LoadMem(Register.R2, Register.R2, (short)(t.PidNamespaceNs + t.NsCommonInum), Size.Word),
+                Asm.LoadMem(Register.R2, Register.R9, Field(upid + t.UpidNs), Size.DWord), // numbers[level].ns
+                Asm.LoadMem(Register.R2, Register.R2, Field(t.PidNamespaceNs + t.NsCommonInum), Size.Word),
                 Asm.StoreMem(Register.R6, UsdtRecordLayout.PidNamespaceOffset, Register.R2, Size.Word),
-                Asm.LoadMem(Register.R2, Register.R8, (short)t.TaskGroupLeader, Size.DWord), // task->group_leader
-                Asm.LoadMem(Register.R2, Register.R2, (short)t.TaskThreadPid, Size.DWord),   // ->thread_pid
-                Asm.LoadMem(Register.R2, Register.R2, (short)(upid + t.UpidNr), Size.Word),  // ->numbers[level].nr
+                Asm.LoadMem(Register.R2, Register.R8, Field(t.TaskGroupLeader), Size.DWord), // task->group_leader
+                Asm.LoadMem(Register.R2, Register.R2, Field(t.TaskThreadPid), Size.DWord),   // ->thread_pid
+                Asm.LoadMem(Register.R2, Register.R2, Field(upid + t.UpidNr), Size.Word),  // ->numbers[level].nr
                 Asm.StoreMem(Register.R6, UsdtRecordLayout.NamespacePidOffset, Register.R2, Size.Word),
                 Asm.StoreImm(Register.R6, UsdtRecordLayout.FlagsOffset, UsdtRecordLayout.FlagNamespaces, Size.Byte),
                 Asm.Ja(done));
@@ -179,6 +179,11 @@ public static class UsdtProgramGenerator
         b.Emit(Asm.Mov(Register.R0, 0)); // too deep: namespace fields stay unset, the flag says so
         b.Label(done).Emit(Asm.Mov(Register.R0, 0));
     }
+
+    /// <summary>A kernel structure offset as a load offset (s16); BTF offsets beyond that cannot be loaded directly.</summary>
+    private static short Field(int offset) => offset is >= 0 and <= short.MaxValue
+        ? (short)offset
+        : throw new BpfException($"kernel structure offset {offset} does not fit a BPF load offset");
 
     /// <summary>r3 = pid + level*sizeof(upid) + fieldOffset.</summary>
     private static void EmitUpidAddress(ProgramBuilder b, Register pid, int fieldOffset) => b.Emit(

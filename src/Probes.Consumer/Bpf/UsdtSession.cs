@@ -10,7 +10,7 @@ public delegate void UsdtRecordHandler(UsdtRecord record);
 /// containers. Dispose (or process death) detaches everything.
 /// <code>
 /// using var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 &lt;&lt; 22 });
-/// session.AddSite(new UsdtProgramSpec(probeId: 1, site.Arguments, stringArguments: [1]),
+/// session.AddSite(new UsdtProgramSpec(1, site.Arguments, StringArguments: [1]),
 ///                 [new UprobeTarget("/usr/lib/libprobes.so", site.FileOffset, site.SemaphoreFileOffset)]);
 /// session.Start();
 /// session.Run(record =&gt; Console.WriteLine($"{record.Pid} {record.Argument(0)}"), token);
@@ -112,6 +112,11 @@ public sealed class UsdtSession : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             UsdtRecordLayout layout = spec.Layout();
+            if (layout.Size + RingBufferReader.HeaderSize > _options.RingBufferBytes / 2)
+            {
+                // The kernel would refuse every reservation and all hits would count as lost.
+                throw new BpfException($"a record of probe id {spec.ProbeId} takes {layout.Size} bytes, too big for a {_options.RingBufferBytes}-byte ring buffer; use a larger ring or shorter strings");
+            }
             if (_layouts.TryGetValue(spec.ProbeId, out UsdtRecordLayout? known)
                 && (known.Size != layout.Size || known.ArgumentCount != layout.ArgumentCount || !known.StringArguments.SequenceEqual(layout.StringArguments)))
             {
@@ -261,10 +266,6 @@ public sealed class UsdtSession : IDisposable
             }
             _lostAtDispose = _lost.SumPerCpuUInt64(0);
             _disposed = true;
-        }
-        foreach (UprobeAttachment attachment in _attachments)
-        {
-            attachment.Dispose();
         }
         _attachments.Clear();
         _pending.Clear();

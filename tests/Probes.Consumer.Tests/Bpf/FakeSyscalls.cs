@@ -39,29 +39,32 @@ internal sealed unsafe class FakeSyscalls : ISyscalls
         return 0;
     }
 
+    /// <summary>Answers mmap(offset, length) with caller-owned memory; null makes mmap fail with ENOSYS.</summary>
+    public Func<long, nuint, nint>? OnMap { get; set; }
+
     public nint MapShared(int fd, nuint length, int protection, long offset, out int errno)
     {
-        errno = Errno.ENOSYS;
-        return -1;
+        errno = OnMap is null ? Errno.ENOSYS : 0;
+        return OnMap?.Invoke(offset, length) ?? -1;
     }
 
     public int Unmap(nint address, nuint length) => 0;
 
     public int EpollCreate(out int errno)
     {
-        errno = Errno.ENOSYS;
-        return -1;
+        errno = OnMap is null ? Errno.ENOSYS : 0;
+        return OnMap is null ? -1 : 3000;
     }
 
     public int EpollAddReadable(int epollFd, int fd, out int errno)
     {
-        errno = Errno.ENOSYS;
-        return -1;
+        errno = 0;
+        return 0;
     }
 
     public int EpollWait(int epollFd, int timeoutMilliseconds, out int errno)
     {
-        errno = Errno.ENOSYS;
-        return -1;
+        errno = 0;
+        return 0;
     }
 }

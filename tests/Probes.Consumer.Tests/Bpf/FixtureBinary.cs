@@ -55,6 +55,22 @@ internal sealed partial class FixtureBinary
     /// The fixture's C source in the test tree (the test project file is not ours to add copy
     /// items to): next to this file at compile time, else found by walking up from the output.
     /// </summary>
+    /// <summary>An ELF file already on the machine (e.g. /usr/bin/python3.11), read the same way.</summary>
+    public static FixtureBinary Existing(string path)
+    {
+        lock (Built)
+        {
+            if (!Built.TryGetValue(path, out FixtureBinary? binary))
+            {
+                Requirements.Tool("readelf");
+                binary = new FixtureBinary(path);
+                binary.ReadElf();
+                Built[path] = binary;
+            }
+            return binary;
+        }
+    }
+
     public static string FixtureSource(string name, [System.Runtime.CompilerServices.CallerFilePath] string thisFile = "")
     {
         string beside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(thisFile) ?? "", "Fixtures", name);

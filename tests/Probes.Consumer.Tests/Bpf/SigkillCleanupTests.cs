@@ -61,8 +61,14 @@ public sealed class SigkillCleanupTests
         finally
         {
             // SIGKILL to the muxer and the fsi process it started: no finalizer, Dispose or exit handler runs.
+            int[] tree = Descendants(tracer.Id).Append(tracer.Id).ToArray();
             tracer.Kill(entireProcessTree: true);
             tracer.WaitForExit();
+            // WaitForExit covers the muxer only; the kernel closes a process's descriptors before it becomes a zombie.
+            foreach (int pid in tree)
+            {
+                WaitUntilDeadOrZombie(pid);
+            }
         }
 
         Assert.AreEqual(0, traced.ReadSemaphore(probe.Semaphore), "semaphore after SIGKILL of the tracer");
@@ -87,6 +93,44 @@ public sealed class SigkillCleanupTests
         }
         Assert.Fail($"the tracer printed no '{prefix}' line within {Timeout}:\n{string.Join('\n', seen)}");
         return "";
+    }
+
+    private static IEnumerable<int> Descendants(int pid)
+    {
+        string path = $"/proc/{pid}/task/{pid}/children";
+        string children = File.Exists(path) ? File.ReadAllText(path) : "";
+        foreach (string child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int childPid = int.Parse(child, CultureInfo.InvariantCulture);
+            foreach (int descendant in Descendants(childPid))
+            {
+                yield return descendant;
+            }
+            yield return childPid;
+        }
+    }
+
+    private static void WaitUntilDeadOrZombie(int pid)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < Timeout)
+        {
+            string status;
+            try
+            {
+                status = File.ReadAllText($"/proc/{pid}/status");
+            }
+            catch (IOException)
+            {
+                return; // reaped
+            }
+            if (status.Contains("State:\tZ", StringComparison.Ordinal) || status.Contains("State:\tX", StringComparison.Ordinal))
+            {
+                return;
+            }
+            Thread.Sleep(20);
+        }
+        Assert.Fail($"process {pid} still alive {Timeout} after SIGKILL");
     }
 
     private static string? ReadUprobeEvents() =>

@@ -25,18 +25,15 @@ public sealed class TracePeerTests
         }
         // Module-level code of these imports fires function__entry on Debian's 3.11.
         using var python = new LiveProcess(TraceFixtures.Python, ["-c", "import sys; sys.stdin.readline(); import fractions, statistics, json"]);
-        ulong semaphore = ProbesBinary.ListJson(TraceFixtures.Python).Single(p => p.Name == "function__entry").SemaphoreOffset;
 
         (List<string> ours, List<string> theirs) = TraceBoth(
             python,
             ["trace", "--pid", $"{python.Pid}", "--probe", "python:function__entry", "--str", "0", "--str", "1", "--json"],
             $"usdt:{TraceFixtures.Python}:python:function__entry {{ printf(\"%s|%s|%d\\n\", str(arg0), str(arg1), arg2); }}",
             bpftrace,
-            semaphoreFile: TraceFixtures.Python,
-            semaphoreOffset: semaphore,
             args => $"{args[0].GetString()}|{args[1].GetString()}|{args[2].GetInt64()}");
 
-        Assert.IsTrue(ours.Count > 10, $"expected function__entry hits from the imports, got {ours.Count}");
+        Assert.IsTrue(ours.Count > 0, "the imports fired no function__entry");
         CollectionAssert.AreEqual(theirs, ours);
     }
 
@@ -47,17 +44,12 @@ public sealed class TracePeerTests
         Requirements.Tool("g++");
         using var fixture = new LiveProcess(TraceFixtures.ThrowCatch, []);
         fixture.WaitForStdout("waiting", Timeout);
-        ulong semaphore = ProbesBinary.ListJson(TraceFixtures.ThrowCatch).Single(p => p.Name == "ready").SemaphoreOffset;
 
         (List<string> ours, List<string> theirs) = TraceBoth(
             fixture,
-            ["trace", "--pid", $"{fixture.Pid}", "--probe", "libstdcxx:throw", "--probe", "fixture:ready", "--json"],
-            // The ready probe comes last, so its semaphore rises after throw is attached.
-            $"usdt:{TraceFixtures.LibStdCxx}:libstdcxx:throw {{ printf(\"%lu|%lu\\n\", arg0, arg1); }}\n" +
-            $"usdt:{TraceFixtures.ThrowCatch}:fixture:ready {{ }}",
+            ["trace", "--pid", $"{fixture.Pid}", "--probe", "libstdcxx:throw", "--json"],
+            $"usdt:\"{TraceFixtures.LibStdCxx}\":libstdcxx:throw {{ printf(\"%lu|%lu\\n\", arg0, arg1); }}",
             bpftrace,
-            semaphoreFile: TraceFixtures.ThrowCatch,
-            semaphoreOffset: semaphore,
             args => $"{args[0].GetUInt64()}|{args[1].GetUInt64()}");
 
         Assert.AreEqual(6, ours.Count, "six exceptions were thrown");
@@ -67,17 +59,20 @@ public sealed class TracePeerTests
     }
 
     /// <summary>
-    /// Attaches both tracers, waits until the target's semaphore shows both (ref count 2), lets
-    /// the target run by writing a line to its stdin, and returns each tracer's lines.
+    /// Attaches both tracers (ours says "attached" once every uprobe is in; bpftrace runs BEGIN
+    /// only after attaching), lets the target run by writing a line to its stdin, and returns
+    /// each tracer's lines. The kernel counts a semaphore once per uprobe and process, not per
+    /// tracer, so the semaphore cannot tell that both are there.
     /// </summary>
     private static (List<string> Ours, List<string> Theirs) TraceBoth(
-        LiveProcess target, string[] probesArgs, string bpftraceScript, string bpftrace, string semaphoreFile, ulong semaphoreOffset, Func<JsonElement[], string> format)
+        LiveProcess target, string[] probesArgs, string bpftraceScript, string bpftrace, Func<JsonElement[], string> format)
     {
-        var bpftraceEnvironment = new Dictionary<string, string> { ["BPFTRACE_STRLEN"] = "200" };
+        // bpftrace keeps strings on its 512-byte BPF stack: 128 bytes each fits two of them.
+        var bpftraceEnvironment = new Dictionary<string, string> { ["BPFTRACE_STRLEN"] = "128" };
         using var ours = new LiveProcess(TestPaths.ProbesExecutable, probesArgs);
-        using var theirs = new LiveProcess(bpftrace, ["-p", $"{target.Pid}", "-e", bpftraceScript], bpftraceEnvironment);
+        using var theirs = new LiveProcess(bpftrace, ["-B", "line", "-p", $"{target.Pid}", "-e", "BEGIN { printf(\"READY\\n\"); }\n" + bpftraceScript], bpftraceEnvironment);
         ours.WaitForStderr("attached", Timeout);
-        LiveProcess.WaitUntil(() => target.ReadMappedUInt16(semaphoreFile, semaphoreOffset) == 2, Timeout, "both tracers raised the semaphore");
+        theirs.WaitForStdout("READY", Timeout);
 
         target.StandardInput.WriteLine("go");
         target.StandardInput.Flush();

@@ -1,19 +1,11 @@
 // Throws and catches a few exceptions of different types once a line arrives on stdin, so two
-// tracers attached to libstdcxx:throw can be compared hit for hit. The fixture:ready probe
-// exists only for its semaphore: the test waits until both tracers raised it.
-#define _SDT_HAS_SEMAPHORES 1
-#include <sys/sdt.h>
+// tracers attached to libstdcxx:throw can be compared hit for hit.
 #include <iostream>
 #include <stdexcept>
 #include <string>
 
-__extension__ unsigned short fixture_ready_semaphore __attribute__((unused)) __attribute__((section(".probes")));
-
 int main()
 {
-    if (fixture_ready_semaphore) {
-        STAP_PROBE(fixture, ready);
-    }
     std::cout << "waiting" << std::endl;
     std::string line;
     std::getline(std::cin, line);

@@ -28,7 +28,7 @@ public sealed partial class ModuleWeaver
                 string name;
                 if (onMethod is not null)
                 {
-                    if (!CheckName(onMethod, method.FullName, method))
+                    if (!CheckName(onMethod, $"{method.DeclaringType.Name}.{method.Name}", method))
                     {
                         continue;
                     }

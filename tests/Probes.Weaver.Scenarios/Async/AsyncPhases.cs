@@ -57,6 +57,13 @@ public static class AsyncPhases
         return x;
     }
 
+    /// <summary>The same as <see cref="CompletesSynchronously"/>, unwoven.</summary>
+    public static async ValueTask<int> CompletesSynchronouslyPlain(int x)
+    {
+        await Task.CompletedTask;
+        return x;
+    }
+
     [ProbePhase]
     public static async ValueTask YieldsValueTask()
     {
@@ -113,5 +120,26 @@ public sealed class Repository<T>(T item)
     {
         await Task.Yield();
         return item;
+    }
+}
+
+/// <summary>
+/// Awaits a signal the caller completes on its own thread, so the whole operation (state
+/// machine box, continuation) runs on one thread and its allocations can be counted there.
+/// </summary>
+public static class SignalPhases
+{
+    [ProbePhase]
+    public static async Task<int> AwaitSignal(Task signal)
+    {
+        await signal;
+        return 1;
+    }
+
+    /// <summary>The same as <see cref="AwaitSignal"/>, unwoven.</summary>
+    public static async Task<int> AwaitSignalPlain(Task signal)
+    {
+        await signal;
+        return 1;
     }
 }

@@ -10,7 +10,7 @@ namespace Probes.Weaver;
 /// Makes an async method one phase by rewriting only its stub (the method that creates the
 /// state machine, calls <c>Start</c> and returns the builder's task):
 /// <code>
-/// PhaseScope scope = Probe.Phase("Name");  // inlined semaphore test; makes the span current
+/// PhaseScope scope = BEGIN;                // PhaseBeginEmitter; when recording, the span is current
 /// ... builder.Start(ref stateMachine) ...   // runs under the new span and captures it
 /// Task task = builder.Task;
 /// if (scope.IsRecording) task = WovenPhase.Leave(task, scope);  // caller's phase back; end on completion
@@ -44,9 +44,10 @@ internal sealed class AsyncMethodProcessor
         List<Instruction> returns = body.Instructions.Where(i => i.OpCode == OpCodes.Ret).ToList();
 
         Instruction first = body.Instructions[0];
-        il.InsertBefore(first, il.Create(OpCodes.Ldstr, _phase.Name));
-        il.InsertBefore(first, il.Create(OpCodes.Call, _sdk.PhaseBegin));
-        il.InsertBefore(first, il.Create(OpCodes.Stloc, scope));
+        foreach (Instruction instruction in PhaseBeginEmitter.Emit(_sdk, _phase, scope))
+        {
+            il.InsertBefore(first, instruction);
+        }
 
         foreach (Instruction ret in returns)
         {

@@ -17,6 +17,7 @@ public sealed partial class ModuleWeaver : BaseModuleWeaver
             return;
         }
         List<PhaseMethod> phases = FindPhaseMethods();
+        AddPhaseNameFields(phases);
         WeavePhases(phases);
         WriteManifest(phases);
     }

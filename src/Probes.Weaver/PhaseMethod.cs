@@ -25,6 +25,9 @@ internal sealed class PhaseMethod
 
     public PhaseKind Kind { get; }
 
+    /// <summary>The static field that caches the phase's ProbeName (set before weaving).</summary>
+    public FieldReference? NameField { get; set; }
+
     /// <summary>The phase id consumers see: FNV-1a 32 over the UTF-8 name, as Probes.PhaseId computes it.</summary>
     public uint Id => Fnv1a.Hash(Name);
 }

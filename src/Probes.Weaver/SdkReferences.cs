@@ -15,7 +15,11 @@ internal sealed class SdkReferences
         TypeDefinition scope = sdk.GetType("Probes.PhaseScope");
         TypeDefinition woven = sdk.GetType("Probes.Weaving.WovenPhase");
 
-        PhaseBegin = module.ImportReference(probe.Methods.Single(m => m.Name == "Phase" && m.Parameters[0].ParameterType.FullName == "System.String"));
+        TypeDefinition name = sdk.GetType("Probes.ProbeName");
+        IsEnabled = module.ImportReference(probe.Methods.Single(m => m.Name == "get_IsEnabled"));
+        PhaseBeginWithName = module.ImportReference(probe.Methods.Single(m => m.Name == "Phase" && m.Parameters[0].ParameterType.FullName == "Probes.ProbeName"));
+        ProbeName = module.ImportReference(name);
+        ProbeNameGet = module.ImportReference(name.Methods.Single(m => m.Name == "Get"));
         PhaseScope = module.ImportReference(scope);
         ScopeEnd = module.ImportReference(scope.Methods.Single(m => m.Name == "End"));
         ScopeIsRecording = module.ImportReference(scope.Methods.Single(m => m.Name == "get_IsRecording"));
@@ -27,8 +31,16 @@ internal sealed class SdkReferences
     private readonly MethodDefinition[] _leaves;
     private readonly ModuleDefinition _module;
 
-    /// <summary><c>PhaseScope Probe.Phase(string)</c>: inlined, its first line is the semaphore test.</summary>
-    public MethodReference PhaseBegin { get; }
+    /// <summary><c>bool Probe.IsEnabled</c>: inlined to the semaphore read.</summary>
+    public MethodReference IsEnabled { get; }
+
+    /// <summary><c>PhaseScope Probe.Phase(ProbeName)</c>: the begin with a name prepared once.</summary>
+    public MethodReference PhaseBeginWithName { get; }
+
+    public TypeReference ProbeName { get; }
+
+    /// <summary><c>ProbeName ProbeName.Get(string)</c>: interns the name (once per phase and process).</summary>
+    public MethodReference ProbeNameGet { get; }
 
     public TypeReference PhaseScope { get; }
 

@@ -10,7 +10,7 @@ namespace Probes.Weaver;
 /// <summary>
 /// Makes a synchronous method (or constructor) one phase. The result reads like:
 /// <code>
-/// PhaseScope scope = Probe.Phase("Name");      // inlined: semaphore read and branch
+/// PhaseScope scope = BEGIN;                    // see PhaseBeginEmitter: semaphore read and branch
 /// int status = 0;
 /// try {
 ///     try { BODY (each return: result = value; leave RETURN) }
@@ -57,9 +57,10 @@ internal sealed class SyncMethodProcessor
         Instruction tryStart = FindBodyStart(method);
 
         // The phase begins where the method's own work begins (after base/this ctor call).
-        il.InsertBefore(tryStart, il.Create(OpCodes.Ldstr, _phase.Name));
-        il.InsertBefore(tryStart, il.Create(OpCodes.Call, _sdk.PhaseBegin));
-        il.InsertBefore(tryStart, il.Create(OpCodes.Stloc, scope));
+        foreach (Instruction instruction in PhaseBeginEmitter.Emit(_sdk, _phase, scope))
+        {
+            il.InsertBefore(tryStart, instruction);
+        }
         il.InsertBefore(tryStart, il.Create(OpCodes.Ldc_I4_0));
         il.InsertBefore(tryStart, il.Create(OpCodes.Stloc, status));
 

@@ -32,7 +32,7 @@ public sealed partial class ModuleWeaver
             json.Append(firstPhase ? "" : ",")
                 .Append("{\"name\":").Append(Quote(phase.Name))
                 .Append(",\"id\":").Append(phase.Id.ToString(CultureInfo.InvariantCulture))
-                .Append(",\"kind\":").Append(phase.Kind == PhaseKind.Async ? "\"async\"" : "\"sync\"")
+                .Append(",\"kind\":").Append(phase.Kind == PhaseKind.Sync ? "\"sync\"" : "\"async\"")
                 .Append(",\"method\":").Append(Quote(Describe(phase.Method)))
                 .Append(",\"file\":").Append(source is null ? "null" : Quote(source.Document.Url))
                 .Append(",\"line\":").Append(source is null ? "null" : source.StartLine.ToString(CultureInfo.InvariantCulture))

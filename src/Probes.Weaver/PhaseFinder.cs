@@ -82,8 +82,7 @@ public sealed partial class ModuleWeaver
         }
         if (method.ReturnType.MetadataType == MetadataType.Void)
         {
-            WriteError($"{Where()} is async void and cannot be a [ProbePhase]: nothing observes when it completes. Return Task instead (and await it), or remove the attribute.", SourceOf(method));
-            return null;
+            return PhaseKind.AsyncVoid;
         }
         if (Sdk.LeaveFor(method.ReturnType) is null)
         {

@@ -7,6 +7,7 @@ internal enum PhaseKind
 {
     Sync,
     Async,
+    AsyncVoid,
 }
 
 /// <summary>A method that becomes a phase, with the name its probes carry.</summary>

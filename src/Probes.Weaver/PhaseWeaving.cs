@@ -17,6 +17,10 @@ public sealed partial class ModuleWeaver
                 {
                     new AsyncMethodProcessor(Sdk, phase).Process();
                 }
+                else if (phase.Kind == PhaseKind.AsyncVoid)
+                {
+                    new AsyncVoidMethodProcessor(Sdk, phase).Process();
+                }
                 else
                 {
                     new SyncMethodProcessor(Sdk, ModuleDefinition.TypeSystem.Int32, phase).Process();

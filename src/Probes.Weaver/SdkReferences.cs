@@ -24,6 +24,8 @@ internal sealed class SdkReferences
         ScopeEnd = module.ImportReference(scope.Methods.Single(m => m.Name == "End"));
         ScopeIsRecording = module.ImportReference(scope.Methods.Single(m => m.Name == "get_IsRecording"));
         StatusOf = module.ImportReference(woven.Methods.Single(m => m.Name == "StatusOf" && m.IsPublic));
+        LeaveCaller = module.ImportReference(woven.Methods.Single(m => m.Name == "LeaveCaller"));
+        Fault = module.ImportReference(woven.Methods.Single(m => m.Name == "Fault"));
         _leaves = woven.Methods.Where(m => m.Name == "Leave").ToArray();
         _module = module;
     }
@@ -51,6 +53,12 @@ internal sealed class SdkReferences
 
     /// <summary><c>int WovenPhase.StatusOf(object exception)</c>, for the exception filter.</summary>
     public MethodReference StatusOf { get; }
+
+    /// <summary><c>void WovenPhase.LeaveCaller(PhaseScope)</c>, for async void stubs.</summary>
+    public MethodReference LeaveCaller { get; }
+
+    /// <summary><c>void WovenPhase.Fault(object exception, PhaseScope)</c>, for async void state machines.</summary>
+    public MethodReference Fault { get; }
 
     /// <summary>
     /// <c>WovenPhase.Leave</c> for an async stub's return type (Task, Task&lt;T&gt;, ValueTask,

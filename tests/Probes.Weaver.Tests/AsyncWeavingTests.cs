@@ -140,6 +140,41 @@ public sealed class AsyncWeavingTests
     }
 
     [TestMethod]
+    public async Task An_async_void_method_is_a_phase_that_ends_when_its_state_machine_completes()
+    {
+        object handler = Activator.CreateInstance(s_woven.Type("Scenarios.Async.FireAndForget`1").MakeGenericType(typeof(string)))!;
+        Action<string, TaskCompletionSource> handle = handler.GetType().GetMethod("Handle")!.CreateDelegate<Action<string, TaskCompletionSource>>(handler);
+        var started = new TaskCompletionSource();
+        ulong outerSpan = 0, currentAfterCall = 0;
+        ulong start = ShimRecorder.CallCount;
+        ShimRecorder.SetTracerAttached(true);
+        try
+        {
+            using (PhaseScope outer = Probe.Phase("Test.AsyncVoidCaller"))
+            {
+                outerSpan = outer.SpanId;
+                handle("v", started);
+                currentAfterCall = SpanContext.Current?.SpanId ?? 0;
+            }
+            await started.Task;
+            // Nothing can be awaited: wait (bounded) until the phase's end has been recorded.
+            Assert.IsTrue(SpinWait.SpinUntil(() => ShimRecorder.CallsSince(start).Any(c => c.IsEnd && c.Name == "FireAndForget.Handle"), TimeSpan.FromSeconds(30)),
+                "the async void phase never ended");
+        }
+        finally
+        {
+            ShimRecorder.SetTracerAttached(false);
+        }
+        List<ProbeCall> calls = ShimRecorder.CallsSince(start);
+        Assert.AreEqual(outerSpan, currentAfterCall, "the woven async void stub changed its caller's current phase");
+        Assert.AreEqual("v", handler.GetType().GetProperty("Last")!.GetValue(handler), "the phase ended before the method's work was done");
+        (ProbeCall begin, ProbeCall end) = WovenScenario.Span(calls, "FireAndForget.Handle");
+        Assert.AreEqual(outerSpan, begin.Parent);
+        Assert.AreEqual(PhaseStatus.Completed, end.Status);
+        Assert.AreEqual(begin.Span, WovenScenario.Span(calls, "FireAndForget.Nested").Begin.Parent);
+    }
+
+    [TestMethod]
     public async Task A_tracer_leaving_mid_operation_still_gets_the_end()
     {
         var signal = new TaskCompletionSource();

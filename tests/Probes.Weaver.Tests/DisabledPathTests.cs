@@ -53,10 +53,12 @@ public sealed class DisabledPathTests
         Warm(() => RunSuspended(woven, 20) + RunSuspended(plain, 20) + RunCompleting(completes, 20) + RunCompleting(completesPlain, 20));
 
         ulong callsBefore = ShimRecorder.CallCount;
-        long wovenBytes = RunSuspended(woven, Calls);
-        long plainBytes = RunSuspended(plain, Calls);
-        long completingBytes = RunCompleting(completes, Calls);
-        long completingPlainBytes = RunCompleting(completesPlain, Calls);
+        // The smallest of a few rounds: the runtime itself now and then allocates a little on
+        // this thread (tiering, timers), which is noise and not the woven code's.
+        long wovenBytes = Enumerable.Range(0, 3).Min(_ => RunSuspended(woven, Calls));
+        long plainBytes = Enumerable.Range(0, 3).Min(_ => RunSuspended(plain, Calls));
+        long completingBytes = Enumerable.Range(0, 3).Min(_ => RunCompleting(completes, Calls));
+        long completingPlainBytes = Enumerable.Range(0, 3).Min(_ => RunCompleting(completesPlain, Calls));
 
         Assert.AreNotEqual(0L, plainBytes, "the measurement did not see the state machines");
         Assert.AreEqual(plainBytes, wovenBytes, $"woven {wovenBytes} vs unwoven {plainBytes} bytes for {Calls} suspended calls");

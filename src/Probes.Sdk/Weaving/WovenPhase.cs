@@ -72,6 +72,18 @@ public static class WovenPhase
         return new ValueTask<T>(asTask);
     }
 
+    /// <summary>
+    /// For an async void stub after <c>Start</c>: gives the caller's flow back its own current
+    /// phase. The end comes from the state machine itself (see <see cref="Fault"/>).
+    /// </summary>
+    public static void LeaveCaller(PhaseScope scope) => RestoreCaller(scope);
+
+    /// <summary>
+    /// For an async void state machine, just before it hands an exception to its builder:
+    /// ends the phase as faulted or canceled.
+    /// </summary>
+    public static void Fault(object exception, PhaseScope scope) => scope.End((PhaseStatus)StatusOf(exception));
+
     private static void RestoreCaller(PhaseScope scope)
     {
         // The stub made this span current in the caller's flow; AsyncMethodBuilder.Start

@@ -112,6 +112,24 @@ public static class AsyncPhases
     }
 }
 
+/// <summary>async void: nothing outside sees it complete; the weaver hooks its state machine.</summary>
+public sealed class FireAndForget<T>
+{
+    public T? Last { get; private set; }
+
+    [ProbePhase]
+    public async void Handle(T value, TaskCompletionSource started)
+    {
+        started.SetResult();
+        await Task.Delay(5).ConfigureAwait(false);
+        await Nested();
+        Last = value;
+    }
+
+    [ProbePhase]
+    private static async Task Nested() => await Task.Yield();
+}
+
 /// <summary>An instance async method on a generic type.</summary>
 public sealed class Repository<T>(T item)
 {

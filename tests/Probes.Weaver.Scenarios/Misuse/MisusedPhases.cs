@@ -27,12 +27,6 @@ public abstract class MisusedPhases
         yield return 1;
     }
 
-    [ProbePhase]
-    public static async void AsyncVoid()
-    {
-        await Task.Yield();
-    }
-
 #pragma warning disable SYSLIB1054 // an extern method is exactly what this scenario needs
     [ProbePhase]
     [DllImport("libc", EntryPoint = "getpid")]

@@ -26,6 +26,7 @@ public sealed partial class ModuleWeaver
             {
                 CustomAttribute? onMethod = method.CustomAttributes.FirstOrDefault(a => a.AttributeType.FullName == AttributeName);
                 string name;
+                bool fromClass = onMethod is null;
                 if (onMethod is not null)
                 {
                     if (!CheckName(onMethod, $"{method.DeclaringType.Name}.{method.Name}", method))
@@ -42,7 +43,7 @@ public sealed partial class ModuleWeaver
                 {
                     continue;
                 }
-                PhaseKind? kind = Classify(method);
+                PhaseKind? kind = Classify(method, fromClass);
                 if (kind is not null)
                 {
                     phases.Add(new PhaseMethod(method, name, kind.Value));
@@ -52,10 +53,19 @@ public sealed partial class ModuleWeaver
         return phases;
     }
 
-    /// <summary>Sync or async, or null (with the error written) when the method cannot be a phase.</summary>
-    private PhaseKind? Classify(MethodDefinition method)
+    /// <summary>
+    /// Sync or async, or null (with the error written) when the method cannot be a phase. A
+    /// method covered only by its class's attribute is skipped with a message instead: the
+    /// class attribute means "every public method that can be a phase".
+    /// </summary>
+    private PhaseKind? Classify(MethodDefinition method, bool fromClass)
     {
         string Where() => $"{method.DeclaringType.Name}.{method.Name}";
+        if (fromClass && !CanBeWoven(method))
+        {
+            WriteInfo($"Probes: {Where()} is not a phase of its [ProbePhase] class: iterators and methods returning other task types cannot be.");
+            return null;
+        }
         if (method.IsAbstract)
         {
             WriteError($"{Where()} is abstract but has [ProbePhase]. Put the attribute on the overriding methods, which have a body.", SourceOf(method));
@@ -91,6 +101,13 @@ public sealed partial class ModuleWeaver
         }
         return PhaseKind.Async;
     }
+
+    private bool CanBeWoven(MethodDefinition method) =>
+        !HasAttribute(method, "System.Runtime.CompilerServices.IteratorStateMachineAttribute")
+        && !HasAttribute(method, "System.Runtime.CompilerServices.AsyncIteratorStateMachineAttribute")
+        && (!HasAttribute(method, "System.Runtime.CompilerServices.AsyncStateMachineAttribute")
+            || method.ReturnType.MetadataType == MetadataType.Void
+            || Sdk.LeaveFor(method.ReturnType) is not null);
 
     private bool CheckName(CustomAttribute attribute, string where, MethodDefinition? method)
     {

@@ -177,6 +177,7 @@ public sealed class SyncWeavingTests
             serviceType.GetMethod("Stop")!.CreateDelegate<Func<int>>(service)();
             serviceType.GetMethod("NotPublic", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.CreateDelegate<Action>(service)();
             _ = serviceType.GetProperty("Calls")!.GetValue(service);
+            Assert.AreEqual(111, ((IEnumerable<int>)serviceType.GetMethod("Items")!.Invoke(service, null)!).Single());
             Assert.AreEqual("ok", s_woven.Method<Func<string>>("Scenarios.Sync.Endpoints", "Get")());
         });
         CollectionAssert.AreEquivalent(new[] { "Service.Start", "Service.Stop", "Api.Get" },

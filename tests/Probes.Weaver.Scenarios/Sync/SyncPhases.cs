@@ -147,6 +147,12 @@ public sealed class Service
     public int Stop() => Calls += 10;
 
     internal void NotPublic() => Calls += 100;
+
+    // An iterator cannot be a phase: the class attribute skips it (no build error).
+    public IEnumerable<int> Items()
+    {
+        yield return Calls;
+    }
 }
 
 /// <summary>On a class with a name: the name replaces the type name.</summary>

@@ -67,6 +67,34 @@ public sealed class SyncWeavingTests
     }
 
     [TestMethod]
+    public void A_caller_exception_filter_runs_before_the_phase_ends_as_without_weaving()
+    {
+        // With catch-and-rethrow the phase would end before the caller's filter runs; the
+        // woven filter declines the exception, so the first pass reaches the caller untouched.
+        Action throws = s_woven.Method<Action>(Phases, "Throws");
+        bool endedBeforeCallerFilter = true;
+        List<ProbeCall> calls = ShimRecorder.Trace(() =>
+        {
+            ulong start = ShimRecorder.CallCount;
+            try
+            {
+                throws();
+            }
+            catch (InvalidOperationException) when (Observe(out endedBeforeCallerFilter, start))
+            {
+            }
+        });
+        Assert.IsFalse(endedBeforeCallerFilter, "the woven method ended its phase before the caller's filter ran");
+        Assert.AreEqual(PhaseStatus.Faulted, WovenScenario.Span(calls, "SyncPhases.Throws").End.Status);
+
+        static bool Observe(out bool ended, ulong start)
+        {
+            ended = ShimRecorder.CallsSince(start).Any(c => c.IsEnd);
+            return true;
+        }
+    }
+
+    [TestMethod]
     public void OperationCanceledException_ends_the_phase_as_canceled()
     {
         Action cancels = s_woven.Method<Action>(Phases, "Cancels");

@@ -88,7 +88,7 @@ public sealed partial class ModuleWeaver
         }
         if (!HasAttribute(method, "System.Runtime.CompilerServices.AsyncStateMachineAttribute"))
         {
-            return PhaseKind.Sync;
+            return !method.IsConstructor && Sdk.LeaveFor(method.ReturnType) is not null ? PhaseKind.TaskReturning : PhaseKind.Sync;
         }
         if (method.ReturnType.MetadataType == MetadataType.Void)
         {

@@ -6,6 +6,9 @@ namespace Probes.Weaver;
 internal enum PhaseKind
 {
     Sync,
+
+    /// <summary>Not async, but returns Task/ValueTask: the phase spans the returned task.</summary>
+    TaskReturning,
     Async,
     AsyncVoid,
 }

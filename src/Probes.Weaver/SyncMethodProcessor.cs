@@ -18,6 +18,10 @@ namespace Probes.Weaver;
 /// } finally { scope.End((PhaseStatus)status); }                    // no-op when not recording
 /// RETURN: return result;
 /// </code>
+/// A method that returns a Task or ValueTask without being <c>async</c> (it forwards another
+/// call's task) is woven the same way, except that its phase spans the returned task: the
+/// finally ends it only when an exception leaves, and the return goes through
+/// <c>WovenPhase.Leave</c> like an async stub's.
 /// The filter only records the status: the exception is never caught and rethrown, so
 /// callers' filters, first-pass semantics and stack traces are untouched, and the end fires
 /// in the second pass, after the ends of phases nested inside.
@@ -64,9 +68,12 @@ internal sealed class SyncMethodProcessor
         il.InsertBefore(tryStart, il.Create(OpCodes.Ldc_I4_0));
         il.InsertBefore(tryStart, il.Create(OpCodes.Stloc, status));
 
+        // A method that returns a task without being async: the phase must span the task, so
+        // the finally ends it only on an exception and the return hands the task to Leave.
+        MethodReference? leave = _phase.Kind == PhaseKind.TaskReturning ? _sdk.LeaveFor(method.ReturnType) : null;
         Instruction filterStart = il.Create(OpCodes.Call, _sdk.StatusOf);
         Instruction filterHandler = il.Create(OpCodes.Pop);
-        Instruction finallyStart = il.Create(OpCodes.Ldloca, scope);
+        Instruction finallyStart = leave is null ? il.Create(OpCodes.Ldloca, scope) : il.Create(OpCodes.Ldloc, status);
         Instruction returnStart = result is null ? il.Create(OpCodes.Ret) : il.Create(OpCodes.Ldloc, result);
 
         // Handlers that ran to the end of the method must keep ending where the body ends.
@@ -82,11 +89,33 @@ internal sealed class SyncMethodProcessor
         il.Append(filterHandler);
         il.Append(il.Create(OpCodes.Rethrow));
         il.Append(finallyStart);
-        il.Append(il.Create(OpCodes.Ldloc, status));
-        il.Append(il.Create(OpCodes.Call, _sdk.ScopeEnd));
-        il.Append(il.Create(OpCodes.Endfinally));
+        if (leave is null)
+        {
+            il.Append(il.Create(OpCodes.Ldloc, status));
+            il.Append(il.Create(OpCodes.Call, _sdk.ScopeEnd));
+            il.Append(il.Create(OpCodes.Endfinally));
+        }
+        else
+        {
+            Instruction endFinally = il.Create(OpCodes.Endfinally);
+            il.Append(il.Create(OpCodes.Brfalse, endFinally));
+            il.Append(il.Create(OpCodes.Ldloca, scope));
+            il.Append(il.Create(OpCodes.Ldloc, status));
+            il.Append(il.Create(OpCodes.Call, _sdk.ScopeEnd));
+            il.Append(endFinally);
+        }
         il.Append(returnStart);
-        if (result is not null)
+        if (leave is not null)
+        {
+            Instruction ret = il.Create(OpCodes.Ret);
+            il.Append(il.Create(OpCodes.Ldloca, scope));
+            il.Append(il.Create(OpCodes.Call, _sdk.ScopeIsRecording));
+            il.Append(il.Create(OpCodes.Brfalse, ret));
+            il.Append(il.Create(OpCodes.Ldloc, scope));
+            il.Append(il.Create(OpCodes.Call, leave));
+            il.Append(ret);
+        }
+        else if (result is not null)
         {
             il.Append(il.Create(OpCodes.Ret));
         }

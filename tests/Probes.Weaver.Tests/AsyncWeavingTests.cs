@@ -175,6 +175,34 @@ public sealed class AsyncWeavingTests
     }
 
     [TestMethod]
+    public async Task A_non_async_method_returning_a_task_is_a_phase_that_spans_the_task()
+    {
+        Func<int, Task<int>> forwards = s_woven.Method<Func<int, Task<int>>>(Phases, "Forwards");
+        Func<int, ValueTask<int>> forwardsValue = s_woven.Method<Func<int, ValueTask<int>>>(Phases, "ForwardsValueTask");
+        Func<bool, Task> throws = s_woven.Method<Func<bool, Task>>(Phases, "ForwardsAndThrows");
+        ulong currentAfterCall = 1;
+        List<ProbeCall> calls = await ShimRecorder.TraceAsync(async () =>
+        {
+            Task<int> running = forwards(1);
+            currentAfterCall = SpanContext.Current?.SpanId ?? 0;
+            Assert.AreEqual(2, await running);
+            Assert.AreEqual(3, await forwardsValue(2));
+            await throws(false);
+            Assert.ThrowsExactly<InvalidOperationException>(() => throws(true));
+        });
+        Assert.AreEqual(0ul, currentAfterCall, "the woven method left its phase current in the caller");
+        (ProbeCall begin, ProbeCall end) = WovenScenario.Span(calls, "AsyncPhases.Forwards");
+        ProbeCall innerBegin = calls.First(c => c.IsBegin && c.Name == "AsyncPhases.YieldOnce");
+        ProbeCall innerEnd = calls.Single(c => c.IsEnd && c.Span == innerBegin.Span);
+        Assert.AreEqual(begin.Span, innerBegin.Parent, "the forwarded call's phase is nested in the forwarding one");
+        Assert.IsTrue(calls.IndexOf(innerEnd) < calls.IndexOf(end), "the forwarding phase ended before the task it returned");
+        Assert.AreEqual(PhaseStatus.Completed, end.Status);
+        Assert.AreEqual(PhaseStatus.Completed, WovenScenario.Span(calls, "AsyncPhases.ForwardsValueTask").End.Status);
+        List<ProbeCall> throwsEnds = calls.Where(c => c.IsEnd && c.Name == "AsyncPhases.ForwardsAndThrows").ToList();
+        CollectionAssert.AreEquivalent(new[] { PhaseStatus.Completed, PhaseStatus.Faulted }, throwsEnds.Select(c => c.Status).ToArray());
+    }
+
+    [TestMethod]
     public async Task A_tracer_leaving_mid_operation_still_gets_the_end()
     {
         var signal = new TaskCompletionSource();

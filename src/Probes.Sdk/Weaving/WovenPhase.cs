@@ -28,7 +28,6 @@ public static class WovenPhase
     /// </summary>
     public static Task Leave(Task task, PhaseScope scope)
     {
-        ArgumentNullException.ThrowIfNull(task);
         RestoreCaller(scope);
         EndWhenDone(task, scope);
         return task;
@@ -37,7 +36,6 @@ public static class WovenPhase
     /// <inheritdoc cref="Leave(Task, PhaseScope)"/>
     public static Task<T> Leave<T>(Task<T> task, PhaseScope scope)
     {
-        ArgumentNullException.ThrowIfNull(task);
         RestoreCaller(scope);
         EndWhenDone(task, scope);
         return task;
@@ -94,8 +92,14 @@ public static class WovenPhase
         }
     }
 
-    private static void EndWhenDone(Task task, PhaseScope scope)
+    private static void EndWhenDone(Task? task, PhaseScope scope)
     {
+        // A non-async Task method may return null (a bug of its own, for its caller to find).
+        if (task is null)
+        {
+            scope.End(PhaseStatus.Completed);
+            return;
+        }
         if (task.IsCompleted)
         {
             scope.End(StatusOf(task));

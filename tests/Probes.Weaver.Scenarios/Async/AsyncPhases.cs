@@ -97,6 +97,16 @@ public static class AsyncPhases
         await Task.Delay(delay).ConfigureAwait(false);
     }
 
+    // Not async: forwards another method's task. The phase must still span that task.
+    [ProbePhase]
+    public static Task<int> Forwards(int x) => YieldOnce(x);
+
+    [ProbePhase]
+    public static Task ForwardsAndThrows(bool fail) => fail ? throw new InvalidOperationException("before any task") : Task.Delay(1);
+
+    [ProbePhase]
+    public static ValueTask<int> ForwardsValueTask(int x) => new(YieldOnce(x));
+
     [ProbePhase]
     public static async Task<int> YieldOnce(int x)
     {

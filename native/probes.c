@@ -25,8 +25,8 @@ PROBES_SEMAPHORE(phase_end);
 PROBES_SEMAPHORE(mark);
 
 #ifdef PROBES_COUNT_CALLS
-/* Test build only: counts calls and keeps the last call's arguments, so tests can see what
- * the SDK passed without a tracer. Not thread-safe beyond the counter; tests call serially. */
+/* Test build only: counts calls and keeps the last call's arguments, plus a ring of the last 4096
+ * calls by number (probes_call_at) so tests can read whole sequences. Read a call after it returned. */
 struct probes_test_call {
     uint32_t kind; /* 1 = phase_begin, 2 = phase_end, 3 = mark */
     uint32_t id;
@@ -35,13 +35,13 @@ struct probes_test_call {
     int64_t extra; /* parent_span_id, status or value */
 };
 static volatile uint64_t call_count;
-static struct probes_test_call last_call;
+static struct probes_test_call last_call, call_ring[4096];
 PROBES_EXPORT uint64_t probes_call_count(void) { return __atomic_load_n(&call_count, __ATOMIC_RELAXED); }
 PROBES_EXPORT void probes_last_call(struct probes_test_call *out) { *out = last_call; }
+PROBES_EXPORT int probes_call_at(uint64_t i, struct probes_test_call *out) { uint64_t n = __atomic_load_n(&call_count, __ATOMIC_ACQUIRE); if (i >= n || n - i > 4096) return 0; *out = call_ring[i % 4096]; return 1; }
 #define COUNT_CALL(k, i, n, s, e) \
-    do { \
-        __atomic_fetch_add(&call_count, 1, __ATOMIC_RELAXED); \
-        last_call = (struct probes_test_call){ (k), (i), (n), (s), (int64_t)(e) }; \
+    do { struct probes_test_call c_ = { (k), (i), (n), (s), (int64_t)(e) }; \
+        last_call = call_ring[__atomic_fetch_add(&call_count, 1, __ATOMIC_ACQ_REL) % 4096] = c_; \
     } while (0)
 #else
 #define COUNT_CALL(k, i, n, s, e) ((void)0)

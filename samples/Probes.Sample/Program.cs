@@ -2,8 +2,9 @@ using System.Diagnostics;
 using Probes;
 using Probes.Sample;
 
-// A small service with startup phases and a repeating request phase, instrumented with the
-// manual API. Its phases are what `probes phases` and bpftrace show.
+// A small service with startup phases and a repeating request phase, instrumented with
+// [ProbePhase] (woven at build time by Probes.Fody) and one manual scope. Its phases are what
+// `probes phases` and bpftrace show.
 SampleOptions options;
 try
 {
@@ -31,12 +32,7 @@ if (options.WaitForTracerSeconds > 0)
 }
 
 var service = new SampleService(report);
-using (report.Phase("Startup"))
-{
-    service.LoadConfig();
-    await service.WarmCachesAsync();
-    await service.ConnectDatabaseAsync();
-}
+await service.StartAsync();
 Console.WriteLine("ready");
 
 for (int request = 1; request <= options.Requests; request++)

@@ -3,12 +3,24 @@ using System.Diagnostics;
 namespace Probes.Sample;
 
 /// <summary>
-/// Wraps a probe phase with the sample's own Stopwatch, so tests can compare what a tracer
+/// Measures phases with the sample's own Stopwatch, so tests can compare what a tracer
 /// measured with what the process measured itself. Off unless --self-report is given.
 /// </summary>
 internal sealed class SelfReport(bool enabled)
 {
-    public Measured Phase(string name) => new(this, name, Probe.Phase(name), enabled ? Stopwatch.GetTimestamp() : 0);
+    /// <summary>A manual probe phase, measured.</summary>
+    public Measured Phase(string name)
+    {
+        PhaseScope scope = Probe.Phase(name);
+        return new(this, name, () => scope.SpanId, scope, enabled ? Stopwatch.GetTimestamp() : 0);
+    }
+
+    /// <summary>
+    /// Measures the body of a woven [ProbePhase] method; the span is the one the weaver began,
+    /// which is the current phase inside the method.
+    /// </summary>
+    public Measured Measure(string name) =>
+        new(this, name, static () => PhaseContext.CurrentSpanId, default, enabled ? Stopwatch.GetTimestamp() : 0);
 
     public void Print(string line)
     {
@@ -18,17 +30,16 @@ internal sealed class SelfReport(bool enabled)
         }
     }
 
-    internal readonly struct Measured(SelfReport owner, string name, PhaseScope scope, long started) : IDisposable
+    internal readonly struct Measured(SelfReport owner, string name, Func<ulong> spanId, PhaseScope scope, long started) : IDisposable
     {
-        public ulong SpanId => scope.SpanId;
-
         public void Dispose()
         {
+            ulong span = started != 0 ? spanId() : 0;
             scope.Dispose();
             if (started != 0)
             {
                 TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
-                owner.Print($"self-report phase={name} id=0x{PhaseId.Of(name):x8} span={scope.SpanId} ns={elapsed.Ticks * 100}");
+                owner.Print($"self-report phase={name} id=0x{PhaseId.Of(name):x8} span={span} ns={elapsed.Ticks * 100}");
             }
         }
     }

@@ -6,6 +6,7 @@ public static class AssemblyHooks
     [AssemblyCleanup]
     public static void RemoveScratch()
     {
+        SampleImage.Remove();
         if (TestPaths.HasScratch)
         {
             Directory.Delete(TestPaths.ScratchDirectory, recursive: true);

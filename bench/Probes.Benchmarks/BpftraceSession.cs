@@ -11,9 +11,11 @@ namespace Probes.Benchmarks;
 /// is measured is the probe, not the tracer's output path.
 /// </summary>
 /// <remarks>
-/// It attaches with <c>-p PID</c>: bpftrace 0.17 then passes the semaphore's offset to the
-/// kernel (uprobe ref_ctr_offset), which raises the semaphores of that process only. The
-/// file-level form (no <c>-p</c>) raises them too, but in every process mapping the file.
+/// It attaches with <c>-p PID</c>. bpftrace 0.17 then opens each uprobe for that process
+/// with the semaphore's offset (perf uprobe <c>ref_ctr_offset</c>), so the kernel raises the
+/// semaphores in this process only and lowers them when bpftrace exits, even on SIGKILL
+/// (tried here). The file-level form (no <c>-p</c>) works the same way but raises them in
+/// every process that maps the file.
 /// </remarks>
 internal sealed partial class BpftraceSession : IDisposable
 {

@@ -40,7 +40,18 @@ public unsafe class Enabled
         _end = (delegate* unmanaged[Cdecl, SuppressGCTransition]<uint, byte*, ulong, int, void>)NativeLibrary.GetExport(handle, "probes_phase_end");
         Name[0] = (byte)'x';
 
-        _tracer = BpftraceSession.Start(library, Environment.ProcessId, () => Probe.IsEnabled && Probe.IsMarkEnabled, TimeSpan.FromSeconds(60));
+        ushort* endSemaphore = (ushort*)NativeLibrary.GetExport(handle, "probes_phase_end_semaphore");
+
+        // All three, not only the ones the SDK reads: bpftrace attaches probe by probe, and a
+        // phase whose end is not yet traced would fail the pairing check in Cleanup.
+        _tracer = BpftraceSession.Start(
+            library,
+            Environment.ProcessId,
+            () => Probe.IsEnabled && Probe.IsMarkEnabled && *endSemaphore != 0,
+            TimeSpan.FromSeconds(60));
+        // The kernel raises a semaphore when bpftrace opens the uprobe, a moment before the BPF
+        // program is set on it; nothing fires during setup, and this covers that moment.
+        Thread.Sleep(200);
     }
 
     [GlobalCleanup]

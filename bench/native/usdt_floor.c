@@ -121,6 +121,7 @@ int main(int argc, char **argv)
     phase_begin_fn begin = NULL;
     phase_end_fn end = NULL;
     uint16_t *begin_semaphore = NULL;
+    uint16_t *end_semaphore = NULL;
     if (optind < argc)
     {
         void *shim = dlopen(argv[optind], RTLD_NOW | RTLD_LOCAL);
@@ -132,7 +133,8 @@ int main(int argc, char **argv)
         begin = (phase_begin_fn)dlsym(shim, "probes_phase_begin");
         end = (phase_end_fn)dlsym(shim, "probes_phase_end");
         begin_semaphore = (uint16_t *)dlsym(shim, "probes_phase_begin_semaphore");
-        if (begin == NULL || end == NULL || begin_semaphore == NULL)
+        end_semaphore = (uint16_t *)dlsym(shim, "probes_phase_end_semaphore");
+        if (begin == NULL || end == NULL || begin_semaphore == NULL || end_semaphore == NULL)
         {
             fprintf(stderr, "usdt_floor: %s does not export the probe ABI v1 symbols\n", argv[optind]);
             return 66;
@@ -143,10 +145,14 @@ int main(int argc, char **argv)
     printf("pid %d\n", (int)getpid());
     fflush(stdout);
     if (wait_for(&floor_hit_semaphore, !untraced, wait_seconds, "floor:hit") != 0
-        || (begin_semaphore != NULL && wait_for(begin_semaphore, !untraced, wait_seconds, "probes:phase_begin") != 0))
+        || (begin_semaphore != NULL && wait_for(begin_semaphore, !untraced, wait_seconds, "probes:phase_begin") != 0)
+        || (end_semaphore != NULL && wait_for(end_semaphore, !untraced, wait_seconds, "probes:phase_end") != 0))
     {
         return 3;
     }
+    /* The kernel raises a semaphore when the tracer opens the uprobe, a moment before the
+     * tracer's program is set on it; do not time hits that may fall into that moment. */
+    usleep(200000);
 
     double per_hit[MAX_ROUNDS];
     hit_site(hits / 10); /* warm-up: page in, settle the uprobe (a first hit may install the trampoline) */

@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
         --disasm) disasm=1 ;;
         --no-nice) use_nice=0 ;;
         --job) job_args=(--job "$2"); shift ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
     esac
     shift

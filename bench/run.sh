@@ -4,8 +4,9 @@
 #      EventSource and ActivitySource with no listener.
 #   2. Enabled suite (BenchmarkDotNet, root): each benchmark process starts bpftrace against
 #      itself, waits for the semaphores, and refuses its number if the probes were not traced.
-#   3. The kernel's floor (C, root): bench/native/usdt_floor times probe hits with the same
-#      kind of bpftrace attachment (count() per probe, -p PID).
+#   3. The same enabled operations timed by thread CPU time as well as wall time (a busy
+#      machine inflates wall time only), and the kernel's floor: bench/native/usdt_floor, C
+#      code timing probe hits under the same kind of bpftrace attachment (count(), -p PID).
 #
 # Usage: bench/run.sh [--disabled-only] [--disasm] [--no-nice] [--job NAME]
 #   --disabled-only  skip the parts that need root and bpftrace
@@ -51,7 +52,7 @@ fi
 
 mkdir -p "$artifacts"
 results=$artifacts/results
-rm -f "$results"/probes-*.tsv "$artifacts"/floor*.txt "$artifacts"/jit-disasm.txt
+rm -f "$results"/probes-*.tsv "$artifacts"/cputime.log "$artifacts"/floor*.txt "$artifacts"/jit-disasm.txt
 
 echo "== build (Release)"
 dotnet build "$here/Probes.Benchmarks/Probes.Benchmarks.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
@@ -91,6 +92,11 @@ if [[ $disabled_only -eq 0 ]]; then
         || { grep -E '^// probes:|Exception|ERROR' "$artifacts/enabled.log" >&2 || true
              die "the enabled suite failed or refused a number; full log: $artifacts/enabled.log"; }
     grep '^// probes: bpftrace counted' "$artifacts/enabled.log" || true
+
+    echo "== enabled, timed by thread CPU time (cross-check outside BenchmarkDotNet)"
+    "${prio[@]}" dotnet "$dll" --cputime --out "$results" > "$artifacts/cputime.log" 2>&1 \
+        || { cat "$artifacts/cputime.log" >&2; die "the CPU-time cross-check failed or refused a number"; }
+    grep '^// probes: bpftrace counted' "$artifacts/cputime.log" || true
 
     echo "== C floor (usdt_floor under bpftrace -p)"
     mkdir -p "$here/native/build"
@@ -134,15 +140,21 @@ echo "== results ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(unam
         [[ -f $results/probes-$suite.tsv ]] || continue
         tail -n +2 "$results/probes-$suite.tsv" | awk -F'\t' -v OFS='\t' '{ print $1, $2, $3, $4, $5, $6 }'
     done
-    if [[ $floor_ok -eq 1 ]]; then
-        # usdt_floor prints: name median min hits
-        awk -v OFS='\t' '{ print "C floor", $1, $2, "min " $3, "-", "-" }' "$artifacts/floor.txt"
-    fi
 } | column -t -s $'\t'
+if [[ $floor_ok -eq 1 ]]; then
+    echo
+    echo "-- per iteration, same bpftrace attachment, timed by wall clock and by this thread's CPU time"
+    # CpuTime tsv: suite name wall_median wall_min cpu_median allocated
+    # usdt_floor:  name wall_median wall_min cpu_median iterations
+    { printf 'suite\tbenchmark\twall median ns\twall min ns\tthread-cpu median ns\talloc B\n'
+      [[ -f $results/probes-CpuTime.tsv ]] && tail -n +2 "$results/probes-CpuTime.tsv" | sed 's/^CpuTime/.NET/'
+      awk -v OFS='\t' '{ print "C", $1, $2, $3, $4, "-" }' "$artifacts/floor.txt"; } | column -t -s $'\t'
+fi
 echo
 echo "Disabled: BenchmarkDotNet subtracts its own call overhead, so 0.000 means 'not"
-echo "distinguishable from an empty loop'. Enabled Phase/ShimPair and C shim-pair are one"
-echo "begin + end (two uprobe hits); C site is one hit. Logs: $artifacts/*.log"
+echo "distinguishable from an empty loop'. Enabled Phase*, ShimPair and C shim-pair are one"
+echo "begin + end (two uprobe hits); Mark and C site are one hit. thread-cpu leaves out"
+echo "preemption, so wall >> thread-cpu means the machine was busy. Logs: $artifacts/*.log"
 if [[ $disasm -eq 1 ]]; then
     echo
     for method in Phase Mark; do

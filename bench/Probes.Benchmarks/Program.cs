@@ -10,6 +10,7 @@ namespace Probes.Benchmarks;
 /// Entry point. Arguments are BenchmarkDotNet's own (<c>--filter '*Disabled*'</c>,
 /// <c>--artifacts DIR</c>, <c>--disasm</c>, <c>--job short</c>, ...). Without a <c>--job</c>
 /// the <see cref="QuickJob"/> is used, so a whole run stays within a few minutes on 2 cores.
+/// <c>--cputime [--out DIR]</c> (first argument) runs <see cref="CpuTimeRun"/> instead.
 /// </summary>
 public static class Program
 {
@@ -26,6 +27,12 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--cputime")
+        {
+            // Not BenchmarkDotNet: see CpuTimeRun for why this exists.
+            return CpuTimeRun.Run(args.Length > 2 && args[1] == "--out" ? args[2] : "BenchmarkDotNet.Artifacts/results");
+        }
+
         IConfig config = DefaultConfig.Instance
             .WithSummaryStyle(SummaryStyle.Default.WithTimeUnit(TimeUnit.Nanosecond));
         // A --job on the command line replaces ours instead of running both.

@@ -30,7 +30,16 @@ public static class Program
         if (args.Length > 0 && args[0] == "--cputime")
         {
             // Not BenchmarkDotNet: see CpuTimeRun for why this exists.
-            return CpuTimeRun.Run(args.Length > 2 && args[1] == "--out" ? args[2] : "BenchmarkDotNet.Artifacts/results");
+            try
+            {
+                return CpuTimeRun.Run(args.Length > 2 && args[1] == "--out" ? args[2] : "BenchmarkDotNet.Artifacts/results");
+            }
+            catch (InvalidOperationException e)
+            {
+                // Expected refusals (not root, bpftrace missing, probes not traced): one message, no stack.
+                Console.Error.WriteLine($"Probes.Benchmarks --cputime: {e.Message}");
+                return 1;
+            }
         }
 
         IConfig config = DefaultConfig.Instance

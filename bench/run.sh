@@ -52,7 +52,7 @@ fi
 
 mkdir -p "$artifacts"
 results=$artifacts/results
-rm -f "$results"/probes-*.tsv "$artifacts"/cputime.log "$artifacts"/floor*.txt "$artifacts"/jit-disasm.txt
+rm -f "$results"/probes-*.tsv "$artifacts"/{cputime,disasm}.log "$artifacts"/floor*.txt "$artifacts"/jit-disasm.txt
 
 echo "== build (Release)"
 dotnet build "$here/Probes.Benchmarks/Probes.Benchmarks.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly

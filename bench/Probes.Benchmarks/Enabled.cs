@@ -13,7 +13,8 @@ namespace Probes.Benchmarks;
 /// <see cref="ShimPair"/> calls the two shim functions directly, as the SDK does, without the
 /// SDK's bookkeeping (span object, AsyncLocal, span ids): <see cref="Phase"/> minus
 /// <see cref="ShimPair"/> is what the SDK adds on top of two uprobe hits. The kernel's own
-/// floor (a C probe site) is measured by bench/native/usdt_floor in the same run.sh run.
+/// floor (a C probe site) is measured by bench/native/usdt_floor in the same run.sh run, and
+/// <see cref="CpuTimeRun"/> times these same methods by thread CPU time.
 /// </remarks>
 [MemoryDiagnoser]
 public unsafe class Enabled
@@ -39,9 +40,8 @@ public unsafe class Enabled
         _beginSemaphore = (ushort*)NativeLibrary.GetExport(handle, "probes_phase_begin_semaphore");
         _begin = (delegate* unmanaged[Cdecl, SuppressGCTransition]<uint, byte*, ulong, ulong, void>)NativeLibrary.GetExport(handle, "probes_phase_begin");
         _end = (delegate* unmanaged[Cdecl, SuppressGCTransition]<uint, byte*, ulong, int, void>)NativeLibrary.GetExport(handle, "probes_phase_end");
-        Name[0] = (byte)'x';
-
         ushort* endSemaphore = (ushort*)NativeLibrary.GetExport(handle, "probes_phase_end_semaphore");
+        Name[0] = (byte)'x';
 
         // All three, not only the ones the SDK reads: bpftrace attaches probe by probe, and a
         // phase whose end is not yet traced would fail the pairing check in Cleanup.

@@ -21,12 +21,18 @@ Console.WriteLine($"sample pid={Environment.ProcessId} probes={(Probe.NativeLibr
 
 if (options.WaitForTracerSeconds > 0)
 {
-    // Lets a test or the demo attach before the startup phases run: the semaphore rises
-    // exactly when a tracer attaches, so no sleep-and-hope.
+    // Lets a test or the demo attach before the startup phases run. The kernel raises the
+    // semaphore while the tracer is still attaching (a perf uprobe counts the semaphore when it
+    // is opened, before the tracer hands it a BPF program), so after it rises we give the
+    // tracer a moment to finish; a process started after the attach needs no such wait.
     var waited = Stopwatch.StartNew();
     while (!Probe.IsEnabled && waited.Elapsed.TotalSeconds < options.WaitForTracerSeconds)
     {
         Thread.Sleep(10);
+    }
+    if (Probe.IsEnabled)
+    {
+        Thread.Sleep(200);
     }
     Console.WriteLine(Probe.IsEnabled ? "tracer attached" : "no tracer attached, running anyway");
 }

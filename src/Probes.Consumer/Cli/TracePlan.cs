@@ -74,10 +74,14 @@ public sealed class TracePlan
         return new TracePlan(probes, pid);
     }
 
-    /// <summary>The session sites: one program per call site, one uprobe per site.</summary>
+    /// <summary>
+    /// The session sites: one program per call site, one uprobe per site. Our phase_begin comes
+    /// last: its semaphore is the one the SDK tests, so when it rises every other probe of the
+    /// phase (the ends) is already attached and no begun phase can lose its end.
+    /// </summary>
     public IEnumerable<(UsdtProgramSpec Spec, UprobeTarget Target)> Sites()
     {
-        foreach (TracedProbe probe in Probes)
+        foreach (TracedProbe probe in Probes.OrderBy(p => p.Provider == OwnProvider && p.Name == "phase_begin"))
         {
             foreach (ListedProbe site in probe.Sites)
             {

@@ -33,6 +33,10 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
         return _byPid[pid] = Lookup(pid);
     }
 
+    /// <summary>Display names of the containers seen so far, by full id.</summary>
+    public IReadOnlyDictionary<string, string> Names =>
+        _byId.Values.Where(c => c.Name is not null).ToDictionary(c => c.Id, c => c.Name!, StringComparer.Ordinal);
+
     /// <summary>Tells the directory a container's name up front (from --container resolution).</summary>
     public void Remember(string id, string? name) => _byId[id] = new ContainerRef(id, name);
 

@@ -1,0 +1,76 @@
+using Probes.Consumer.Targets;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// Finds a file inside a podman image's layers on the host. A uprobe on that file is a uprobe on
+/// the inode every container of the image maps (overlayfs maps the lower layer's file), so
+/// containers started later are covered too, as long as they do not modify the file.
+/// </summary>
+public static class ImageLayers
+{
+    private const int MaxEntriesSearched = 200_000;
+    private static readonly TimeSpan PodmanTimeout = TimeSpan.FromSeconds(20);
+
+    public static string FindShim(string image, string fileName)
+    {
+        string podman = Requirements("podman") ?? throw new TargetNotFoundException("--image needs podman on this host");
+        var result = ExternalCommand.Run(podman, ["image", "inspect", "--format", "{{.GraphDriver.Data.UpperDir}}:{{.GraphDriver.Data.LowerDir}}", image], PodmanTimeout);
+        if (result is not { ExitCode: 0 } ok)
+        {
+            throw new TargetNotFoundException($"podman has no image '{image}'");
+        }
+        int searched = 0;
+        // Upper (newest) layer first: a file in it hides the same path in older layers.
+        foreach (string layer in ok.Stdout.Trim().Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (Directory.Exists(layer) && Find(layer, fileName, ref searched) is { } found)
+            {
+                return found;
+            }
+        }
+        throw new TargetNotFoundException($"image '{image}' has no {fileName} (searched {searched} entries of its layers)");
+    }
+
+    private static string? Find(string root, string fileName, ref int searched)
+    {
+        var pending = new Stack<string>([root]);
+        while (pending.Count > 0)
+        {
+            string directory = pending.Pop();
+            IEnumerable<string> entries;
+            try
+            {
+                entries = Directory.EnumerateFileSystemEntries(directory).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            foreach (string entry in entries)
+            {
+                if (++searched > MaxEntriesSearched)
+                {
+                    return null;
+                }
+                var info = new FileInfo(entry);
+                if (info.LinkTarget is not null)
+                {
+                    continue; // a symlink in an image points into the container's root, not ours
+                }
+                if ((info.Attributes & FileAttributes.Directory) != 0)
+                {
+                    pending.Push(entry);
+                }
+                else if (info.Name == fileName)
+                {
+                    return entry;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static string? Requirements(string tool) =>
+        new[] { "/usr/bin", "/usr/local/bin", "/bin" }.Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
+}

@@ -1,0 +1,38 @@
+using System.Text;
+using Probes.Consumer.Bpf;
+using Probes.Consumer.Phases;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// Turns a phase_begin/phase_end record into a <see cref="PhaseEvent"/> (ABI v1 arguments: id,
+/// name, span, parent or status). Names repeat endlessly, so each is decoded once per id and
+/// reused while the bytes match; a target sending a different name under the same id still gets
+/// its own string.
+/// </summary>
+public sealed class PhaseEventDecoder(IReadOnlySet<uint> beginProbeIds)
+{
+    private const int MaxNames = 16_384;
+    private readonly Dictionary<uint, (byte[] Bytes, string Text)> _names = new();
+
+    public PhaseEvent Decode(UsdtRecord record, string container)
+    {
+        var kind = beginProbeIds.Contains(record.ProbeId) ? PhaseEventKind.Begin : PhaseEventKind.End;
+        uint id = (uint)record.Argument(0);
+        return new PhaseEvent(kind, record.TimestampNanoseconds, record.Pid, record.Tid, container, id, Name(id, record.StringBytes(1)), record.Argument(2), record.Argument(3));
+    }
+
+    private string Name(uint id, ReadOnlySpan<byte> bytes)
+    {
+        if (_names.TryGetValue(id, out (byte[] Bytes, string Text) known) && bytes.SequenceEqual(known.Bytes))
+        {
+            return known.Text;
+        }
+        string text = Encoding.UTF8.GetString(bytes);
+        if (_names.Count < MaxNames)
+        {
+            _names[id] = (bytes.ToArray(), text);
+        }
+        return text;
+    }
+}

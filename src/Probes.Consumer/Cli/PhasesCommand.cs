@@ -1,0 +1,163 @@
+using System.CommandLine;
+using Probes.Consumer.Bpf;
+using Probes.Consumer.Phases;
+using Probes.Consumer.Phases.Reports;
+using Probes.Consumer.Targets;
+using Probes.Consumer.Usdt;
+using Spectre.Console;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// <c>probes phases</c>: per phase and per container, how many times it ran and how long it took
+/// (count, total, min, p50, p90, p99, max, faulted, canceled), live while it runs and as a final
+/// report (table, JSON or a Chrome trace timeline).
+/// </summary>
+public static class PhasesCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var file = new Argument<string?>("file") { Description = "A libprobes.so (or any file with probes:phase_* probes): every process mapping it.", Arity = ArgumentArity.ZeroOrOne };
+        var pid = new Option<int?>("--pid", "-p") { Description = "Only this process (host pid)." };
+        var containers = new Option<string[]>("--container", "-c") { Description = "Only this container: a podman name, full id or id prefix (repeatable)." };
+        var all = new Option<bool>("--all") { Description = "Every process on the host that maps libprobes.so now, in or out of containers." };
+        var image = new Option<string?>("--image") { Description = "Every container of this podman image, including containers started later." };
+        var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: until Ctrl-C or SIGTERM)." };
+        var format = new Option<string>("--format", "-f") { Description = "Final report: table, json or chrome (Chrome trace event JSON; opens in Perfetto).", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "chrome");
+        var output = new Option<string?>("--output", "-o") { Description = "Write the final report to this file instead of stdout." };
+        var ringSize = new Option<int?>("--ring-size") { Description = "Ring buffer size in bytes (power of two, at least 4096; default 8 MiB)." };
+
+        var command = new Command("phases", "How long each phase takes, per container: live table and final report.")
+        {
+            file, pid, containers, all, image, duration, format, output, ringSize,
+        };
+        command.Validators.Add(result =>
+        {
+            int targets = (result.GetResult(file)?.Tokens.Count > 0 ? 1 : 0) + (result.GetResult(pid) is { } ? 1 : 0)
+                + (result.GetResult(containers)?.Tokens.Count > 0 ? 1 : 0) + (result.GetValue(all) ? 1 : 0) + (result.GetResult(image) is { } ? 1 : 0);
+            if (targets != 1)
+            {
+                result.AddError("give exactly one target: FILE, --pid PID, --container NAME (repeatable), --image NAME or --all");
+            }
+            if (result.GetValue(duration) is <= 0)
+            {
+                result.AddError("--duration must be a positive number of seconds");
+            }
+            if (result.GetValue(ringSize) is int size && (size < 4096 || (size & (size - 1)) != 0))
+            {
+                result.AddError($"--ring-size must be a power of two of at least 4096, not {size}");
+            }
+        });
+        command.SetAction(parse =>
+        {
+            var directory = new ContainerDirectory();
+            bool verbose = parse.GetValue(CommonOptions.Verbose);
+            PhaseTargets targets = PhaseTargets.Resolve(parse.GetValue(file), parse.GetValue(pid), parse.GetValue(containers) ?? [],
+                parse.GetValue(all), parse.GetValue(image), console, verbose, directory);
+            string chosen = parse.GetValue(CommonOptions.Json) ? "json" : parse.GetValue(format) ?? "table";
+            double? seconds = parse.GetValue(duration);
+            return (int)Execute(console, targets, directory, chosen, parse.GetValue(output), seconds is double s ? TimeSpan.FromSeconds(s) : null,
+                parse.GetValue(ringSize) ?? TraceCommand.DefaultRingBytes);
+        });
+        return command;
+    }
+
+    private static ExitCode Execute(CliConsole console, PhaseTargets targets, ContainerDirectory directory, string format, string? output, TimeSpan? duration, int ringSize)
+    {
+        TracePlan plan = TracePlan.Build(targets.Probes, [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")], [], targets.Pid, targets.Description);
+        var decoder = new PhaseEventDecoder(plan.Probes.Where(p => p.Name == "phase_begin").Select(p => p.Id).ToHashSet());
+        var collector = new PhaseCollector(keepTimeline: format == "chrome");
+
+        using var shutdown = new ShutdownSignal(duration);
+        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = ringSize });
+        foreach ((UsdtProgramSpec spec, UprobeTarget uprobe) in plan.Sites())
+        {
+            session.AddSite(spec, [uprobe]);
+        }
+        session.Start();
+        console.WriteNote($"attached to {plan.FileCount} file(s) for {targets.Description}; Ctrl-C for the report");
+        using ProcessWatch? watch = targets.Pid is int pid ? ProcessWatch.Start(pid, () => shutdown.Stop($"process {pid} exited")) : null;
+
+        long filtered = 0;
+        void OnRecord(UsdtRecord record)
+        {
+            ContainerRef? container = directory.Of(record.Pid);
+            if (targets.ContainerIds is { } only && (container is null || !only.Contains(container.Id)))
+            {
+                filtered++;
+                return;
+            }
+            int eventPid = record.Pid;
+            string comm = record.Comm;
+            collector.Add(decoder.Decode(record, container?.Id ?? ""), () => container is null ? $"{comm} (pid {eventPid})" : $"{comm} (pid {eventPid}, {container.DisplayName})");
+        }
+        PhaseReport Snapshot() => collector.Report((long)session.LostCount, directory.Names);
+
+        bool live = format == "table" && output is null && console.RawOut is not null && !Console.IsOutputRedirected;
+        if (live)
+        {
+            AnsiConsole.Live(TableReportWriter.Render(Snapshot())).Start(context =>
+            {
+                var refresh = System.Diagnostics.Stopwatch.StartNew();
+                while (!shutdown.Token.IsCancellationRequested)
+                {
+                    session.Poll(OnRecord, timeoutMilliseconds: 100);
+                    if (refresh.ElapsedMilliseconds >= 1000)
+                    {
+                        context.UpdateTarget(TableReportWriter.Render(Snapshot()));
+                        refresh.Restart();
+                    }
+                }
+                session.Drain(OnRecord);
+                context.UpdateTarget(TableReportWriter.Render(Snapshot()));
+            });
+        }
+        else
+        {
+            while (!shutdown.Token.IsCancellationRequested)
+            {
+                session.Poll(OnRecord, timeoutMilliseconds: 100);
+            }
+            session.Drain(OnRecord);
+        }
+
+        PhaseReport report = Snapshot();
+        WriteReport(console, format, output, report, collector, live);
+        console.WriteNote($"{report.Rows.Sum(r => r.Count)} phases completed, {report.Lost} events lost, {report.Unfinished.Count} unfinished, "
+            + $"{report.EndsWithoutBegin} ended without a seen begin{(filtered > 0 ? $", {filtered} events of other containers ignored" : "")}"
+            + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
+            + $"{(shutdown.Reason is { } why ? $" ({why})" : "")}");
+        return ExitCode.Success;
+    }
+
+    private static void WriteReport(CliConsole console, string format, string? output, PhaseReport report, PhaseCollector collector, bool liveShownAlready)
+    {
+        using Stream stream = output is null ? console.OutStream() : File.Create(output);
+        switch (format)
+        {
+            case "json":
+                JsonReportWriter.Write(report, stream);
+                break;
+            case "chrome":
+                ChromeTraceWriter.Write(collector.Timeline, report.Unfinished, (ulong)MonotonicClock.MonotonicNanoseconds(),
+                    pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", stream);
+                break;
+            default:
+                if (!liveShownAlready)
+                {
+                    using var writer = new StreamWriter(stream, leaveOpen: true);
+                    IAnsiConsole table = AnsiConsole.Create(new AnsiConsoleSettings
+                    {
+                        Out = new AnsiConsoleOutput(writer),
+                        ColorSystem = ColorSystemSupport.NoColors,
+                        Interactive = InteractionSupport.No,
+                    });
+                    table.Profile.Width = 160;
+                    TableReportWriter.Write(report, table);
+                }
+                break;
+        }
+        stream.Flush();
+    }
+}

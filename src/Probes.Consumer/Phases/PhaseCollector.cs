@@ -1,0 +1,54 @@
+namespace Probes.Consumer.Phases;
+
+/// <summary>
+/// Everything <c>probes phases</c> learns from the event stream: pairing, statistics, the phases
+/// kept for a timeline (bounded), and the processes seen. Not thread-safe: the event loop owns it,
+/// and the live view reads snapshots from the same thread.
+/// </summary>
+public sealed class PhaseCollector(bool keepTimeline, int maxTimelinePhases = PhaseCollector.DefaultMaxTimelinePhases)
+{
+    public const int DefaultMaxTimelinePhases = 1_000_000;
+
+    private readonly PhasePairing _pairing = new();
+    private readonly PhaseStatistics _statistics = new();
+    private readonly List<CompletedPhase> _timeline = [];
+    private readonly Dictionary<int, string> _processes = new();
+
+    public long TimelineDropped { get; private set; }
+
+    public IReadOnlyList<CompletedPhase> Timeline => _timeline;
+
+    public IReadOnlyDictionary<int, string> Processes => _processes;
+
+    public long EndsWithoutBegin => _pairing.EndsWithoutBegin;
+
+    public long DroppedBegins => _pairing.DroppedBegins;
+
+    public void Add(in PhaseEvent e, Func<string> describeProcess)
+    {
+        if (!_processes.ContainsKey(e.Pid))
+        {
+            _processes[e.Pid] = describeProcess();
+        }
+        if (_pairing.Add(e) is not { } done)
+        {
+            return;
+        }
+        _statistics.Add(done);
+        if (!keepTimeline)
+        {
+            return;
+        }
+        if (_timeline.Count < maxTimelinePhases)
+        {
+            _timeline.Add(done);
+        }
+        else
+        {
+            TimelineDropped++;
+        }
+    }
+
+    public PhaseReport Report(long lost, IReadOnlyDictionary<string, string> containerNames) =>
+        new(_statistics.Rows(), lost, _pairing.Unfinished(), _pairing.EndsWithoutBegin, containerNames);
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+
+namespace Probes.Consumer.Targets;
+
+/// <summary>
+/// The containers on this host with their metadata: the model behind <c>probes containers</c>,
+/// and the labeller for tracing (<see cref="Metadata"/>: name, image and pod of one container
+/// id, asked once and cached, so an event stream costs one lookup per container).
+///
+/// Processes come from <c>/proc/*/cgroup</c> (every runtime); names from podman for podman
+/// containers and from state files for docker, containerd and CRI-O. Each source is
+/// injectable: a fake /proc, recorded state roots, a podman path (a missing one disables it).
+/// </summary>
+public sealed class ContainerCatalog
+{
+    private readonly string _procRoot;
+    private readonly ContainerStateFiles _stateFiles;
+    private readonly PodmanState _podman;
+    private readonly ConcurrentDictionary<string, ContainerMetadata> _metadata = new(StringComparer.Ordinal);
+
+    public ContainerCatalog(string procRoot = ProcessTarget.DefaultProcRoot, ContainerStateRoots? stateRoots = null, PodmanState? podman = null)
+    {
+        _procRoot = procRoot;
+        _stateFiles = new ContainerStateFiles(stateRoots ?? ContainerStateRoots.Default);
+        _podman = podman ?? new PodmanState(null, PodmanState.DefaultTimeout);
+    }
+
+    /// <summary>The running containers of this host, as the real /proc and runtimes show them now.</summary>
+    public static IReadOnlyList<HostContainer> Current() => new ContainerCatalog().List();
+
+    /// <summary>Every container with running processes, ordered by name (unnamed last), then id.</summary>
+    public IReadOnlyList<HostContainer> List()
+    {
+        IReadOnlyList<ContainerProcesses> scanned = ContainerProcessScan.Scan(_procRoot);
+        // One podman call for all of its containers instead of one per container.
+        IReadOnlyDictionary<string, ContainerMetadata> podman = scanned.Any(c => c.Runtime is ContainerRuntime.Podman or ContainerRuntime.Unknown)
+            ? _podman.Running()
+            : new Dictionary<string, ContainerMetadata>();
+        foreach ((string id, ContainerMetadata metadata) in podman)
+        {
+            _metadata[id] = metadata;
+        }
+
+        var containers = new List<HostContainer>(scanned.Count);
+        foreach (ContainerProcesses processes in scanned)
+        {
+            int init = processes.InitPid(pid => ProcessParent.Of(_procRoot, pid));
+            containers.Add(new HostContainer(
+                Metadata(processes.Id, processes.Runtime),
+                processes.Pids,
+                init,
+                NamespaceInode.Read(_procRoot, init, "pid"),
+                NamespaceInode.Read(_procRoot, init, "mnt"),
+                // The init process first: it is the one that usually loads the shim.
+                ProbesLibraryFinder.Find(_procRoot, [init, .. processes.Pids.Where(pid => pid != init)])));
+        }
+        return containers
+            .OrderBy(c => c.Metadata.Name is null)
+            .ThenBy(c => c.Metadata.Name, StringComparer.Ordinal)
+            .ThenBy(c => c.Metadata.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// The metadata of one container (full 64-digit id), cached after the first call: a
+    /// container's name, image and pod do not change while it runs. Pass the runtime when the
+    /// cgroup told it (<see cref="CgroupRuntime"/>); otherwise every source is tried. A container
+    /// no source knows gets the id and runtime only, cached as well.
+    /// </summary>
+    public ContainerMetadata Metadata(string containerId, ContainerRuntime runtime = ContainerRuntime.Unknown) =>
+        _metadata.GetOrAdd(containerId, id => Lookup(id, runtime));
+
+    private ContainerMetadata Lookup(string id, ContainerRuntime runtime)
+    {
+        ContainerMetadata? found = runtime == ContainerRuntime.Podman ? _podman.One(id) : _stateFiles.Read(id, runtime);
+        if (found is null && runtime == ContainerRuntime.Unknown)
+        {
+            found = _podman.One(id);
+        }
+        return found ?? ContainerMetadata.Unnamed(id, runtime);
+    }
+}

@@ -33,9 +33,8 @@ public sealed class ContainerCatalog
     {
         IReadOnlyList<ContainerProcesses> scanned = ContainerProcessScan.Scan(_procRoot);
         // One podman call for all of its containers instead of one per container.
-        IReadOnlyDictionary<string, ContainerMetadata> podman = scanned.Any(c => c.Runtime is ContainerRuntime.Podman or ContainerRuntime.Unknown)
-            ? _podman.Running()
-            : new Dictionary<string, ContainerMetadata>();
+        bool askedPodman = scanned.Any(c => c.Runtime is ContainerRuntime.Podman or ContainerRuntime.Unknown);
+        IReadOnlyDictionary<string, ContainerMetadata> podman = askedPodman ? _podman.Running() : new Dictionary<string, ContainerMetadata>();
         foreach ((string id, ContainerMetadata metadata) in podman)
         {
             _metadata[id] = metadata;
@@ -46,7 +45,9 @@ public sealed class ContainerCatalog
         {
             int init = processes.InitPid(pid => ProcessParent.Of(_procRoot, pid));
             containers.Add(new HostContainer(
-                Metadata(processes.Id, processes.Runtime),
+                // podman was asked about all of its containers just now: one it did not name (it timed
+                // out, or the container is someone else's) must not cost one more podman call each.
+                _metadata.GetOrAdd(processes.Id, id => Lookup(id, processes.Runtime, askPodman: !askedPodman)),
                 processes.Pids,
                 init,
                 NamespaceInode.Read(_procRoot, init, "pid"),
@@ -68,12 +69,12 @@ public sealed class ContainerCatalog
     /// no source knows gets the id and runtime only, cached as well.
     /// </summary>
     public ContainerMetadata Metadata(string containerId, ContainerRuntime runtime = ContainerRuntime.Unknown) =>
-        _metadata.GetOrAdd(containerId, id => Lookup(id, runtime));
+        _metadata.GetOrAdd(containerId, id => Lookup(id, runtime, askPodman: true));
 
-    private ContainerMetadata Lookup(string id, ContainerRuntime runtime)
+    private ContainerMetadata Lookup(string id, ContainerRuntime runtime, bool askPodman)
     {
-        ContainerMetadata? found = runtime == ContainerRuntime.Podman ? _podman.One(id) : _stateFiles.Read(id, runtime);
-        if (found is null && runtime == ContainerRuntime.Unknown)
+        ContainerMetadata? found = runtime == ContainerRuntime.Podman ? null : _stateFiles.Read(id, runtime);
+        if (found is null && askPodman && runtime is ContainerRuntime.Podman or ContainerRuntime.Unknown)
         {
             found = _podman.One(id);
         }

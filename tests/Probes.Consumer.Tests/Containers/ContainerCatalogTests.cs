@@ -76,6 +76,7 @@ public sealed class ContainerCatalogTests
                 $"{ContainerSamples.Docker} docker web-1 registry.example.com/shop/web:1.4.2 -/- init=50 pids=50,51 ns=4026532300/4026532301 shim={Shim}",
             ]),
             string.Join('\n', listed.Select(Describe)));
+        CollectionAssert.AreEqual(new[] { "ps --format json" }, File.ReadAllLines(_podmanCalls), "one podman call for all containers, none per container");
     }
 
     [TestMethod]

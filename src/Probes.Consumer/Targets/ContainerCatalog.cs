@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 
 namespace Probes.Consumer.Targets;
 
@@ -47,7 +48,7 @@ public sealed class ContainerCatalog
             containers.Add(new HostContainer(
                 // podman was asked about all of its containers just now: one it did not name (it timed
                 // out, or the container is someone else's) must not cost one more podman call each.
-                _metadata.GetOrAdd(processes.Id, id => Lookup(id, processes.Runtime, askPodman: !askedPodman)),
+                _metadata.GetOrAdd(processes.Id, id => Lookup(id, processes.Runtime, askPodman: false)),
                 processes.Pids,
                 init,
                 NamespaceInode.Read(_procRoot, init, "pid"),
@@ -70,6 +71,25 @@ public sealed class ContainerCatalog
     /// </summary>
     public ContainerMetadata Metadata(string containerId, ContainerRuntime runtime = ContainerRuntime.Unknown) =>
         _metadata.GetOrAdd(containerId, id => Lookup(id, runtime, askPodman: true));
+
+    /// <summary>
+    /// The container of a host process with its metadata, or null for a host process or one
+    /// that has exited. Reads the pid's cgroup each call (pids are reused; callers cache per pid
+    /// for as long as they know the process lives); the metadata is cached per container.
+    /// </summary>
+    public ContainerMetadata? OfProcess(int pid)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines($"{_procRoot}/{pid.ToString(CultureInfo.InvariantCulture)}/cgroup");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        return CgroupContainerId.FromFile(lines) is { } id ? Metadata(id, CgroupRuntime.Of(lines, id)) : null;
+    }
 
     private ContainerMetadata Lookup(string id, ContainerRuntime runtime, bool askPodman)
     {

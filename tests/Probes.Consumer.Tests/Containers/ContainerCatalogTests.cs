@@ -112,6 +112,19 @@ public sealed class ContainerCatalogTests
     }
 
     [TestMethod]
+    public void A_process_is_labelled_with_its_containers_metadata_and_host_processes_with_none()
+    {
+        ContainerCatalog catalog = Catalog();
+
+        Assert.AreEqual(new ContainerMetadata(ContainerSamples.Containerd, ContainerRuntime.Containerd, "orders", "registry.example.com/shop/orders:2.0.1", "orders-5b8c9d7f6-k7m2p", "shop"), catalog.OfProcess(60));
+        Assert.AreEqual("web-1", catalog.OfProcess(51)?.Name);
+        Assert.AreEqual("ctrexp1", catalog.OfProcess(42)?.Name);
+        Assert.IsNull(catalog.OfProcess(39), "conmon is not part of the container");
+        Assert.IsNull(catalog.OfProcess(77), "exited");
+        Assert.IsNull(catalog.OfProcess(99999), "never existed");
+    }
+
+    [TestMethod]
     public void Init_is_the_member_whose_parent_is_outside_even_when_it_is_not_the_lowest_pid()
     {
         var processes = new ContainerProcesses("x", ContainerRuntime.Podman, [10, 11, 12]);

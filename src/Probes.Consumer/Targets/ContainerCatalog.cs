@@ -17,11 +17,15 @@ public sealed class ContainerCatalog
     private readonly string _procRoot;
     private readonly ContainerStateFiles _stateFiles;
     private readonly PodmanState _podman;
+    private static readonly TimeSpan RetryUnknownAfter = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, ContainerMetadata> _metadata = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ContainerMetadata Metadata, long RetryAt)> _unknown = new(StringComparer.Ordinal);
+    private readonly Func<long> _clockMs;
 
-    public ContainerCatalog(string procRoot = ProcessTarget.DefaultProcRoot, ContainerStateRoots? stateRoots = null, PodmanState? podman = null)
+    public ContainerCatalog(string procRoot = ProcessTarget.DefaultProcRoot, ContainerStateRoots? stateRoots = null, PodmanState? podman = null, Func<long>? clockMs = null)
     {
         _procRoot = procRoot;
+        _clockMs = clockMs ?? (() => Environment.TickCount64);
         _stateFiles = new ContainerStateFiles(stateRoots ?? ContainerStateRoots.Default);
         _podman = podman ?? new PodmanState(null, PodmanState.DefaultTimeout);
     }
@@ -48,7 +52,7 @@ public sealed class ContainerCatalog
             containers.Add(new HostContainer(
                 // podman was asked about all of its containers just now: one it did not name (it timed
                 // out, or the container is someone else's) must not cost one more podman call each.
-                _metadata.GetOrAdd(processes.Id, id => Lookup(id, processes.Runtime, askPodman: false)),
+                Cached(processes.Id, processes.Runtime, askPodman: false),
                 processes.Pids,
                 init,
                 NamespaceInode.Read(_procRoot, init, "pid"),
@@ -64,13 +68,16 @@ public sealed class ContainerCatalog
     }
 
     /// <summary>
-    /// The metadata of one container (full 64-digit id), cached after the first call: a
+    /// The metadata of one container (full 64-digit id), cached after the first answer: a
     /// container's name, image and pod do not change while it runs. Pass the runtime when the
     /// cgroup told it (<see cref="CgroupRuntime"/>); otherwise every source is tried. A container
-    /// no source knows gets the id and runtime only, cached as well.
+    /// no source knows gets the id and runtime only, and is asked again only after a few seconds:
+    /// a container caught while its runtime is still starting it gets its name then, and one no
+    /// runtime here knows costs one lookup per few seconds, not one per event. May run podman
+    /// (bounded by its timeout): call it off the event path.
     /// </summary>
     public ContainerMetadata Metadata(string containerId, ContainerRuntime runtime = ContainerRuntime.Unknown) =>
-        _metadata.GetOrAdd(containerId, id => Lookup(id, runtime, askPodman: true));
+        Cached(containerId, runtime, askPodman: true);
 
     /// <summary>
     /// The container of a host process with its metadata, or null for a host process or one
@@ -89,6 +96,26 @@ public sealed class ContainerCatalog
             return null;
         }
         return CgroupContainerId.FromFile(lines) is { } id ? Metadata(id, CgroupRuntime.Of(lines, id)) : null;
+    }
+
+    private ContainerMetadata Cached(string id, ContainerRuntime runtime, bool askPodman)
+    {
+        if (_metadata.TryGetValue(id, out ContainerMetadata? known))
+        {
+            return known;
+        }
+        if (_unknown.TryGetValue(id, out var unknown) && _clockMs() < unknown.RetryAt)
+        {
+            return unknown.Metadata;
+        }
+        ContainerMetadata found = Lookup(id, runtime, askPodman);
+        if (found.Name is null && found.Image is null)
+        {
+            _unknown[id] = (found, _clockMs() + (long)RetryUnknownAfter.TotalMilliseconds);
+            return found;
+        }
+        _unknown.TryRemove(id, out _);
+        return _metadata.GetOrAdd(id, found);
     }
 
     private ContainerMetadata Lookup(string id, ContainerRuntime runtime, bool askPodman)

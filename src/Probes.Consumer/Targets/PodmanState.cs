@@ -19,8 +19,12 @@ public sealed class PodmanState(string? podmanPath, TimeSpan timeout)
     /// <summary>Every running podman container by full id; empty when podman is missing, failed or timed out.</summary>
     public IReadOnlyDictionary<string, ContainerMetadata> Running() => Ps([]);
 
-    /// <summary>One container, or null when podman does not know it (or could not be asked).</summary>
-    public ContainerMetadata? One(string id) => Ps(["--filter", $"id={id}"]).GetValueOrDefault(id);
+    /// <summary>
+    /// One container, or null when podman does not know it (or could not be asked). With
+    /// <c>--all</c>: a container whose process already runs may still be "created" in podman's
+    /// records while <c>podman run</c> finishes starting it.
+    /// </summary>
+    public ContainerMetadata? One(string id) => Ps(["--all", "--filter", $"id={id}"]).GetValueOrDefault(id);
 
     private Dictionary<string, ContainerMetadata> Ps(string[] filter)
     {

@@ -99,7 +99,25 @@ public sealed class ContainerCatalogTests
 
         Assert.AreEqual("ctrexp1", first.Name);
         Assert.AreSame(first, second);
-        CollectionAssert.AreEqual(new[] { $"ps --format json --filter id={PodmanId}" }, File.ReadAllLines(_podmanCalls));
+        CollectionAssert.AreEqual(new[] { $"ps --format json --all --filter id={PodmanId}" }, File.ReadAllLines(_podmanCalls));
+    }
+
+    [TestMethod]
+    public void An_id_no_runtime_knows_is_asked_again_only_after_a_few_seconds()
+    {
+        long now = 1_000;
+        var catalog = new ContainerCatalog(_proc.Root, ContainerSamples.Roots, new PodmanState(_podmanScript, TimeSpan.FromSeconds(20)), () => now);
+        string stranger = new('e', 64);
+
+        Assert.AreEqual(ContainerMetadata.Unnamed(stranger, ContainerRuntime.Podman), catalog.Metadata(stranger, ContainerRuntime.Podman));
+        catalog.Metadata(stranger, ContainerRuntime.Podman);
+        now += 4_999;
+        catalog.Metadata(stranger, ContainerRuntime.Podman);
+        Assert.HasCount(1, File.ReadAllLines(_podmanCalls), "within the retry interval the unknown answer is reused");
+
+        now += 1;
+        catalog.Metadata(stranger, ContainerRuntime.Podman);
+        Assert.HasCount(2, File.ReadAllLines(_podmanCalls), "after it, podman is asked again (the container may have finished starting)");
     }
 
     [TestMethod]

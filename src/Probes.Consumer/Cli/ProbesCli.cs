@@ -43,5 +43,6 @@ public static class ProbesCli
         yield return ListCommand.Create(console);
         yield return TraceCommand.Create(console);
         yield return PhasesCommand.Create(console);
+        yield return ContainersCommand.Create(console);
     }
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds everything and runs the demo: the sample service, traced from outside by bpftrace
-# through the USDT probes its SDK fires, printing how long each phase took.
+# The demo: builds everything, packs the sample service into a container image, starts
+# `probes phases --image` on the host, then starts three containers of the sample. Their
+# startup is measured from the first probe on (they start after the attach), and the
+# per-phase, per-container table is printed when they are done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,48 +11,49 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 1
 fi
 if [[ ! -e /sys/bus/event_source/devices/uprobe/type ]]; then
-    echo "demo: this kernel has no uprobe support (CONFIG_UPROBES); nothing can be traced" >&2
+    echo "demo: this kernel has no uprobe PMU (CONFIG_UPROBES); nothing can be traced" >&2
     exit 1
 fi
 
 bash scripts/setup.sh
-dotnet build Probes.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+echo "demo: building"
+dotnet build Probes.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+probes=src/Probes.Consumer/bin/Release/net10.0/probes
+image=localhost/probes-sample:demo
+echo "demo: building the container image $image"
+bash scripts/build-sample-image.sh "$image" >/dev/null
 
-out=samples/Probes.Sample/bin/Release/net10.0
-shim=$PWD/$out/runtimes/linux-x64/native/libprobes.so
-requests=${REQUESTS:-8}
-
-# The sample waits until a tracer raises its probe semaphore, so its startup is traced too.
-dotnet "$out/Probes.Sample.dll" --wait-for-tracer 60 --requests "$requests" --interval-ms 20 >/dev/null &
-sample=$!
-trap 'kill $sample 2>/dev/null || true' EXIT
-echo "demo: tracing sample pid $sample through $shim"
-
-# Phases end on other threads after awaits, so begin and end pair by span id, not thread.
-# The last request's mark ends the trace; bpftrace prints its maps, awk makes the table.
-bpftrace -p "$sample" -e "
-usdt:$shim:probes:phase_begin { @start[arg2] = nsecs; }
-usdt:$shim:probes:phase_end /@start[arg2]/ {
-    \$us = (nsecs - @start[arg2]) / 1000;
-    @count[str(arg1)] = count(); @avg[str(arg1)] = avg(\$us); @max[str(arg1)] = max(\$us);
-    if (arg3 != 0) { @faulted[str(arg1)] = count(); }
-    delete(@start[arg2]);
+work=$(mktemp -d)
+containers=(demo-web-1 demo-web-2 demo-web-3)
+cleanup() {
+    [[ -n ${tracer:-} ]] && kill -TERM "$tracer" 2>/dev/null || true
+    podman rm -f -t 0 "${containers[@]}" >/dev/null 2>&1 || true
+    rm -rf "$work"
 }
-usdt:$shim:probes:mark /arg2 == $requests/ { exit(); }
-END { clear(@start); }
-" 2>/dev/null | awk '
-    # Lines look like "@avg[WarmCaches]: 27012"; plain POSIX awk, no gawk extensions.
-    /^@[a-z]+\[.*\]: [0-9]+$/ {
-        stat = substr($0, 2, index($0, "[") - 2)
-        rest = substr($0, index($0, "[") + 1)
-        phase = substr(rest, 1, index(rest, "]: ") - 1)
-        value[phase, stat] = substr(rest, index(rest, "]: ") + 3)
-        phases[phase] = 1
-    }
-    END {
-        printf "%-20s %7s %10s %10s %8s\n", "phase", "count", "avg (us)", "max (us)", "faulted"
-        for (p in phases) {
-            printf "%-20s %7d %10d %10d %8d\n", p, value[p, "count"], value[p, "avg"], value[p, "max"], value[p, "faulted"] | "sort"
-        }
-    }'
-wait "$sample"
+trap cleanup EXIT
+podman rm -f -t 0 "${containers[@]}" >/dev/null 2>&1 || true
+
+"$probes" phases --image "$image" >"$work/report" 2>"$work/log" &
+tracer=$!
+for _ in $(seq 300); do
+    grep -q attached "$work/log" && break
+    kill -0 "$tracer" 2>/dev/null || { cat "$work/log" >&2; exit 1; }
+    sleep 0.1
+done
+grep -q attached "$work/log" || { echo "demo: probes did not attach within 30 s" >&2; cat "$work/log" >&2; exit 1; }
+echo "demo: $(head -1 "$work/log" | sed 's/^probes: //')"
+
+for name in "${containers[@]}"; do
+    podman --runtime runc run -d --name "$name" --network none \
+        --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+        "$image" --requests 10 --interval-ms 20 >/dev/null
+    echo "demo: started container $name"
+done
+podman wait "${containers[@]}" >/dev/null
+
+# A background job ignores SIGINT in a script, so the report is asked for with SIGTERM.
+kill -TERM "$tracer"
+wait "$tracer"
+tracer=
+cat "$work/report"
+tail -1 "$work/log"

@@ -13,6 +13,10 @@ public sealed record PhaseReport(
     long EndsWithoutBegin,
     IReadOnlyDictionary<string, string> Containers)
 {
+    /// <summary>Rows grouped by container display name, biggest total time first within one.</summary>
+    public IEnumerable<PhaseRow> OrderedRows() =>
+        Rows.OrderBy(row => ContainerName(row.Container), StringComparer.Ordinal).ThenByDescending(row => row.TotalNs).ThenBy(row => row.Name, StringComparer.Ordinal);
+
     public string ContainerName(string key) =>
         key.Length == 0 ? "(host)" : Containers.TryGetValue(key, out string? name) ? name : key;
 }

@@ -14,7 +14,7 @@ public static class JsonReportWriter
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteStartArray("phases");
-        foreach (PhaseRow row in report.Rows)
+        foreach (PhaseRow row in report.OrderedRows())
         {
             json.WriteStartObject();
             json.WriteString("name", row.Name);

@@ -16,7 +16,7 @@ public static class TableReportWriter
         {
             table.AddColumn(new TableColumn(column).RightAligned());
         }
-        foreach (PhaseRow row in report.Rows)
+        foreach (PhaseRow row in report.OrderedRows())
         {
             table.AddRow(
                 Markup.Escape(report.ContainerName(row.Container)),

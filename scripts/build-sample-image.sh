@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the sample service into a container image without a registry: a self-contained
-# publish plus exactly the shared libraries it needs, imported into podman from a tarball.
+# Builds the sample service into a container image without a registry: a self-contained,
+# ReadyToRun publish (as a startup-sensitive service ships) plus exactly the shared libraries
+# it needs, imported into podman from a tarball.
 # Usage: scripts/build-sample-image.sh [IMAGE]   (default localhost/probes-sample:latest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 rootfs=$work/rootfs
 
 dotnet publish samples/Probes.Sample -c Release -r linux-x64 --self-contained \
-    -p:InvariantGlobalization=true -nologo -v quiet -o "$rootfs/app" >/dev/null
+    -p:InvariantGlobalization=true -p:PublishReadyToRun=true -nologo -v quiet -o "$rootfs/app" >/dev/null
 
 # Every shared library the app host, the runtime and our shim load, with the dynamic loader,
 # at the same paths as on this host.

@@ -55,22 +55,29 @@ internal sealed class SampleService(SelfReport report)
     public async Task HandleRequestAsync(int request)
     {
         using var measured = report.Measure("HandleRequest");
+        // Measured from here, the caller: a Stopwatch inside Query would stop before its
+        // exception leaves the method, which is part of the phase as the caller lives it.
+        var query = report.MeasureCall("Query");
         try
         {
-            await QueryAsync(request).ConfigureAwait(false);
+            await QueryAsync(request, query).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             // The Query phase already ended as faulted; the request carries on without it.
+        }
+        finally
+        {
+            query.Dispose();
         }
         Render(request);
     }
 
     // Every 4th query throws: the woven phase ends with status faulted.
     [ProbePhase("Query")]
-    private async Task QueryAsync(int request)
+    private static async Task QueryAsync(int request, SelfReport.CallMeasurement measured)
     {
-        using var measured = report.Measure("Query");
+        measured.SpanId = PhaseContext.CurrentSpanId;
         await Task.Delay(5).ConfigureAwait(false);
         if (request % 4 == 0)
         {

@@ -22,6 +22,9 @@ internal sealed class SelfReport(bool enabled)
     public Measured Measure(string name) =>
         new(this, name, static () => PhaseContext.CurrentSpanId, default, enabled ? Stopwatch.GetTimestamp() : 0);
 
+    /// <summary>Measures a woven phase from its caller; the callee records its span id.</summary>
+    public CallMeasurement MeasureCall(string name) => new(this, name, enabled ? Stopwatch.GetTimestamp() : 0);
+
     public void Print(string line)
     {
         if (enabled)
@@ -40,6 +43,20 @@ internal sealed class SelfReport(bool enabled)
             {
                 TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
                 owner.Print($"self-report phase={name} id=0x{PhaseId.Of(name):x8} span={span} ns={elapsed.Ticks * 100}");
+            }
+        }
+    }
+
+    internal sealed class CallMeasurement(SelfReport owner, string name, long started) : IDisposable
+    {
+        public ulong SpanId { get; set; }
+
+        public void Dispose()
+        {
+            if (started != 0)
+            {
+                TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+                owner.Print($"self-report phase={name} id=0x{PhaseId.Of(name):x8} span={SpanId} ns={elapsed.Ticks * 100}");
             }
         }
     }

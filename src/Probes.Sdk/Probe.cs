@@ -98,10 +98,34 @@ public static unsafe class Probe
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static PhaseScope BeginSpan(ProbeName name, ActiveSpan? parent)
     {
+        if (!s_endPathCompiled)
+        {
+            CompileEndPath();
+        }
         var span = new ActiveSpan(name, SpanContext.NextSpanId(), parent);
         SpanContext.Current = span;
         NativeShim.PhaseBegin(name.Id, name.Utf8, span.SpanId, parent?.SpanId ?? 0);
         return new PhaseScope(span);
+    }
+
+    private static bool s_endPathCompiled;
+
+    /// <summary>
+    /// Runs the end path once on a span that is already ended (so no probe fires), before the
+    /// first traced phase begins. Otherwise the JIT would compile it inside that phase, between
+    /// the application's last instruction and the end probe, and the first duration of every
+    /// process would be up to a millisecond too long. Only ever runs while a tracer is attached.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CompileEndPath()
+    {
+        var ended = new ActiveSpan(ProbeName.Get("probes.warmup"), 0, null);
+        ended.TryMarkEnded();
+        var scope = new PhaseScope(ended);
+        scope.End(PhaseStatus.Faulted);
+        scope.Dispose();
+        Weaving.WovenPhase.Warm(scope);
+        s_endPathCompiled = true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

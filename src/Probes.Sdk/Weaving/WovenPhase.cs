@@ -108,12 +108,17 @@ public static class WovenPhase
         // Registered before the caller can await the task, and run synchronously by the
         // completing thread, so the end fires before the caller's continuation runs.
         task.ContinueWith(
-            static (done, state) => ((PhaseScope)state!).End(StatusOf(done)),
+            EndFromTask,
             scope,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
+
+    private static readonly Action<Task, object?> EndFromTask = (done, state) => ((PhaseScope)state!).End(StatusOf(done));
+
+    /// <summary>Compiles the completion path ahead of the first traced async phase (see <see cref="Probe"/>).</summary>
+    internal static void Warm(PhaseScope endedScope) => EndFromTask(Task.CompletedTask, endedScope);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PhaseStatus StatusOf(Task done) =>

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Probes.Consumer.Tests.Support;
+
+namespace Probes.Consumer.Tests.Cli;
+
+/// <summary>
+/// The headline: `probes phases --image` attached first, containers of the image started
+/// after, their startup measured from the first probe, attributed per container, and the
+/// durations equal to what each process measured itself with a Stopwatch.
+/// </summary>
+[TestClass]
+[TestCategory("Container")]
+[DoNotParallelize]
+public sealed partial class PhasesContainerTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+    private const int Requests = 4;
+
+    [TestMethod]
+    public void Containers_started_after_the_attach_are_measured_per_container_and_agree_with_their_own_stopwatch()
+    {
+        string podman = Requirements.RootWithPodman();
+        string image = SampleImage.Build();
+        string[] names = [$"probes-ph-a-{Environment.ProcessId}", $"probes-ph-b-{Environment.ProcessId}"];
+        string report = Path.Combine(TestPaths.ScratchDirectory, "phases.json");
+        try
+        {
+            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "json", "--output", report]);
+            tracer.WaitForStderr("attached", Timeout);
+            foreach (string name in names)
+            {
+                ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                    "--name", name, image, "--requests", $"{Requests}", "--interval-ms", "5", "--self-report"], Timeout).EnsureSuccess("podman run");
+            }
+            ProcessRunner.Run(podman, ["wait", .. names], Timeout).EnsureSuccess("podman wait");
+            tracer.Signal(Signals.SIGTERM);
+            tracer.WaitForExit(Timeout);
+            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+            StringAssert.Contains(tracer.Stderr[^1], "0 events lost, 0 unfinished, 0 ended without a seen begin");
+
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(report));
+            Assert.AreEqual(0, json.RootElement.GetProperty("lost").GetInt64());
+            var rows = json.RootElement.GetProperty("phases").EnumerateArray().ToList();
+            foreach (string name in names)
+            {
+                JsonElement Row(string phase) => rows.Single(r => r.GetProperty("container").GetString() == name && r.GetProperty("name").GetString() == phase);
+
+                // Startup phases ran before anything else in a process that started after the attach.
+                foreach (string phase in new[] { "Startup", "LoadConfig", "WarmCaches", "ConnectDatabase" })
+                {
+                    Assert.AreEqual(1, Row(phase).GetProperty("count").GetInt64(), $"{name} {phase}");
+                }
+                Assert.AreEqual(3, Row("WarmCaches.Fetch").GetProperty("count").GetInt64());
+                Assert.AreEqual(Requests, Row("HandleRequest").GetProperty("count").GetInt64());
+                Assert.AreEqual(1, Row("Query").GetProperty("faulted").GetInt64(), "every 4th query faults");
+                Assert.AreEqual(0x885eaf4cu, Row("HandleRequest").GetProperty("id").GetUInt32(), "FNV-1a of HandleRequest");
+
+                string logs = ProcessRunner.Run(podman, ["logs", name], Timeout).EnsureSuccess("podman logs").Stdout;
+                Assert.AreEqual(SelfReport().Matches(logs).Count, rows.Where(r => r.GetProperty("container").GetString() == name).Sum(r => r.GetProperty("count").GetInt64()),
+                    "every phase the container reported about itself is counted");
+            }
+        }
+        finally
+        {
+            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", .. names], Timeout);
+        }
+    }
+
+    [TestMethod]
+    public void Every_phase_instance_agrees_with_the_containers_own_stopwatch()
+    {
+        string podman = Requirements.RootWithPodman();
+        string image = SampleImage.Build();
+        string[] names = [$"probes-acc-a-{Environment.ProcessId}", $"probes-acc-b-{Environment.ProcessId}"];
+        string trace = Path.Combine(TestPaths.ScratchDirectory, "accuracy.trace.json");
+        try
+        {
+            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "chrome", "--output", trace]);
+            tracer.WaitForStderr("attached", Timeout);
+            foreach (string name in names)
+            {
+                ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                    "--name", name, image, "--requests", $"{Requests}", "--interval-ms", "5", "--self-report"], Timeout).EnsureSuccess("podman run");
+            }
+            ProcessRunner.Run(podman, ["wait", .. names], Timeout).EnsureSuccess("podman wait");
+            tracer.Signal(Signals.SIGTERM);
+            tracer.WaitForExit(Timeout);
+            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(trace));
+            var events = json.RootElement.GetProperty("traceEvents").EnumerateArray().ToList();
+            // The process label names the container: "<comm> (pid N, <container>)".
+            Dictionary<int, string> containerOfPid = events.Where(e => e.GetProperty("ph").GetString() == "M" && e.GetProperty("name").GetString() == "process_name")
+                .ToDictionary(e => e.GetProperty("pid").GetInt32(), e => e.GetProperty("args").GetProperty("name").GetString()!);
+            var slices = events.Where(e => e.GetProperty("ph").GetString() == "X")
+                .ToDictionary(e => (Container: containerOfPid[e.GetProperty("pid").GetInt32()], Span: e.GetProperty("args").GetProperty("span").GetUInt64()));
+
+            int compared = 0;
+            double worst = 0;
+            foreach (string name in names)
+            {
+                string logs = ProcessRunner.Run(podman, ["logs", name], Timeout).EnsureSuccess("podman logs").Stdout;
+                foreach (Match own in SelfReport().Matches(logs))
+                {
+                    ulong span = ulong.Parse(own.Groups["span"].Value, CultureInfo.InvariantCulture);
+                    long ownNs = long.Parse(own.Groups["ns"].Value, CultureInfo.InvariantCulture);
+                    var key = slices.Keys.SingleOrDefault(k => k.Span == span && k.Container.EndsWith($", {name})", StringComparison.Ordinal));
+                    Assert.IsNotNull(key.Container, $"{name}: {own.Groups["phase"].Value} span {span} is missing from the report");
+                    JsonElement slice = slices[key];
+                    Assert.AreEqual(own.Groups["phase"].Value, slice.GetProperty("name").GetString());
+                    long tracedNs = (long)Math.Round(slice.GetProperty("dur").GetDouble() * 1000);
+                    long difference = Math.Abs(tracedNs - ownNs);
+                    worst = Math.Max(worst, (double)difference / ownNs);
+                    // The issue's bar: within 5% or 100 µs, whichever is larger.
+                    Assert.IsTrue(difference <= Math.Max(100_000, ownNs / 20), $"{name} {own.Groups["phase"].Value} span {span}: traced {tracedNs} ns, own {ownNs} ns");
+                    compared++;
+                }
+            }
+            Console.WriteLine($"compared {compared} phase instances; worst relative difference {worst:P2}");
+            Assert.IsTrue(compared >= 2 * (7 + 3 * Requests), $"only {compared} phase instances were self-reported");
+        }
+        finally
+        {
+            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", .. names], Timeout);
+        }
+    }
+
+    [TestMethod]
+    [TestCategory("Kernel")]
+    public void Chrome_trace_of_a_process_has_one_slice_per_phase_with_nesting_lanes()
+    {
+        Requirements.Root();
+        string trace = Path.Combine(TestPaths.ScratchDirectory, "phases.trace.json");
+        using LiveProcess sample = SampleService.Start("--wait-for-tracer", "60", "--requests", "2", "--interval-ms", "1");
+        using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--pid", $"{sample.Pid}", "--format", "chrome", "--output", trace]);
+        tracer.WaitForExit(Timeout);
+        Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+
+        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(trace));
+        var events = json.RootElement.GetProperty("traceEvents").EnumerateArray().ToList();
+        var slices = events.Where(e => e.GetProperty("ph").GetString() == "X").ToList();
+        Assert.IsTrue(slices.All(s => s.GetProperty("pid").GetInt32() == sample.Pid));
+        Assert.AreEqual(1, slices.Count(s => s.GetProperty("name").GetString() == "Startup"));
+        Assert.AreEqual(3, slices.Count(s => s.GetProperty("name").GetString() == "WarmCaches.Fetch"));
+        JsonElement startup = slices.Single(s => s.GetProperty("name").GetString() == "Startup");
+        JsonElement load = slices.Single(s => s.GetProperty("name").GetString() == "LoadConfig");
+        Assert.AreEqual(startup.GetProperty("args").GetProperty("span").GetUInt64(), load.GetProperty("args").GetProperty("parent").GetUInt64());
+        Assert.IsTrue(load.GetProperty("ts").GetDouble() >= startup.GetProperty("ts").GetDouble());
+        Assert.IsTrue(events.Any(e => e.GetProperty("ph").GetString() == "M" && e.GetProperty("name").GetString() == "process_name"));
+    }
+
+    [GeneratedRegex(@"self-report phase=(?<phase>\S+) id=0x[0-9a-f]+ span=(?<span>\d+) ns=(?<ns>\d+)")]
+    private static partial Regex SelfReport();
+}

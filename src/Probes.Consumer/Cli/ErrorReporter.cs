@@ -30,7 +30,7 @@ public static class ErrorReporter
         BpfVerifierException or BpfNotSupportedException or BpfException => ExitCode.KernelRefused,
         TargetAccessException => ExitCode.Privileges,
         TargetAmbiguousException => ExitCode.Usage,
-        ElfFormatException or UsdtNoteException or UsdtSpecException => ExitCode.BadInput,
+        ElfFormatException or UsdtNoteException or UsdtSpecException or Manifest.ManifestFormatException => ExitCode.BadInput,
         _ => ExitCode.InternalError,
     };
 

@@ -11,15 +11,50 @@ public static class ListCommand
     public static Command Create(CliConsole console)
     {
         TargetOptions target = TargetOptions.Create("List");
-        var command = new Command("list", "List USDT (stapsdt) probes in a file, a process or a container.")
+        var phases = new Option<bool>("--phases")
         {
-            target.File, target.Pid, target.Container,
+            Description = "List the phases declared by .NET assemblies woven with Probes (FILE or --pid) instead of USDT probes. A .NET FILE implies it.",
+        };
+        var command = new Command("list", "List USDT (stapsdt) probes in a file, a process or a container, or the phases woven .NET assemblies declare.")
+        {
+            target.File, target.Pid, target.Container, phases,
         };
         target.AddValidator(command);
 
         // Failures propagate to ProbesCli.Run, which reports every verb's errors the same way.
-        command.SetAction(parseResult => (int)Execute(parseResult, console, parseResult.GetValue(target.File), parseResult.GetValue(target.Pid), parseResult.GetValue(target.Container)));
+        command.SetAction(parseResult =>
+        {
+            string? file = parseResult.GetValue(target.File);
+            int? pid = parseResult.GetValue(target.Pid);
+            bool json = parseResult.GetValue(CommonOptions.Json);
+            bool wantPhases = parseResult.GetValue(phases) || (file is not null && IsManagedAssembly(file));
+            if (!wantPhases)
+            {
+                return (int)Execute(parseResult, console, file, pid, parseResult.GetValue(target.Container));
+            }
+            if (file is null && pid is null)
+            {
+                throw new UsageException("--phases lists the phases of an assembly FILE or of a process (--pid)");
+            }
+            PhaseLister.Render(file is not null ? PhaseLister.OfFile(file) : PhaseLister.OfProcess(pid!.Value), json, console);
+            return (int)ExitCode.Success;
+        });
         return command;
+    }
+
+    /// <summary>A PE file (MZ) is a .NET assembly candidate; ELF files keep the probe listing.</summary>
+    private static bool IsManagedAssembly(string file)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(file);
+            Span<byte> magic = stackalloc byte[2];
+            return stream.Read(magic) == 2 && magic[0] == (byte)'M' && magic[1] == (byte)'Z';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // the probe listing reports the problem in its own words
+        }
     }
 
     private static ExitCode Execute(ParseResult parseResult, CliConsole console, string? file, int? pid, string? container)

@@ -37,6 +37,13 @@ if (options.WaitForTracerSeconds > 0)
     Console.WriteLine(Probe.IsEnabled ? "tracer attached" : "no tracer attached, running anyway");
 }
 
+if (options.LoadSeconds > 0)
+{
+    long ticks = LoadGenerator.Run(TimeSpan.FromSeconds(options.LoadSeconds), options.LoadThreads);
+    Console.WriteLine($"load phases={ticks}");
+    return 0;
+}
+
 var service = new SampleService(report);
 await service.StartAsync();
 Console.WriteLine("ready");

@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Probes.Sample;
 
 /// <summary>Command-line switches of the sample service; kept tiny on purpose (no parser dependency).</summary>
-internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport)
+internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport, double LoadSeconds = 0, int LoadThreads = 2)
 {
     public const string Usage =
-        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS] [--self-report]";
+        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS] [--self-report] [--load SECONDS [--load-threads N]]";
 
     public static SampleOptions Parse(string[] args)
     {
@@ -19,6 +19,8 @@ internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitFo
                 "--interval-ms" => options with { IntervalMs = ParseInt(args, ++i) },
                 "--wait-for-tracer" => options with { WaitForTracerSeconds = ParseDouble(args, ++i) },
                 "--self-report" => options with { SelfReport = true },
+                "--load" => options with { LoadSeconds = ParseDouble(args, ++i) },
+                "--load-threads" => options with { LoadThreads = ParseInt(args, ++i) },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
             };
         }

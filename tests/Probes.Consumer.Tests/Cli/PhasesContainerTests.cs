@@ -128,6 +128,53 @@ public sealed partial class PhasesContainerTests
     }
 
     [TestMethod]
+    public void Twenty_containers_one_after_another_are_each_complete_and_nothing_stays_behind()
+    {
+        string podman = Requirements.RootWithPodman();
+        string image = SampleImage.Build();
+        const string UprobeEvents = "/sys/kernel/tracing/uprobe_events";
+        string? tracefsBefore = File.Exists(UprobeEvents) ? File.ReadAllText(UprobeEvents) : null;
+        string report = Path.Combine(TestPaths.ScratchDirectory, "churn.json");
+        var names = Enumerable.Range(1, 20).Select(i => $"probes-churn-{i}-{Environment.ProcessId}").ToList();
+        try
+        {
+            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "json", "--output", report]);
+            tracer.WaitForStderr("attached", Timeout);
+            var own = new Dictionary<string, int>();
+            foreach (string name in names)
+            {
+                ProcessResult run = ProcessRunner.Run(podman, ["--runtime", "runc", "run", "--name", name, "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                    image, "--requests", "2", "--interval-ms", "1", "--self-report"], Timeout).EnsureSuccess($"podman run {name}");
+                own[name] = SelfReport().Matches(run.Stdout).Count;
+                ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", name], Timeout).EnsureSuccess("podman rm");
+            }
+            tracer.Signal(Signals.SIGTERM);
+            tracer.WaitForExit(Timeout);
+            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(report));
+            Assert.AreEqual(0, json.RootElement.GetProperty("lost").GetInt64());
+            Assert.AreEqual(0, json.RootElement.GetProperty("unfinished").GetInt64());
+            Assert.AreEqual(0, json.RootElement.GetProperty("ends_without_begin").GetInt64());
+            var rows = json.RootElement.GetProperty("phases").EnumerateArray().ToList();
+            foreach (string name in names)
+            {
+                long counted = rows.Where(r => r.GetProperty("container").GetString() == name).Sum(r => r.GetProperty("count").GetInt64());
+                Assert.IsTrue(own[name] > 0, $"{name} reported nothing about itself");
+                Assert.AreEqual(own[name], counted, $"{name}: the container reported {own[name]} phases about itself, the tracer attributed {counted} to it");
+            }
+            if (tracefsBefore is not null)
+            {
+                Assert.AreEqual(tracefsBefore, File.ReadAllText(UprobeEvents), "tracefs uprobe_events changed");
+            }
+        }
+        finally
+        {
+            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", .. names], Timeout);
+        }
+    }
+
+    [TestMethod]
     [TestCategory("Kernel")]
     public void Chrome_trace_of_a_process_has_one_slice_per_phase_with_nesting_lanes()
     {

@@ -45,12 +45,12 @@ if (options.LoadSeconds > 0)
 }
 
 var service = new SampleService(report);
-await service.StartAsync();
+await report.Call("Startup", service.StartAsync);
 Console.WriteLine("ready");
 
 for (int request = 1; request <= options.Requests; request++)
 {
-    await service.HandleRequestAsync(request);
+    await report.Call("HandleRequest", () => service.HandleRequestAsync(request));
     Probe.Mark("RequestsServed", request);
     await Task.Delay(options.IntervalMs);
 }

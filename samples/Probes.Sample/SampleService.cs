@@ -12,16 +12,14 @@ internal sealed class SampleService(SelfReport report)
     [ProbePhase("Startup")]
     public async Task StartAsync()
     {
-        using var measured = report.Measure("Startup");
-        LoadConfig();
-        await WarmCachesAsync();
-        await ConnectDatabaseAsync();
+        report.Call("LoadConfig", LoadConfig);
+        await report.Call("WarmCaches", WarmCachesAsync);
+        await report.Call("ConnectDatabase", ConnectDatabaseAsync);
     }
 
     [ProbePhase("LoadConfig")]
     public void LoadConfig()
     {
-        using var measured = report.Measure("LoadConfig");
         for (int i = 0; i < 100; i++)
         {
             _config[$"key{i}"] = $"value{i}";
@@ -32,52 +30,40 @@ internal sealed class SampleService(SelfReport report)
     [ProbePhase("WarmCaches")]
     public async Task WarmCachesAsync()
     {
-        using var measured = report.Measure("WarmCaches");
         // Nested phases that finish on other threads: their parent must still be WarmCaches.
-        await Task.WhenAll(Enumerable.Range(0, 3).Select(FetchAsync));
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(shard => report.Call("WarmCaches.Fetch", () => FetchAsync(shard))));
     }
 
     [ProbePhase("WarmCaches.Fetch")]
     private async Task FetchAsync(int shard)
     {
-        using var measured = report.Measure("WarmCaches.Fetch");
         await Task.Delay(10 + (5 * shard)).ConfigureAwait(false);
     }
 
     [ProbePhase("ConnectDatabase")]
     public async Task ConnectDatabaseAsync()
     {
-        using var measured = report.Measure("ConnectDatabase");
         await Task.Delay(30).ConfigureAwait(false);
     }
 
     [ProbePhase("HandleRequest")]
     public async Task HandleRequestAsync(int request)
     {
-        using var measured = report.Measure("HandleRequest");
-        // Measured from here, the caller: a Stopwatch inside Query would stop before its
-        // exception leaves the method, which is part of the phase as the caller lives it.
-        var query = report.MeasureCall("Query");
         try
         {
-            await QueryAsync(request, query).ConfigureAwait(false);
+            await report.Call("Query", () => QueryAsync(request)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             // The Query phase already ended as faulted; the request carries on without it.
-        }
-        finally
-        {
-            query.Dispose();
         }
         Render(request);
     }
 
     // Every 4th query throws: the woven phase ends with status faulted.
     [ProbePhase("Query")]
-    private static async Task QueryAsync(int request, SelfReport.CallMeasurement measured)
+    private static async Task QueryAsync(int request)
     {
-        measured.SpanId = PhaseContext.CurrentSpanId;
         await Task.Delay(5).ConfigureAwait(false);
         if (request % 4 == 0)
         {

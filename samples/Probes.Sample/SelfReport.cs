@@ -1,62 +1,84 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Probes.Sample;
 
 /// <summary>
-/// Measures phases with the sample's own Stopwatch, so tests can compare what a tracer
-/// measured with what the process measured itself. Off unless --self-report is given.
+/// `--self-report`: the sample measures its own phases with a Stopwatch, so tests can compare
+/// what a tracer measured with what the process measured itself. A woven phase is measured by
+/// its caller, around the call: a Stopwatch inside the method would miss what the caller
+/// really waits for (the first call's JIT of the async machinery, an exception leaving the
+/// method). Each measurement carries its start order per phase name (<c>seq</c>), which is
+/// also the order of the phase's begin probes.
 /// </summary>
 internal sealed class SelfReport(bool enabled)
 {
-    /// <summary>A manual probe phase, measured.</summary>
-    public Measured Phase(string name)
+    private readonly ConcurrentDictionary<string, StrongBox> _sequence = new();
+
+    /// <summary>Runs and measures a synchronous woven phase.</summary>
+    public void Call(string name, Action call)
     {
-        PhaseScope scope = Probe.Phase(name);
-        return new(this, name, () => scope.SpanId, scope, enabled ? Stopwatch.GetTimestamp() : 0);
-    }
-
-    /// <summary>
-    /// Measures the body of a woven [ProbePhase] method; the span is the one the weaver began,
-    /// which is the current phase inside the method.
-    /// </summary>
-    public Measured Measure(string name) =>
-        new(this, name, static () => PhaseContext.CurrentSpanId, default, enabled ? Stopwatch.GetTimestamp() : 0);
-
-    /// <summary>Measures a woven phase from its caller; the callee records its span id.</summary>
-    public CallMeasurement MeasureCall(string name) => new(this, name, enabled ? Stopwatch.GetTimestamp() : 0);
-
-    public void Print(string line)
-    {
-        if (enabled)
+        if (!enabled)
         {
-            Console.WriteLine(line);
+            call();
+            return;
+        }
+        (long seq, long started) = Start(name);
+        try
+        {
+            call();
+        }
+        finally
+        {
+            Print(name, seq, started);
         }
     }
 
-    internal readonly struct Measured(SelfReport owner, string name, Func<ulong> spanId, PhaseScope scope, long started) : IDisposable
+    /// <summary>Runs and measures an asynchronous woven phase, until its task completed (in any way).</summary>
+    public Task Call(string name, Func<Task> call) => enabled ? Measure(name, call) : call();
+
+    /// <summary>A manual probe scope, measured inside (its begin and end are exactly the scope's).</summary>
+    public Measured Phase(string name)
+    {
+        (long seq, long started) = enabled ? Start(name) : (0, 0);
+        return new Measured(this, name, seq, started, Probe.Phase(name));
+    }
+
+    private async Task Measure(string name, Func<Task> call)
+    {
+        (long seq, long started) = Start(name);
+        try
+        {
+            await call().ConfigureAwait(false);
+        }
+        finally
+        {
+            Print(name, seq, started);
+        }
+    }
+
+    private (long Seq, long Started) Start(string name) =>
+        (Interlocked.Increment(ref _sequence.GetOrAdd(name, _ => new StrongBox()).Value) - 1, Stopwatch.GetTimestamp());
+
+    private void Print(string name, long seq, long started)
+    {
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+        Console.WriteLine($"self-report phase={name} seq={seq} ns={elapsed.Ticks * 100}");
+    }
+
+    private sealed class StrongBox
+    {
+        public long Value;
+    }
+
+    internal readonly struct Measured(SelfReport owner, string name, long seq, long started, PhaseScope scope) : IDisposable
     {
         public void Dispose()
         {
-            ulong span = started != 0 ? spanId() : 0;
             scope.Dispose();
             if (started != 0)
             {
-                TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
-                owner.Print($"self-report phase={name} id=0x{PhaseId.Of(name):x8} span={span} ns={elapsed.Ticks * 100}");
-            }
-        }
-    }
-
-    internal sealed class CallMeasurement(SelfReport owner, string name, long started) : IDisposable
-    {
-        public ulong SpanId { get; set; }
-
-        public void Dispose()
-        {
-            if (started != 0)
-            {
-                TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
-                owner.Print($"self-report phase={name} id=0x{PhaseId.Of(name):x8} span={SpanId} ns={elapsed.Ticks * 100}");
+                owner.Print(name, seq, started);
             }
         }
     }

@@ -27,17 +27,7 @@ public sealed partial class PhasesContainerTests
         string report = Path.Combine(TestPaths.ScratchDirectory, "phases.json");
         try
         {
-            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "json", "--output", report]);
-            tracer.WaitForStderr("attached", Timeout);
-            foreach (string name in names)
-            {
-                ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-                    "--name", name, image, "--requests", $"{Requests}", "--interval-ms", "5", "--self-report"], Timeout).EnsureSuccess("podman run");
-            }
-            ProcessRunner.Run(podman, ["wait", .. names], Timeout).EnsureSuccess("podman wait");
-            tracer.Signal(Signals.SIGTERM);
-            tracer.WaitForExit(Timeout);
-            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+            using LiveProcess tracer = TraceContainersOfImage(podman, image, names, ["--format", "json", "--output", report]);
             StringAssert.Contains(tracer.Stderr[^1], "0 events lost, 0 unfinished, 0 ended without a seen begin");
 
             using JsonDocument json = JsonDocument.Parse(File.ReadAllText(report));
@@ -77,17 +67,7 @@ public sealed partial class PhasesContainerTests
         string trace = Path.Combine(TestPaths.ScratchDirectory, "accuracy.trace.json");
         try
         {
-            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "chrome", "--output", trace]);
-            tracer.WaitForStderr("attached", Timeout);
-            foreach (string name in names)
-            {
-                ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-                    "--name", name, image, "--requests", $"{Requests}", "--interval-ms", "5", "--self-report"], Timeout).EnsureSuccess("podman run");
-            }
-            ProcessRunner.Run(podman, ["wait", .. names], Timeout).EnsureSuccess("podman wait");
-            tracer.Signal(Signals.SIGTERM);
-            tracer.WaitForExit(Timeout);
-            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+            using LiveProcess tracer = TraceContainersOfImage(podman, image, names, ["--format", "chrome", "--output", trace]);
 
             using JsonDocument json = JsonDocument.Parse(File.ReadAllText(trace));
             var events = json.RootElement.GetProperty("traceEvents").EnumerateArray().ToList();
@@ -202,6 +182,26 @@ public sealed partial class PhasesContainerTests
         Assert.AreEqual(startup.GetProperty("args").GetProperty("span").GetUInt64(), load.GetProperty("args").GetProperty("parent").GetUInt64());
         Assert.IsTrue(load.GetProperty("ts").GetDouble() >= startup.GetProperty("ts").GetDouble());
         Assert.IsTrue(events.Any(e => e.GetProperty("ph").GetString() == "M" && e.GetProperty("name").GetString() == "process_name"));
+    }
+
+    /// <summary>
+    /// Attaches `probes phases --image` first, then runs the containers of the image (they start
+    /// after the attach), waits for them to finish, and asks for the report with SIGTERM.
+    /// </summary>
+    private static LiveProcess TraceContainersOfImage(string podman, string image, IEnumerable<string> names, string[] reportArgs)
+    {
+        var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, .. reportArgs]);
+        tracer.WaitForStderr("attached", Timeout);
+        foreach (string name in names)
+        {
+            ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--name", name, image, "--requests", $"{Requests}", "--interval-ms", "5", "--self-report"], Timeout).EnsureSuccess("podman run");
+        }
+        ProcessRunner.Run(podman, ["wait", .. names], Timeout).EnsureSuccess("podman wait");
+        tracer.Signal(Signals.SIGTERM);
+        tracer.WaitForExit(Timeout);
+        Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+        return tracer;
     }
 
     [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+)")]

@@ -42,16 +42,19 @@ public static class ListCommand
         return command;
     }
 
-    /// <summary>A PE file (MZ) is a .NET assembly candidate; ELF files keep the probe listing.</summary>
+    /// <summary>
+    /// A PE file (MZ) is a .NET assembly candidate; ELF files keep the probe listing. Opened the
+    /// way every target is (non-blocking, regular files only), so a FIFO cannot hang us here.
+    /// </summary>
     private static bool IsManagedAssembly(string file)
     {
         try
         {
-            using FileStream stream = File.OpenRead(file);
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = Targets.TargetFileOpener.Open(new Targets.TargetFile(file, file));
             Span<byte> magic = stackalloc byte[2];
-            return stream.Read(magic) == 2 && magic[0] == (byte)'M' && magic[1] == (byte)'Z';
+            return RandomAccess.Read(handle, magic, 0) == 2 && magic[0] == (byte)'M' && magic[1] == (byte)'Z';
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ProbesException or IOException or UnauthorizedAccessException)
         {
             return false; // the probe listing reports the problem in its own words
         }

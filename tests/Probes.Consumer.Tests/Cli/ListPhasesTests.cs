@@ -8,7 +8,7 @@ namespace Probes.Consumer.Tests.Cli;
 [TestClass]
 public sealed class ListPhasesTests
 {
-    private static readonly string[] SamplePhases = ["Startup", "LoadConfig", "WarmCaches", "WarmCaches.Fetch", "ConnectDatabase", "HandleRequest", "Query"];
+    private static readonly string[] SamplePhases = ["Startup", "LoadConfig", "WarmCaches", "WarmCaches.Fetch", "ConnectDatabase", "HandleRequest", "Query", "Load.Tick"];
 
     [TestMethod]
     public void A_woven_assembly_file_lists_its_declared_phases_with_ids_and_source_lines()

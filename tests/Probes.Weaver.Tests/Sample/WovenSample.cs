@@ -13,6 +13,9 @@ internal static class WovenSample
         : Requirements.Which("dotnet") ?? "dotnet";
 
     /// <summary>The phases the sample declares with [ProbePhase] (Render is its manual scope).</summary>
+    /// <summary>The phase of the sample's --load mode: declared, but not run by the normal service.</summary>
+    public const string LoadPhase = "Load.Tick";
+
     public static readonly string[] AttributePhases =
         ["Startup", "LoadConfig", "WarmCaches", "WarmCaches.Fetch", "ConnectDatabase", "HandleRequest", "Query"];
 }

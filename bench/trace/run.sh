@@ -11,7 +11,9 @@
 #   2. the cost per hit when both tracers get the same paced rate (PACED_RATE/s, for 2 s).
 #   3. start-up: time from exec of the tracer to "attached" (probes: stderr line containing
 #      `attached`; bpftrace: `BEGIN { printf("READY\n") }` with -B line), median of RUNS.
-#   4. TraceEventWriter alone (WriterCost/, no kernel): ns and bytes allocated per JSON line.
+#   4. TraceEventWriter alone (WriterCost/, no kernel): ns and bytes allocated per JSON line;
+#      and two pieces of probes' start-up: the cold vmlinux BTF parse, and BPF_PROG_LOAD per
+#      site by namespace access mode (BtfDirect / ProbeRead / none).
 #
 # Knobs (environment): N_PROBES (2000000) N_BPFTRACE (300000) RING (probes --ring-size,
 # 8388608) BT_PAGES (BPFTRACE_PERF_RB_PAGES per CPU, 1024 = 4 MiB/CPU, 8 MiB on 2 CPUs)
@@ -229,6 +231,9 @@ p_paced=$(ingest probes $((PACED_RATE * 2)) "$PACED_RATE")
 b_paced=$(ingest bpftrace $((PACED_RATE * 2)) "$PACED_RATE")
 log "TraceEventWriter alone (no kernel)"
 writer_cost=$("$here/WriterCost/bin/Release/net10.0/WriterCost" 2000000)
+log "start-up pieces (no kernel attach): BTF parse, program load per site"
+btf_cost=$("$here/WriterCost/bin/Release/net10.0/WriterCost" btf)
+load_cost=$("$here/WriterCost/bin/Release/net10.0/WriterCost" load "$FIX")
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -275,6 +280,13 @@ echo "TraceEventWriter --json alone, synthetic bench:hit record (bench/trace/Wri
 echo
 echo '```'
 echo "$writer_cost"
+echo '```'
+echo
+echo "Pieces of probes' start-up (bench/trace/WriterCost btf | load FIXTURE):"
+echo
+echo '```'
+echo "$btf_cost"
+echo "$load_cost"
 echo '```'
 echo
 awk -v p="$p_best" -v b="$b_best" 'BEGIN { if (b > 0) printf "highest lossless rate: probes %.0f/s, bpftrace %.0f/s: %.1fx (goal 3x: %s)\n", p, b, p / b, (p >= 3 * b) ? "met" : "NOT met" }'

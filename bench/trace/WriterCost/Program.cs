@@ -1,3 +1,4 @@
+// `WriterCost btf`: times the cold vmlinux BTF parse that `probes trace` does before attaching.
 // Measures TraceEventWriter.Write (the --json path of `probes trace`) on a synthetic
 // bench:hit record: ns per event and managed bytes allocated per event, next to a variant
 // that avoids the per-event strings (see bench/trace/README.md, "Problems found").
@@ -10,6 +11,47 @@ using Probes.Consumer.Bpf;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Usdt;
+
+if (args is ["btf"])
+{
+    // Start-up share of `probes trace`: the first (cold, as in the CLI) parse of vmlinux BTF.
+    var cold = Stopwatch.StartNew();
+    TaskLayout layoutCold = KernelBtf.LoadVmlinux().ReadTaskLayout();
+    cold.Stop();
+    var warm = Stopwatch.StartNew();
+    KernelBtf.LoadVmlinux().ReadTaskLayout();
+    warm.Stop();
+    Console.WriteLine($"KernelBtf.LoadVmlinux().ReadTaskLayout(): first call {cold.Elapsed.TotalMilliseconds:F0} ms, second {warm.Elapsed.TotalMilliseconds:F0} ms (task_struct.thread_pid at {layoutCold.TaskThreadPid})");
+    return;
+}
+
+if (args is ["load", string file])
+{
+    // Start-up share of `probes trace`: BPF_PROG_LOAD per site of bench:hit, by namespace access mode (needs root).
+    IReadOnlyList<ListedProbe> sites = new ProbeLister(new CliConsole(TextWriter.Null, Console.Error), verbose: false)
+        .ListFile(file).Where(p => p.Probe.ToString() == "bench:hit").ToList();
+    foreach ((string mode, UsdtSessionOptions options) in new[]
+    {
+        ("namespaces, BtfDirect (default)", new UsdtSessionOptions()),
+        ("namespaces, ProbeRead", new UsdtSessionOptions { PreferredNamespaceAccess = NamespaceAccess.ProbeRead }),
+        ("no namespaces", new UsdtSessionOptions { ReadNamespaces = false }),
+    })
+    {
+        for (int round = 0; round < 2; round++)
+        {
+            using UsdtSession session = UsdtSession.Create(options);
+            var times = new List<string>();
+            foreach (ListedProbe one in sites)
+            {
+                var watch = Stopwatch.StartNew();
+                session.AddSite(new UsdtProgramSpec(0, one.Arguments, []), [new UprobeTarget(file, one.Probe.PcOffset, one.Probe.SemaphoreOffset)]);
+                times.Add($"{watch.Elapsed.TotalMilliseconds:F1}");
+            }
+            Console.WriteLine($"AddSite (program load) per site, {mode}, round {round}: {string.Join(" ", times)} ms ({session.NamespaceAccess})");
+        }
+    }
+    return;
+}
 
 int n = args.Length > 0 ? int.Parse(args[0]) : 2_000_000;
 var layout = new UsdtRecordLayout(2, [], 0);

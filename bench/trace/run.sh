@@ -11,7 +11,9 @@
 #   2. the cost per hit when both tracers get the same paced rate (PACED_RATE/s, for 2 s).
 #   3. start-up: time from exec of the tracer to "attached" (probes: stderr line containing
 #      `attached`; bpftrace: `BEGIN { printf("READY\n") }` with -B line), median of RUNS.
-#   4. TraceEventWriter alone (WriterCost/, no kernel): ns and bytes allocated per JSON line;
+#   4. reader capacity alone: the tracer is stopped while the loop fires into a big buffer,
+#      then resumed; events/s while it catches up (probes, bpftrace -B line, bpftrace -B full).
+#   5. TraceEventWriter alone (WriterCost/, no kernel): ns and bytes allocated per JSON line;
 #      and two pieces of probes' start-up: the cold vmlinux BTF parse, and BPF_PROG_LOAD per
 #      site by namespace access mode (BtfDirect / ProbeRead / none).
 #
@@ -37,10 +39,15 @@ RING=${RING:-8388608}
 BT_PAGES=${BT_PAGES:-1024}
 PACED_RATE=${PACED_RATE:-50000}
 WARMUP=${WARMUP:-100000}
+N_DRAIN=${N_DRAIN:-3000000}
+N_DRAIN_BT=${N_DRAIN_BT:-1000000}
+DRAIN_RING=${DRAIN_RING:-1073741824}
+DRAIN_BT_PAGES=${DRAIN_BT_PAGES:-32768}
 RUNS=${RUNS:-5}
 PROBES=$repo/src/Probes.Consumer/bin/Release/net10.0/probes
 
 work=$(mktemp -d /tmp/tracebench.XXXXXX)
+shm=$(mktemp -d /dev/shm/tracebench.XXXXXX)
 started=()
 cleanup() {
     local pid
@@ -48,7 +55,7 @@ cleanup() {
         kill -TERM "$pid" 2> /dev/null || true
     done
     wait 2> /dev/null || true
-    rm -rf "$work"
+    rm -rf "$work" "$shm"
 }
 trap cleanup EXIT
 
@@ -178,6 +185,63 @@ max_lossless() {
     echo "paced ${best:-none}"
 }
 
+# Reader capacity alone: stop the tracer (SIGSTOP), fire N hits into a buffer big enough to
+# hold them all, resume it (SIGCONT) and time how long it takes to write them out: from
+# SIGCONT to its CPU time's last increase (sampled every 20 ms; done after 200 ms without
+# change). SINK "file" writes to tmpfs so that the lines can be counted; "null" is /dev/null
+# (probes: its own count; bpftrace: not countable, "-").
+# Prints: label sink n fired received drain_s events_per_s cpu_ns_per_event loop_ns_per_hit
+drain() {
+    local label=$1 n=$2 sink=$3 pid out fixline c0 c last t0 tlast still=0 bufmode=line
+    [[ $sink == file ]] && out=$shm/$label.out || out=/dev/null
+    case $label in
+    probes)
+        "$PROBES" trace "$FIX" --probe bench:hit --json --ring-size "$DRAIN_RING" > "$out" 2> "$work/d.err" &
+        pid=$!
+        started+=("$pid")
+        wait_for "$work/d.err" attached
+        ;;
+    bpftrace-*)
+        bufmode=${label#bpftrace-}
+        # -B full shows READY only at exit, and /dev/null shows nothing: wait 1 s (start-up is < 0.2 s).
+        BPFTRACE_PERF_RB_PAGES=$DRAIN_BT_PAGES bpftrace -B "$bufmode" -e "$BT_PROGRAM" > "$out" 2> /dev/null &
+        pid=$!
+        started+=("$pid")
+        sleep 1
+        ;;
+    esac
+    "$FIX" "$WARMUP" 0 10 > /dev/null || { echo "bench/trace/run.sh: fixture failed under $label" >&2; stop "$pid"; return 1; }
+    sleep 0.5
+    kill -STOP "$pid"
+    fixline=$("$FIX" "$n" 0 10)
+    c0=$(cpu_ns "$pid")
+    last=$c0
+    t0=$EPOCHREALTIME
+    tlast=$t0
+    kill -CONT "$pid"
+    while ((still < 10)); do
+        sleep 0.02
+        c=$(cpu_ns "$pid")
+        if ((c != last)); then
+            last=$c
+            tlast=$EPOCHREALTIME
+            still=0
+        else
+            still=$((still + 1))
+        fi
+    done
+    stop "$pid"
+    local got=-
+    if [[ $sink == file ]]; then
+        got=$(($(grep -c '^{"time"' "$out" || true) - WARMUP))
+        rm -f "$out"
+    elif [[ $label == probes ]]; then
+        got=$(($(sed -nE 's/^probes: ([0-9]+) events.*/\1/p' "$work/d.err") - WARMUP))
+    fi
+    awk -v l="$label" -v s="$sink" -v n="$n" -v f="$(field fired "$fixline")" -v got="$got" -v t0="$t0" -v t1="$tlast" -v cpu=$((last - c0)) -v hit="$(field ns_per_hit "$fixline")" \
+        'BEGIN { d = t1 - t0; printf "%s %s %d %d %s %.2f %.0f %.0f %.0f\n", l, s, n, f, got, d, n / d, cpu / n, hit }'
+}
+
 # Start-up: exec -> "attached"/READY, timestamped by a reader loop ($EPOCHREALTIME, no fork).
 stamp() {
     local line
@@ -229,6 +293,13 @@ b_max=$(max_lossless bpftrace "$N_BPFTRACE")
 log "same paced rate: $PACED_RATE/s"
 p_paced=$(ingest probes $((PACED_RATE * 2)) "$PACED_RATE")
 b_paced=$(ingest bpftrace $((PACED_RATE * 2)) "$PACED_RATE")
+log "reader capacity alone (tracer stopped while the loop fires, then resumed)"
+drains=()
+for spec in "probes $N_DRAIN null" "probes $N_DRAIN file" "bpftrace-line $N_DRAIN_BT file" "bpftrace-full $N_DRAIN_BT file" "bpftrace-full $N_DRAIN_BT null"; do
+    # shellcheck disable=SC2086
+    drains+=("$(drain $spec)")
+    log "${drains[-1]}"
+done
 log "TraceEventWriter alone (no kernel)"
 writer_cost=$("$here/WriterCost/bin/Release/net10.0/WriterCost" 2000000)
 log "start-up pieces (no kernel attach): BTF parse, program load per site"
@@ -275,6 +346,22 @@ echo "| start-up to attached (median of $RUNS) | probes | bpftrace |"
 echo "|---|---:|---:|"
 echo "| ms | $p_start | $b_start |"
 echo "| all runs, ms | ${p_starts[*]} | ${b_starts[*]} |"
+echo
+echo "Reader capacity alone: tracer stopped (SIGSTOP) while the loop fires, then resumed (SIGCONT); events/s while it catches up."
+echo "probes ring $((DRAIN_RING >> 20)) MiB (the hits stay under its 1/4-ring wake-up threshold); bpftrace $DRAIN_BT_PAGES pages per CPU."
+echo
+echo "| reader | output | hits | fired | received | drain s | events/s | reader CPU ns/event | loop ns/hit (reader stopped) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+for d in "${drains[@]}"; do
+    read -r l sink n f got dur eps cpu hit <<< "$d"
+    case $l in
+    probes) l="probes trace --json" ;;
+    bpftrace-line) l="bpftrace -B line" ;;
+    bpftrace-full) l="bpftrace -B full" ;;
+    esac
+    [[ $sink == file ]] && sink="tmpfs file" || sink=/dev/null
+    echo "| $l | $sink | $n | $f | $got | $dur | $eps | $cpu | $hit |"
+done
 echo
 echo "TraceEventWriter --json alone, synthetic bench:hit record (bench/trace/WriterCost):"
 echo

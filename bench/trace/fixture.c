@@ -8,11 +8,13 @@
  * RATE_PER_S (spinning on CLOCK_MONOTONIC until each hit's due time; no sleeping, so the
  * loop stays on-CPU like a busy service). Prints one line on stdout:
  *
- *   fired=N elapsed_ns=E rate=R ns_per_hit=H probe_ns_per_hit=P
+ *   fired=N elapsed_ns=E rate=R ns_per_hit=H probe_ns_per_hit=P semaphore=S
  *
  * ns_per_hit is elapsed / N (the whole loop, pacing included); probe_ns_per_hit is the
  * time spent in the probe site itself (measured around each hit in paced mode; equal to
  * ns_per_hit in the unpaced burst, where nothing else runs in the loop).
+ * S is the semaphore when the loop starts: one count per attached uprobe that uses it
+ * (a tracer attaching both call sites of bench:hit makes it 2).
  * Exit 2 if the semaphore never rose (the tracer did not switch the probe on).
  * Built at run time by run.sh; never committed as a binary.
  */
@@ -52,6 +54,7 @@ int main(int argc, char **argv)
         nanosleep(&ms, NULL);
     }
 
+    unsigned semaphore_at_start = *(volatile unsigned short *)&bench_hit_semaphore;
     uint64_t probe_ns = 0;
     uint64_t start = now_ns();
     if (rate <= 0) {
@@ -77,8 +80,8 @@ int main(int argc, char **argv)
     if (rate <= 0) {
         probe_ns = elapsed;
     }
-    printf("fired=%llu elapsed_ns=%llu rate=%.0f ns_per_hit=%.1f probe_ns_per_hit=%.1f\n",
+    printf("fired=%llu elapsed_ns=%llu rate=%.0f ns_per_hit=%.1f probe_ns_per_hit=%.1f semaphore=%u\n",
            (unsigned long long)n, (unsigned long long)elapsed, n * 1e9 / elapsed,
-           (double)elapsed / n, (double)probe_ns / n);
+           (double)elapsed / n, (double)probe_ns / n, semaphore_at_start);
     return 0;
 }

@@ -61,7 +61,7 @@ public static class UsdtProgramGenerator
         {
             EmitString(b, UsdtRecordLayout.ArgumentOffset(index), layout.StringOffset(index), layout.StringLength);
         }
-        EmitSubmit(b, ringFd, wakeup);
+        EmitSubmit(b, ringFd, wakeup, layout.Size);
         b.Emit(Asm.Ja(ExitLabel));
 
         // The ring was full: count the loss where it happens, in a per-CPU counter user space sums.
@@ -334,6 +334,9 @@ public static class UsdtProgramGenerator
             (argument.IsSigned ? AluOp.ArithmeticRightShift : AluOp.RightShift).Imm(Register.R1, shift));
     }
 
+    /// <summary>What one record occupies in the ring: an 8-byte header, the data rounded up to 8.</summary>
+    private static int RingRecordBytes(int size) => 8 + ((size + 7) & ~7);
+
     private static void EmitString(ProgramBuilder b, int argumentSlot, int stringSlot, int length) => b.Emit(
         Asm.LoadMem(Register.R3, Register.R6, (short)argumentSlot, Size.DWord),
         Asm.Mov(Register.R1, Register.R6),
@@ -341,7 +344,13 @@ public static class UsdtProgramGenerator
         Asm.Mov(Register.R2, length),
         Asm.Call(HelperFunction.ProbeReadUserStr));
 
-    private static void EmitSubmit(ProgramBuilder b, int ringFd, RingWakeup wakeup)
+    /// <summary>
+    /// Submits the record. Batched: no wake-up, except for the one submit that carries the
+    /// pending data across the threshold; the records after it would only repeat a wake-up the
+    /// reader already has (each costs the traced thread an irq_work), and the reader's timer
+    /// poll covers a crossing missed in a race between CPUs.
+    /// </summary>
+    private static void EmitSubmit(ProgramBuilder b, int ringFd, RingWakeup wakeup, int recordSize)
     {
         if (!wakeup.Batched)
         {
@@ -354,6 +363,7 @@ public static class UsdtProgramGenerator
             Asm.Call(HelperFunction.RingbufQuery),
             Asm.Mov(Register.R2, (int)RingWakeup.NoWakeupFlag),
             JumpOp.Less.Imm(Register.R0, wakeup.ThresholdBytes, SubmitLabel),
+            JumpOp.GreaterOrEqual.Imm(Register.R0, wakeup.ThresholdBytes + RingRecordBytes(recordSize), SubmitLabel),
             Asm.Mov(Register.R2, (int)RingWakeup.ForceWakeupFlag));
         b.Label(SubmitLabel).Emit(Asm.Mov(Register.R1, Register.R6));
         b.Emit(Asm.Call(HelperFunction.RingbufSubmit));

@@ -16,6 +16,18 @@ namespace Probes.Consumer.Cli;
 /// </summary>
 public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock clock) : IDisposable
 {
+    private static readonly JsonEncodedText TimeProperty = JsonEncodedText.Encode("time");
+    private static readonly JsonEncodedText PidProperty = JsonEncodedText.Encode("pid");
+    private static readonly JsonEncodedText TidProperty = JsonEncodedText.Encode("tid");
+    private static readonly JsonEncodedText NsPidProperty = JsonEncodedText.Encode("ns_pid");
+    private static readonly JsonEncodedText NsTidProperty = JsonEncodedText.Encode("ns_tid");
+    private static readonly JsonEncodedText CommProperty = JsonEncodedText.Encode("comm");
+    private static readonly JsonEncodedText ContainerProperty = JsonEncodedText.Encode("container");
+    private static readonly JsonEncodedText ContainerNameProperty = JsonEncodedText.Encode("container_name");
+    private static readonly JsonEncodedText ProbeProperty = JsonEncodedText.Encode("probe");
+    private static readonly JsonEncodedText FileProperty = JsonEncodedText.Encode("file");
+    private static readonly JsonEncodedText ArgsProperty = JsonEncodedText.Encode("args");
+
     private readonly BufferedStream _buffer = new(output, 1 << 16);
     private readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { SkipValidation = true });
     private readonly ArrayBufferWriter<byte> _line = new(512);
@@ -48,33 +60,33 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
     {
         _json.Reset(_line);
         _json.WriteStartObject();
-        _json.WriteString("time", clock.ToWallClock(record.TimestampNanoseconds));
-        _json.WriteNumber("pid", record.Pid);
-        _json.WriteNumber("tid", record.Tid);
+        _json.WriteString(TimeProperty, clock.ToWallClock(record.TimestampNanoseconds));
+        _json.WriteNumber(PidProperty, record.Pid);
+        _json.WriteNumber(TidProperty, record.Tid);
         if (record.HasNamespaces)
         {
-            _json.WriteNumber("ns_pid", record.NamespacePid);
-            _json.WriteNumber("ns_tid", record.NamespaceTid);
+            _json.WriteNumber(NsPidProperty, record.NamespacePid);
+            _json.WriteNumber(NsTidProperty, record.NamespaceTid);
         }
-        _json.WriteString("comm", Utf8OrReplacement(record.CommBytes));
+        WriteUtf8(CommProperty, record.CommBytes);
         if (container is null)
         {
-            _json.WriteNull("container");
-            _json.WriteNull("container_name");
+            _json.WriteNull(ContainerProperty);
+            _json.WriteNull(ContainerNameProperty);
         }
         else
         {
-            _json.WriteString("container", container.Id);
-            _json.WriteString("container_name", container.Name);
+            _json.WriteString(ContainerProperty, container.Id);
+            _json.WriteString(ContainerNameProperty, container.Name);
         }
-        _json.WriteString("probe", probe.FullName);
-        _json.WriteString("file", probe.File);
-        _json.WriteStartArray("args");
+        _json.WriteString(ProbeProperty, probe.FullName);
+        _json.WriteString(FileProperty, probe.File);
+        _json.WriteStartArray(ArgsProperty);
         for (int i = 0; i < record.ArgumentCount; i++)
         {
             if (record.IsString(i))
             {
-                _json.WriteStringValue(Utf8OrReplacement(record.StringBytes(i)));
+                WriteUtf8Value(record.StringBytes(i));
             }
             else if (probe.IsSigned(i))
             {
@@ -124,6 +136,31 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
         Encoding.UTF8.GetBytes(text.ToString(), _line);
     }
 
-    // A target controls these bytes: invalid UTF-8 becomes U+FFFD rather than an exception.
+    // A target controls these bytes: valid UTF-8 is written as it is (no string per event);
+    // invalid UTF-8 becomes U+FFFD rather than an exception.
     private static string Utf8OrReplacement(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
+
+    private void WriteUtf8(JsonEncodedText property, ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            _json.WriteString(property, bytes);
+        }
+        else
+        {
+            _json.WriteString(property, Utf8OrReplacement(bytes));
+        }
+    }
+
+    private void WriteUtf8Value(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            _json.WriteStringValue(bytes);
+        }
+        else
+        {
+            _json.WriteStringValue(Utf8OrReplacement(bytes));
+        }
+    }
 }

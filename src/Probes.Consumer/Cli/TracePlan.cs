@@ -7,7 +7,8 @@ namespace Probes.Consumer.Cli;
 /// <summary>One selected probe of one file, with every one of its call sites.</summary>
 public sealed record TracedProbe(uint Id, string Provider, string Name, string File, IReadOnlyList<ListedProbe> Sites, IReadOnlyList<int> StringArguments)
 {
-    public string FullName => $"{Provider}:{Name}";
+    /// <summary>"provider:name", built once: it goes into every event line.</summary>
+    public string FullName { get; } = $"{Provider}:{Name}";
 
     /// <summary>Signedness per argument, from the first site (all sites of a probe pass the same C types).</summary>
     public bool IsSigned(int argument) => argument < Sites[0].Arguments.Count && Sites[0].Arguments[argument].IsSigned;

@@ -140,15 +140,19 @@ public sealed class ProgramGenerationTests
     }
 
     [TestMethod]
-    public void Batched_wakeup_queries_pending_data_and_forces_a_wakeup_over_the_threshold()
+    public void Batched_wakeup_forces_a_wakeup_only_for_the_record_that_crosses_the_threshold()
     {
         var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-4@%edi"), []);
         var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.WhenPending(65536));
+        int ringBytes = 8 + spec.Layout().Size; // header + record (64 bytes: already a multiple of 8)
 
+        // Below the threshold: no wake-up. At or past threshold + this record: the crossing
+        // record already woke the reader, so no wake-up either. Only in between: force one.
         AssertContainsSequence(program,
             Asm.Call(HelperFunction.RingbufQuery),
             Asm.Mov(Register.R2, (int)RingWakeup.NoWakeupFlag),
             JumpOp.Less.Imm(Register.R0, 65536, "submit"),
+            JumpOp.GreaterOrEqual.Imm(Register.R0, 65536 + ringBytes, "submit"),
             Asm.Mov(Register.R2, (int)RingWakeup.ForceWakeupFlag));
     }
 

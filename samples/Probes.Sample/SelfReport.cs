@@ -37,11 +37,15 @@ internal sealed class SelfReport(bool enabled)
     /// <summary>Runs and measures an asynchronous woven phase, until its task completed (in any way).</summary>
     public Task Call(string name, Func<Task> call) => enabled ? Measure(name, call) : call();
 
-    /// <summary>A manual probe scope, measured inside (its begin and end are exactly the scope's).</summary>
+    /// <summary>
+    /// A manual probe scope, measured between its two probes: the Stopwatch starts after the
+    /// begin probe and stops before the end probe, so it measures the same stretch a tracer does.
+    /// </summary>
     public Measured Phase(string name)
     {
-        (long seq, long started) = enabled ? Start(name) : (0, 0);
-        return new Measured(this, name, seq, started, Probe.Phase(name));
+        long seq = enabled ? NextSequence(name) : 0;
+        PhaseScope scope = Probe.Phase(name);
+        return new Measured(name, seq, enabled ? Stopwatch.GetTimestamp() : 0, scope);
     }
 
     private async Task Measure(string name, Func<Task> call)
@@ -57,28 +61,33 @@ internal sealed class SelfReport(bool enabled)
         }
     }
 
-    private (long Seq, long Started) Start(string name) =>
-        (Interlocked.Increment(ref _sequence.GetOrAdd(name, _ => new StrongBox()).Value) - 1, Stopwatch.GetTimestamp());
-
-    private void Print(string name, long seq, long started)
+    private (long Seq, long Started) Start(string name)
     {
-        TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
-        Console.WriteLine($"self-report phase={name} seq={seq} ns={elapsed.Ticks * 100}");
+        long seq = NextSequence(name);
+        return (seq, Stopwatch.GetTimestamp());
     }
+
+    private long NextSequence(string name) => Interlocked.Increment(ref _sequence.GetOrAdd(name, _ => new StrongBox()).Value) - 1;
+
+    private void Print(string name, long seq, long started) => Print(name, seq, Stopwatch.GetElapsedTime(started));
+
+    private static void Print(string name, long seq, TimeSpan elapsed) =>
+        Console.WriteLine($"self-report phase={name} seq={seq} ns={elapsed.Ticks * 100}");
 
     private sealed class StrongBox
     {
         public long Value;
     }
 
-    internal readonly struct Measured(SelfReport owner, string name, long seq, long started, PhaseScope scope) : IDisposable
+    internal readonly struct Measured(string name, long seq, long started, PhaseScope scope) : IDisposable
     {
         public void Dispose()
         {
+            TimeSpan elapsed = started != 0 ? Stopwatch.GetElapsedTime(started) : default;
             scope.Dispose();
             if (started != 0)
             {
-                owner.Print(name, seq, started);
+                Print(name, seq, elapsed);
             }
         }
     }

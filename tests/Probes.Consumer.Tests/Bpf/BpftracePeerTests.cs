@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;
 
@@ -27,49 +27,24 @@ public sealed class BpftracePeerTests
         session.Start();
 
         // BEGIN runs once every probe is attached, so READY is the moment to start the fixture.
-        string script = "BEGIN { printf(\"READY\\n\"); } " + $"usdt:{binary.Path}:fixture:scalars {{ printf(\"B %ld %ld %ld %ld %ld %ld\\n\", arg0, arg1, arg2, arg3, arg4, arg5); @n = count(); }}";
-        using Process peer = ProcessRunner.Start(bpftrace, ["-B", "line", "-e", script]);
-        var peerLines = new BlockingCollection<string>();
-        peer.OutputDataReceived += (_, e) => { if (e.Data is not null) { peerLines.Add(e.Data); } };
-        peer.ErrorDataReceived += (_, e) => { if (e.Data is not null) { peerLines.Add("stderr: " + e.Data); } };
-        peer.BeginOutputReadLine();
-        peer.BeginErrorReadLine();
-        try
+        string script = $"usdt:{binary.Path}:fixture:scalars {{ printf(\"B %ld %ld %ld %ld %ld %ld\\n\", arg0, arg1, arg2, arg3, arg4, arg5); @n = count(); }}";
+        using var peer = new BpftracePeer(bpftrace, script);
+        using var process = new TracedProcess(binary, Iterations.ToString(CultureInfo.InvariantCulture), "5000");
+        process.WaitForLine("ready", Timeout);
+        var ours = new List<string>();
+        var clock = Stopwatch.StartNew();
+        while (!process.HasExited && clock.Elapsed < Timeout)
         {
-            WaitFor(peerLines, l => l == "READY", "bpftrace attached");
-
-            using var process = new TracedProcess(binary, Iterations.ToString(CultureInfo.InvariantCulture), "5000");
-            process.WaitForLine("ready", Timeout);
-            var ours = new List<string>();
-            var clock = Stopwatch.StartNew();
-            while (!process.HasExited && clock.Elapsed < Timeout)
-            {
-                session.Poll(r => ours.Add(Format(r)), 20);
-            }
-            process.WaitForExit(Timeout);
-            session.Drain(r => ours.Add(Format(r)));
-
-            var theirs = new List<string>();
-            while (theirs.Count < Iterations && peerLines.TryTake(out string? line, Timeout))
-            {
-                if (line.StartsWith("B ", StringComparison.Ordinal))
-                {
-                    theirs.Add(line);
-                }
-            }
-
-            Console.WriteLine($"ours: {ours.FirstOrDefault()} ... ({ours.Count}); bpftrace: {theirs.FirstOrDefault()} ... ({theirs.Count})");
-            Assert.AreEqual(Iterations, ours.Count);
-            CollectionAssert.AreEqual(theirs, ours);
+            session.Poll(r => ours.Add(Format(r)), 20);
         }
-        finally
-        {
-            if (!peer.HasExited)
-            {
-                peer.Kill();
-                peer.WaitForExit();
-            }
-        }
+        process.WaitForExit(Timeout);
+        session.Drain(r => ours.Add(Format(r)));
+
+        List<string> theirs = peer.Lines("B ", Iterations);
+
+        Console.WriteLine($"ours: {ours.FirstOrDefault()} ... ({ours.Count}); bpftrace: {theirs.FirstOrDefault()} ... ({theirs.Count})");
+        Assert.AreEqual(Iterations, ours.Count);
+        CollectionAssert.AreEqual(theirs, ours);
     }
 
     /// <summary>bpftrace's %ld shows each argument as a signed 64-bit value; so does SignedArgument.</summary>
@@ -77,23 +52,5 @@ public sealed class BpftracePeerTests
     {
         UsdtEvent e = record.ToEvent();
         return "B " + string.Join(' ', Enumerable.Range(0, e.Arguments.Count).Select(i => e.SignedArgument(i).ToString(CultureInfo.InvariantCulture)));
-    }
-
-    private static void WaitFor(BlockingCollection<string> lines, Func<string, bool> match, string what)
-    {
-        var seen = new List<string>();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Timeout)
-        {
-            if (lines.TryTake(out string? line, TimeSpan.FromMilliseconds(200)))
-            {
-                seen.Add(line);
-                if (match(line))
-                {
-                    return;
-                }
-            }
-        }
-        Assert.Fail($"timed out waiting for {what}; bpftrace said:\n{string.Join('\n', seen)}");
     }
 }

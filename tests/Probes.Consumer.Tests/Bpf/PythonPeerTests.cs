@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;
 
@@ -37,52 +37,27 @@ public sealed class PythonPeerTests
         session.AddSite(new UsdtProgramSpec(1, probe.Arguments, [0, 1], StringLength), [python.Target(probe).Target]);
         session.Start();
 
-        string script = "BEGIN { printf(\"READY\\n\"); } usdt:" + Python + ":python:function__entry { printf(\"%d|%s|%s|%d\\n\", pid, str(arg0), str(arg1), arg2); }";
-        using Process peer = ProcessRunner.Start(bpftrace, ["-B", "line", "-e", script], new Dictionary<string, string> { ["BPFTRACE_STRLEN"] = StringLength.ToString(CultureInfo.InvariantCulture) });
-        var peerLines = new BlockingCollection<string>();
-        peer.OutputDataReceived += (_, e) => { if (e.Data is not null) { peerLines.Add(e.Data); } };
-        peer.ErrorDataReceived += (_, e) => { if (e.Data is not null) { peerLines.Add("stderr: " + e.Data); } };
-        peer.BeginOutputReadLine();
-        peer.BeginErrorReadLine();
-        try
+        string script = "usdt:" + Python + ":python:function__entry { printf(\"%d|%s|%s|%d\\n\", pid, str(arg0), str(arg1), arg2); }";
+        using var peer = new BpftracePeer(bpftrace, script, new Dictionary<string, string> { ["BPFTRACE_STRLEN"] = StringLength.ToString(CultureInfo.InvariantCulture) });
+        // Imports run code objects from files, which Debian's 3.11 reports through function__entry.
+        var ours = new List<string>();
+        var clock = Stopwatch.StartNew();
+        using Process traced = ProcessRunner.Start(Python, ["-c", "import json, decimal, fractions; print(json.dumps([1]))"]);
+        int pid = traced.Id;
+        while (!traced.HasExited && clock.Elapsed < Timeout)
         {
-            Take(peerLines, l => l == "READY");
-
-            // Imports run code objects from files, which Debian's 3.11 reports through function__entry.
-            var ours = new List<string>();
-            var clock = Stopwatch.StartNew();
-            using Process traced = ProcessRunner.Start(Python, ["-c", "import json, decimal, fractions; print(json.dumps([1]))"]);
-            int pid = traced.Id;
-            while (!traced.HasExited && clock.Elapsed < Timeout)
-            {
-                session.Poll(r => Keep(r, pid, ours), 20);
-            }
-            traced.WaitForExit();
-            session.Drain(r => Keep(r, pid, ours));
-
-            // bpftrace prints asynchronously; take its lines for our pid until it has as many or goes quiet.
-            var theirs = new List<string>();
-            while (theirs.Count < ours.Count && peerLines.TryTake(out string? line, TimeSpan.FromSeconds(10)))
-            {
-                if (line.StartsWith(pid.ToString(CultureInfo.InvariantCulture) + "|", StringComparison.Ordinal))
-                {
-                    theirs.Add(line[(line.IndexOf('|') + 1)..]);
-                }
-            }
-
-            Console.WriteLine($"python pid {pid}: ours {ours.Count}, bpftrace {theirs.Count}; first: {ours.FirstOrDefault()}; lost {session.LostCount}");
-            Assert.IsTrue(ours.Count > 0, "python fired function__entry");
-            Assert.AreEqual(0UL, session.LostCount);
-            CollectionAssert.AreEqual(theirs, ours);
+            session.Poll(r => Keep(r, pid, ours), 20);
         }
-        finally
-        {
-            if (!peer.HasExited)
-            {
-                peer.Kill();
-                peer.WaitForExit();
-            }
-        }
+        traced.WaitForExit();
+        session.Drain(r => Keep(r, pid, ours));
+
+        // bpftrace prints asynchronously; take its lines for our pid until it has as many or goes quiet.
+        List<string> theirs = peer.Lines(pid.ToString(CultureInfo.InvariantCulture) + "|", ours.Count).Select(line => line[(line.IndexOf('|') + 1)..]).ToList();
+
+        Console.WriteLine($"python pid {pid}: ours {ours.Count}, bpftrace {theirs.Count}; first: {ours.FirstOrDefault()}; lost {session.LostCount}");
+        Assert.IsTrue(ours.Count > 0, "python fired function__entry");
+        Assert.AreEqual(0UL, session.LostCount);
+        CollectionAssert.AreEqual(theirs, ours);
     }
 
     private static void Keep(UsdtRecord record, int pid, List<string> into)
@@ -91,23 +66,5 @@ public sealed class PythonPeerTests
         {
             into.Add($"{Encoding.UTF8.GetString(record.StringBytes(0))}|{Encoding.UTF8.GetString(record.StringBytes(1))}|{unchecked((long)record.Argument(2))}");
         }
-    }
-
-    private static void Take(BlockingCollection<string> lines, Func<string, bool> match)
-    {
-        var seen = new List<string>();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Timeout)
-        {
-            if (lines.TryTake(out string? line, TimeSpan.FromMilliseconds(200)))
-            {
-                seen.Add(line);
-                if (match(line))
-                {
-                    return;
-                }
-            }
-        }
-        Assert.Fail($"bpftrace did not get ready:\n{string.Join('\n', seen)}");
     }
 }

@@ -2,7 +2,8 @@ namespace Probes.Consumer.Cli;
 
 /// <summary>
 /// Notices when a traced process is gone, so <c>--pid</c> tracing ends by itself. The start
-/// time from /proc/PID/stat guards against the pid being reused by another process.
+/// time from /proc/PID/stat guards against the pid being reused by another process, and a
+/// zombie counts as gone: it runs no code, however long its parent takes to reap it.
 /// </summary>
 public sealed class ProcessWatch : IDisposable
 {
@@ -23,14 +24,15 @@ public sealed class ProcessWatch : IDisposable
 
     public void Dispose() => _timer.Dispose();
 
-    /// <summary>Field 22 of /proc/PID/stat (after the parenthesised comm, which may hold spaces); null when gone.</summary>
+    /// <summary>Field 22 of /proc/PID/stat (after the parenthesised comm, which may hold spaces); null when gone or a zombie.</summary>
     public static string? StartTime(int pid)
     {
         try
         {
             string stat = System.IO.File.ReadAllText($"/proc/{pid}/stat");
             string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 19 ? fields[19] : null;
+            bool dead = fields[0] is "Z" or "X";
+            return !dead && fields.Length > 19 ? fields[19] : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Packs every NuGet package of the product (Release, version 0.1.0) into one folder, by default
+# artifacts/packages/:
+#   Probes.Sdk      the library (net8.0) with runtimes/linux-x64/native/libprobes.so
+#   Probes.Hosting  DI and generic-host integration
+#   Probes.Fody     the Fody add-in (weaver/Probes.Fody.dll, build/Probes.Fody.props)
+#   Probes.Tool     the `probes` CLI as a .NET tool
+#
+#   scripts/pack.sh [OUTPUT_DIR]                 packages only
+#   scripts/pack.sh --single-file [OUTPUT_DIR]   also artifacts/probes-linux-x64/probes: a
+#                                                self-contained single-file `probes` for hosts
+#                                                without .NET
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+single_file=false
+if [[ ${1:-} == --single-file ]]; then
+    single_file=true
+    shift
+fi
+output=${1:-artifacts/packages}
+mkdir -p "$output"
+output=$(cd "$output" && pwd)
+
+projects=(src/Probes.Sdk src/Probes.Hosting src/Probes.Weaver src/Probes.Consumer)
+ids=(Probes.Sdk Probes.Hosting Probes.Fody Probes.Tool)
+
+for id in "${ids[@]}"; do
+    rm -f "$output/$id".*.nupkg
+done
+for project in "${projects[@]}"; do
+    dotnet pack "$project" -c Release -o "$output" -nologo -clp:ErrorsOnly
+done
+for id in "${ids[@]}"; do
+    ls "$output/$id".*.nupkg >/dev/null || { echo "pack: $id was not packed" >&2; exit 1; }
+done
+echo "pack: $(ls "$output"/*.nupkg | wc -l) package(s) in $output"
+
+if $single_file; then
+    dotnet publish src/Probes.Consumer -c Release -r linux-x64 --self-contained \
+        -p:PublishSingleFile=true -o artifacts/probes-linux-x64 -nologo -clp:ErrorsOnly
+    echo "pack: single-file probes in artifacts/probes-linux-x64/probes"
+fi

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+
+namespace Probes.Packaging.Tests;
+
+/// <summary>
+/// One temp directory per test run, outside the repository (so no Directory.Build.props or
+/// Directory.Packages.props of ours applies): feed/ holds what scripts/pack.sh packed,
+/// nuget/ is the NuGet global packages folder of every child (so a package cached by an
+/// earlier run can never stand in for the one just packed).
+/// </summary>
+internal sealed class PackageFeed : IDisposable
+{
+    public const string Version = "0.1.0";
+
+    public static readonly string[] PackageIds = ["Probes.Sdk", "Probes.Hosting", "Probes.Fody", "Probes.Tool"];
+
+    private PackageFeed(string root)
+    {
+        Root = root;
+        Feed = Path.Combine(root, "feed");
+        GlobalPackages = Path.Combine(root, "nuget");
+        Directory.CreateDirectory(Feed);
+        Directory.CreateDirectory(GlobalPackages);
+        // The local feed first, then the normal source (Fody comes from there).
+        File.WriteAllText(Path.Combine(root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{Feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+              </packageSources>
+            </configuration>
+            """);
+    }
+
+    public string Root { get; }
+
+    public string Feed { get; }
+
+    public string GlobalPackages { get; }
+
+    public static PackageFeed Create()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"probes-packaging-{Guid.NewGuid():N}");
+        if (root.StartsWith(RepoPaths.Root, StringComparison.Ordinal))
+        {
+            Assert.Fail($"the temp directory {root} is inside the repository; set TMPDIR elsewhere");
+        }
+        var feed = new PackageFeed(root);
+        try
+        {
+            feed.Run("bash", [Path.Combine(RepoPaths.Root, "scripts", "pack.sh"), feed.Feed], RepoPaths.Root, TimeSpan.FromMinutes(4))
+                .EnsureSuccess("scripts/pack.sh");
+        }
+        catch
+        {
+            feed.Dispose();
+            throw;
+        }
+        return feed;
+    }
+
+    public string Package(string id)
+    {
+        string path = Path.Combine(Feed, $"{id}.{Version}.nupkg");
+        Assert.IsTrue(File.Exists(path), $"{path} was not packed; the feed has: {string.Join(", ", Directory.GetFiles(Feed).Select(Path.GetFileName))}");
+        return path;
+    }
+
+    public static List<string> Entries(string package)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(package);
+        return zip.Entries.Select(e => e.FullName).ToList();
+    }
+
+    public static string ReadEntry(string package, string entry)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(package);
+        ZipArchiveEntry? found = zip.GetEntry(entry);
+        Assert.IsNotNull(found, $"{package} has no {entry}");
+        using var reader = new StreamReader(found.Open());
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// Starts a child with the environment a developer's shell would give it: no MSBuild or
+    /// test-host variables inherited from the `dotnet test` that runs us, and our own global
+    /// packages folder.
+    /// </summary>
+    public Process Start(string file, IEnumerable<string> args, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        foreach (string key in info.Environment.Keys.ToList())
+        {
+            if (key.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("TESTINGPLATFORM", StringComparison.OrdinalIgnoreCase)
+                || key is "DOTNET_HOST_PATH" or "PROBES_LIBRARY" or "NUGET_PACKAGES")
+            {
+                info.Environment.Remove(key);
+            }
+        }
+        info.Environment["NUGET_PACKAGES"] = GlobalPackages;
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+    }
+
+    public ProcessResult Run(string file, IEnumerable<string> args, string workingDirectory, TimeSpan timeout)
+    {
+        List<string> argList = args.ToList();
+        var clock = Stopwatch.StartNew();
+        using Process process = Start(file, argList, workingDirectory);
+        process.StandardInput.Close();
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail($"{file} {string.Join(' ', argList)} did not finish within {timeout}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        }
+        process.WaitForExit();
+        Console.WriteLine($"{Path.GetFileName(file)} {string.Join(' ', argList)}: exit {process.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s");
+        return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temp directory must not fail the run.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using System.Text;
 
 namespace Probes.Packaging.Tests;
 
@@ -126,21 +125,9 @@ internal sealed class PackageFeed : IDisposable
         var clock = Stopwatch.StartNew();
         using Process process = Start(file, argList, workingDirectory);
         process.StandardInput.Close();
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            Assert.Fail($"{file} {string.Join(' ', argList)} did not finish within {timeout}\nstdout:\n{stdout}\nstderr:\n{stderr}");
-        }
-        process.WaitForExit();
-        Console.WriteLine($"{Path.GetFileName(file)} {string.Join(' ', argList)}: exit {process.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s");
-        return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
+        ProcessResult result = ProcessRunner.Collect(process, $"{file} {string.Join(' ', argList)}", timeout);
+        Console.WriteLine($"{Path.GetFileName(file)} {string.Join(' ', argList)}: exit {result.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s");
+        return result;
     }
 
     public void Dispose()

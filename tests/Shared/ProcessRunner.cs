@@ -22,6 +22,12 @@ public static class ProcessRunner
     public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan timeout, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         using Process process = Start(file, args, environment, workingDirectory);
+        return Collect(process, $"{file} {string.Join(' ', args)}", timeout);
+    }
+
+    /// <summary>Reads a started process's output to the end and waits for it, killing it at <paramref name="timeout"/>.</summary>
+    public static ProcessResult Collect(Process process, string description, TimeSpan timeout)
+    {
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
@@ -32,7 +38,7 @@ public static class ProcessRunner
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            Assert.Fail($"{file} {string.Join(' ', args)} did not finish within {timeout}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+            Assert.Fail($"{description} did not finish within {timeout}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         }
         process.WaitForExit(); // flushes the asynchronous readers
         return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());

@@ -14,7 +14,7 @@ public static class ImageLayers
 
     public static string FindShim(string image, string fileName)
     {
-        string podman = Requirements("podman") ?? throw new TargetNotFoundException("--image needs podman on this host");
+        string podman = Executables.Find("podman") ?? throw new TargetNotFoundException("--image needs podman on this host");
         var result = ExternalCommand.Run(podman, ["image", "inspect", "--format", "{{.GraphDriver.Data.UpperDir}}:{{.GraphDriver.Data.LowerDir}}", image], PodmanTimeout);
         if (result is not { ExitCode: 0 } ok)
         {
@@ -70,7 +70,4 @@ public static class ImageLayers
         }
         return null;
     }
-
-    private static string? Requirements(string tool) =>
-        new[] { "/usr/bin", "/usr/local/bin", "/bin" }.Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
 }

@@ -18,7 +18,7 @@ public static class PhasesCommand
     public static Command Create(CliConsole console)
     {
         var file = new Argument<string?>("file") { Description = "A libprobes.so (or any file with probes:phase_* probes): every process mapping it.", Arity = ArgumentArity.ZeroOrOne };
-        var pid = new Option<int?>("--pid", "-p") { Description = "Only this process (host pid)." };
+        var pid = new Option<int?>("--pid", "-p") { Description = "Only this process (host pid).", CustomParser = TargetOptions.ParsePid };
         var containers = new Option<string[]>("--container", "-c") { Description = "Only this container: a podman name, full id or id prefix (repeatable)." };
         var all = new Option<bool>("--all") { Description = "Every process on the host that maps libprobes.so now, in or out of containers." };
         var image = new Option<string?>("--image") { Description = "Every container of this podman image, including containers started later." };

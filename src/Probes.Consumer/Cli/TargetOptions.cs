@@ -53,7 +53,8 @@ public sealed class TargetOptions
 
     public TraceTarget Resolve(ParseResult parse) => TraceTarget.From(parse.GetValue(File), parse.GetValue(Pid), parse.GetValue(Container));
 
-    private static int? ParsePid(ArgumentResult result)
+    /// <summary>The one check of a --pid value, shared by every verb that takes one.</summary>
+    public static int? ParsePid(ArgumentResult result)
     {
         string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value <= 0)

@@ -77,7 +77,7 @@ public sealed class ContainerResolver(string procRoot = ProcessTarget.DefaultPro
 
     private (string? Id, string? Name) AskPodman(string nameOrId, Action<string> note)
     {
-        string? podman = podmanPath ?? FindOnPath("podman");
+        string? podman = podmanPath ?? Executables.Find("podman");
         if (podman is null)
         {
             note("podman is not installed; treating the container argument as an id prefix");
@@ -91,18 +91,5 @@ public sealed class ContainerResolver(string procRoot = ProcessTarget.DefaultPro
         }
         string[] words = ok.Stdout.Trim().Split(' ', 2);
         return words[0].Length == CgroupContainerId.IdLength ? (words[0], words.Length > 1 ? words[1] : null) : (null, null);
-    }
-
-    private static string? FindOnPath(string name)
-    {
-        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(directory, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
     }
 }

@@ -7,7 +7,7 @@ public static class PodmanNames
 
     public static string? NameOf(string containerId)
     {
-        string? podman = new[] { "/usr/bin/podman", "/usr/local/bin/podman" }.FirstOrDefault(File.Exists);
+        string? podman = Executables.Find("podman");
         if (podman is null)
         {
             return null;

@@ -12,7 +12,7 @@ public sealed class PodmanState(string? podmanPath, TimeSpan timeout)
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly string? _podman = podmanPath ?? FindPodman();
+    private readonly string? _podman = podmanPath ?? Executables.Find("podman");
 
     public bool IsInstalled => _podman is not null;
 
@@ -70,11 +70,5 @@ public sealed class PodmanState(string? podmanPath, TimeSpan timeout)
             // An unexpected podman output format: names stay unknown rather than fail the listing.
         }
         return containers;
-    }
-
-    private static string? FindPodman()
-    {
-        IEnumerable<string> path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries);
-        return path.Concat(["/usr/bin", "/usr/local/bin"]).Select(directory => Path.Combine(directory, "podman")).FirstOrDefault(File.Exists);
     }
 }

@@ -23,9 +23,10 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error)
         return RawOut;
     }
 
-    public void WriteError(string message) => Error.WriteLine($"probes: error: {message}");
+    // Messages quote paths, probe and container names that a target chose: escape them.
+    public void WriteError(string message) => Error.WriteLine($"probes: error: {TerminalText.Safe(message)}");
 
-    public void WriteWarning(string message) => Error.WriteLine($"probes: warning: {message}");
+    public void WriteWarning(string message) => Error.WriteLine($"probes: warning: {TerminalText.Safe(message)}");
 
-    public void WriteNote(string message) => Error.WriteLine($"probes: {message}");
+    public void WriteNote(string message) => Error.WriteLine($"probes: {TerminalText.Safe(message)}");
 }

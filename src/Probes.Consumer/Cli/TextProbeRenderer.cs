@@ -30,7 +30,8 @@ public sealed class TextProbeRenderer(bool verbose) : IProbeRenderer
         UsdtProbe probe = listed.Probe;
         string semaphore = probe.HasSemaphore ? Hex(probe.Semaphore) : "none";
         string pid = listed.File.Pid is { } p ? $" pid={p.ToString(CultureInfo.InvariantCulture)}" : "";
-        return $"{listed.File.Path} {probe.Provider}:{probe.Name} pc={Hex(probe.Pc)} semaphore={semaphore} args=\"{probe.Arguments}\"{pid}";
+        // Paths and note strings are the target's: escaped for the terminal.
+        return TerminalText.Safe($"{listed.File.Path} {probe.Provider}:{probe.Name} pc={Hex(probe.Pc)} semaphore={semaphore} args=\"{probe.Arguments}\"{pid}");
     }
 
     public static IEnumerable<string> Details(ListedProbe listed)
@@ -42,7 +43,7 @@ public sealed class TextProbeRenderer(bool verbose) : IProbeRenderer
         for (int i = 0; i < listed.Arguments.Count; i++)
         {
             UsdtArgument argument = listed.Arguments[i];
-            yield return $"arg{i.ToString(CultureInfo.InvariantCulture)} {argument.Spec}: {UsdtArgumentText.Describe(argument)}";
+            yield return TerminalText.Safe($"arg{i.ToString(CultureInfo.InvariantCulture)} {argument.Spec}: {UsdtArgumentText.Describe(argument)}");
         }
     }
 

@@ -102,11 +102,12 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
         _json.Flush();
     }
 
+    // Comm, names and string arguments come from the target: escaped for the terminal.
     private void WriteText(UsdtRecord record, TracedProbe probe, ContainerRef? container)
     {
         var text = new StringBuilder(160);
         text.Append(clock.ToWallClock(record.TimestampNanoseconds).ToLocalTime().ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture))
-            .Append(' ').Append(record.Comm)
+            .Append(' ').AppendSafe(record.Comm)
             .Append(CultureInfo.InvariantCulture, $" {record.Pid}/{record.Tid}");
         if (record.HasNamespaces && record.NamespacePid != record.Pid)
         {
@@ -114,15 +115,15 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
         }
         if (container is not null)
         {
-            text.Append(" [").Append(container.DisplayName).Append(']');
+            text.Append(" [").AppendSafe(container.DisplayName).Append(']');
         }
-        text.Append(' ').Append(probe.FullName);
+        text.Append(' ').AppendSafe(probe.FullName);
         for (int i = 0; i < record.ArgumentCount; i++)
         {
             text.Append(CultureInfo.InvariantCulture, $" arg{i}=");
             if (record.IsString(i))
             {
-                text.Append('"').Append(Utf8OrReplacement(record.StringBytes(i))).Append('"');
+                text.Append('"').AppendSafe(Utf8OrReplacement(record.StringBytes(i))).Append('"');
             }
             else if (probe.IsSigned(i))
             {

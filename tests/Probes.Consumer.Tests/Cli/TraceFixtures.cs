@@ -11,6 +11,8 @@ internal static class TraceFixtures
 
     public static string TightLoop => Build("tight_loop.c", "gcc");
 
+    public static string TerminalEscape => Build("terminal_escape.c", "gcc");
+
     /// <summary>Debian's python3.11 (PATH may hold another build without probes, e.g. pyenv's).</summary>
     public const string Python = "/usr/bin/python3.11";
 

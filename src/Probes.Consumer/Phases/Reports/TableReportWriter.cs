@@ -1,4 +1,5 @@
 using System.Globalization;
+using Probes.Consumer.Cli;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -19,8 +20,9 @@ public static class TableReportWriter
         foreach (PhaseRow row in report.OrderedRows())
         {
             table.AddRow(
-                Markup.Escape(report.ContainerName(row.Container)),
-                Markup.Escape(row.Name),
+                // Both names come from the traced side: no markup and no terminal escapes.
+                Markup.Escape(TerminalText.Safe(report.ContainerName(row.Container))),
+                Markup.Escape(TerminalText.Safe(row.Name)),
                 Count(row.Count),
                 DurationText.Format(row.TotalNs),
                 DurationText.Format(row.MinNs),

@@ -5,12 +5,20 @@ namespace Probes.Consumer.Phases;
 /// kept for a timeline (bounded), and the processes seen. Not thread-safe: the event loop owns it,
 /// and the live view reads snapshots from the same thread.
 /// </summary>
-public sealed class PhaseCollector(bool keepTimeline, int maxTimelinePhases = PhaseCollector.DefaultMaxTimelinePhases)
+public sealed class PhaseCollector(
+    bool keepTimeline,
+    int maxTimelinePhases = PhaseCollector.DefaultMaxTimelinePhases,
+    int maxProcessLabels = PhaseCollector.DefaultMaxProcessLabels,
+    PhasePairing? pairing = null,
+    PhaseStatistics? statistics = null)
 {
     public const int DefaultMaxTimelinePhases = 1_000_000;
 
-    private readonly PhasePairing _pairing = new();
-    private readonly PhaseStatistics _statistics = new();
+    /// <summary>Labels ("comm (pid N, container)") kept for the timeline; later pids are shown as "pid N".</summary>
+    public const int DefaultMaxProcessLabels = 65_536;
+
+    private readonly PhasePairing _pairing = pairing ?? new PhasePairing();
+    private readonly PhaseStatistics _statistics = statistics ?? new PhaseStatistics();
     private readonly List<CompletedPhase> _timeline = [];
     private readonly Dictionary<int, string> _processes = new();
 
@@ -24,9 +32,11 @@ public sealed class PhaseCollector(bool keepTimeline, int maxTimelinePhases = Ph
 
     public long DroppedBegins => _pairing.DroppedBegins;
 
+    public long NotTabulated => _statistics.NotTabulated;
+
     public void Add(in PhaseEvent e, Func<string> describeProcess)
     {
-        if (!_processes.ContainsKey(e.Pid))
+        if (_processes.Count < maxProcessLabels && !_processes.ContainsKey(e.Pid))
         {
             _processes[e.Pid] = describeProcess();
         }
@@ -50,5 +60,5 @@ public sealed class PhaseCollector(bool keepTimeline, int maxTimelinePhases = Ph
     }
 
     public PhaseReport Report(long lost, IReadOnlyDictionary<string, string> containerNames) =>
-        new(_statistics.Rows(), lost, _pairing.Unfinished(), _pairing.EndsWithoutBegin, containerNames);
+        new(_statistics.Rows(), lost, _pairing.Unfinished(), _pairing.EndsWithoutBegin, containerNames, _pairing.DroppedBegins, _statistics.NotTabulated);
 }

@@ -6,12 +6,16 @@ namespace Probes.Consumer.Phases;
 /// <param name="Unfinished">Phases that began and had not ended when tracing stopped.</param>
 /// <param name="EndsWithoutBegin">Ends whose begin was before the consumer attached.</param>
 /// <param name="Containers">Display names by container key ("" is the host).</param>
+/// <param name="DroppedBegins">Begins not kept because the open-phase bound was reached (their phases are not counted).</param>
+/// <param name="NotTabulated">Completed phases not counted in a row because the row bound was reached.</param>
 public sealed record PhaseReport(
     IReadOnlyList<PhaseRow> Rows,
     long Lost,
     IReadOnlyList<UnfinishedPhase> Unfinished,
     long EndsWithoutBegin,
-    IReadOnlyDictionary<string, string> Containers)
+    IReadOnlyDictionary<string, string> Containers,
+    long DroppedBegins = 0,
+    long NotTabulated = 0)
 {
     /// <summary>Rows grouped by container display name, biggest total time first within one.</summary>
     public IEnumerable<PhaseRow> OrderedRows() =>

@@ -15,15 +15,30 @@ public sealed record PhaseRow(
     long Faulted,
     long Canceled);
 
-/// <summary>Aggregates completed phases per (container, phase name).</summary>
-public sealed class PhaseStatistics
+/// <summary>
+/// Aggregates completed phases per (container, phase name). The traced side chooses the names,
+/// so the number of rows is bounded: a program firing phases under ever new names would
+/// otherwise grow a histogram per name. Phases of names beyond the bound are counted, not shown.
+/// </summary>
+public sealed class PhaseStatistics(int maxRows = PhaseStatistics.DefaultMaxRows)
 {
+    /// <summary>Real services have tens of phases per container; one row's histogram is 1-59 KB.</summary>
+    public const int DefaultMaxRows = 4_096;
+
     private readonly Dictionary<(string Container, string Name), Accumulator> _byPhase = new();
+
+    /// <summary>Completed phases not tabulated because their name would have been a row past the bound.</summary>
+    public long NotTabulated { get; private set; }
 
     public void Add(CompletedPhase phase)
     {
         if (!_byPhase.TryGetValue((phase.Container, phase.Name), out Accumulator? accumulator))
         {
+            if (_byPhase.Count >= maxRows)
+            {
+                NotTabulated++;
+                return;
+            }
             _byPhase[(phase.Container, phase.Name)] = accumulator = new Accumulator(phase.PhaseId);
         }
         accumulator.Add(phase);

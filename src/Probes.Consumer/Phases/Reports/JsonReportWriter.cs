@@ -36,6 +36,8 @@ public static class JsonReportWriter
         json.WriteNumber("lost", report.Lost);
         json.WriteNumber("unfinished", report.Unfinished.Count);
         json.WriteNumber("ends_without_begin", report.EndsWithoutBegin);
+        json.WriteNumber("dropped_begins", report.DroppedBegins);
+        json.WriteNumber("not_tabulated", report.NotTabulated);
         json.WriteStartArray("unfinished_phases");
         foreach (UnfinishedPhase open in report.Unfinished)
         {

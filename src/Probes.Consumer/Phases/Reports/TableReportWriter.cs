@@ -37,7 +37,9 @@ public static class TableReportWriter
         {
             table.Caption("no phase completed yet");
         }
-        string footer = $"lost events: {report.Lost}   unfinished phases: {report.Unfinished.Count}   ends seen without their begin: {report.EndsWithoutBegin}";
+        string footer = $"lost events: {report.Lost}   unfinished phases: {report.Unfinished.Count}   ends seen without their begin: {report.EndsWithoutBegin}"
+            + (report.DroppedBegins > 0 ? $"   begins dropped (open-phase limit): {report.DroppedBegins}" : "")
+            + (report.NotTabulated > 0 ? $"   phases not tabulated (row limit {PhaseStatistics.DefaultMaxRows}): {report.NotTabulated}" : "");
         return new Rows(table, new Text(footer));
     }
 

@@ -71,7 +71,8 @@ public static class PhaseLister
             foreach (PhaseEntry phase in manifest.Phases)
             {
                 string where = phase.File is null ? "" : $"  {phase.File}:{phase.Line}";
-                console.Out.WriteLine($"{manifest.Assembly}  phase {phase.Name}  id=0x{phase.Id:x8}  {phase.Kind}  {phase.Method}{where}");
+                // Every field comes from the target's assembly.
+                console.Out.WriteLine(TerminalText.Safe($"{manifest.Assembly}  phase {phase.Name}  id=0x{phase.Id:x8}  {phase.Kind}  {phase.Method}{where}"));
             }
         }
         if (assemblies.Sum(a => a.Manifest.Phases.Count) == 0)

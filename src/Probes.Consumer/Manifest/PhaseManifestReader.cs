@@ -16,6 +16,12 @@ public static class PhaseManifestReader
     public const string ResourceName = "Probes.Manifest.json";
 
     /// <summary>
+    /// The assembly is the target's: its length field is not trusted. A manifest lists one small
+    /// object per woven method (about 200 bytes), so 4 MiB is some 20,000 phases.
+    /// </summary>
+    public const int MaxManifestBytes = 4 * 1024 * 1024;
+
+    /// <summary>
     /// The manifest of <paramref name="assemblyPath"/>, or null when the file is not a .NET
     /// assembly or was not woven by Probes.
     /// </summary>
@@ -55,6 +61,10 @@ public static class PhaseManifestReader
                 PEMemoryBlock resources = pe.GetSectionData(cor.ResourcesDirectory.RelativeVirtualAddress);
                 BlobReader reader = resources.GetReader((int)resource.Offset, resources.Length - (int)resource.Offset);
                 int length = reader.ReadInt32();
+                if (length < 0 || length > MaxManifestBytes)
+                {
+                    throw new ManifestFormatException($"the {ResourceName} resource claims {(uint)length} bytes, over the {MaxManifestBytes}-byte limit");
+                }
                 return reader.ReadBytes(length);
             }
             return null;

@@ -28,6 +28,14 @@ public sealed class PhaseManifestReaderTests
     }
 
     [TestMethod]
+    public void A_manifest_over_the_size_limit_is_refused_before_it_is_read()
+    {
+        byte[] image = TinyAssembly.With((PhaseManifestReader.ResourceName, new byte[PhaseManifestReader.MaxManifestBytes + 1]));
+        var refused = Assert.ThrowsExactly<ManifestFormatException>(() => PhaseManifestReader.Read(new MemoryStream(image)));
+        Assert.AreEqual($"the Probes.Manifest.json resource claims {PhaseManifestReader.MaxManifestBytes + 1} bytes, over the 4194304-byte limit", refused.Message);
+    }
+
+    [TestMethod]
     public void An_assembly_without_the_manifest_has_none()
     {
         Assert.IsNull(PhaseManifestReader.Read(new MemoryStream(TinyAssembly.With(("Other.txt", [1])))));

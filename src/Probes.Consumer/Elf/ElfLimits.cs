@@ -7,14 +7,13 @@ namespace Probes.Consumer.Elf;
 /// file is checked against these before anything is allocated, and every violation is an
 /// <see cref="ElfFormatException"/> that names the limit.
 ///
-/// What one file can cost (the reader never holds more, whatever the file says):
-/// program headers 4,096 x 56 B read + 4,096 x 48 B decoded (~0.4 MiB); section headers
-/// 16,384 x 64 B read + 16,384 x 56 B decoded (~1.9 MiB); the section-name table 4 MiB plus the
-/// decoded names, at most 1 MiB of name bytes = 2 MiB of UTF-16 (+ 16,384 string headers,
-/// ~0.4 MiB); one note section 4 MiB plus its decoded entries, at most 100,000 x ~64 B and
-/// owner names adding up to at most the section's 4 MiB = 8 MiB of UTF-16 (+ ~2.4 MiB of
-/// headers). Together about 29 MiB, freed when the file is closed; Usdt/UsdtLimits adds what
-/// the probes kept from it.
+/// What one file can cost here, whatever it claims: program headers 4,096 x 56 B read and
+/// decoded again (~0.4 MiB); section headers 16,384 x 64 B read and decoded again (~2 MiB);
+/// the section-name table (4 MiB) and at most 1 MiB of decoded names (2 MiB of UTF-16, plus
+/// 16,384 string headers); one note section (4 MiB) and its entries, at most 100,000 objects
+/// of ~60 B whose owner names come out of those same 4 MiB (~8 MiB of UTF-16 at worst).
+/// About 25 MiB in all, most of it garbage once the tables are decoded; Usdt/UsdtLimits
+/// states what reading the probes adds and tests the sum.
 /// </summary>
 public static class ElfLimits
 {

@@ -25,16 +25,15 @@ internal readonly record struct StapsdtNote(ulong Pc, ulong Base, ulong Semaphor
 
     public static StapsdtNote Decode(ElfNote note, string path)
     {
-        string where = $"{path}: stapsdt note at offset 0x{note.Offset:x}";
         ReadOnlySpan<byte> descriptor = note.Descriptor.Span;
         if (descriptor.Length < AddressBytes)
         {
-            throw new UsdtNoteException($"{where}: descriptor of {descriptor.Length} bytes is too short for its three addresses");
+            throw new UsdtNoteException($"{Where(path, note)}: descriptor of {descriptor.Length} bytes is too short for its three addresses");
         }
         ReadOnlySpan<byte> strings = descriptor[AddressBytes..];
-        string provider = TakeString(ref strings, "provider", UsdtLimits.MaxNameBytes, spaces: false, where);
-        string name = TakeString(ref strings, "name", UsdtLimits.MaxNameBytes, spaces: false, where);
-        string arguments = TakeString(ref strings, "argument spec", UsdtLimits.MaxArgumentSpecBytes, spaces: true, where);
+        string provider = TakeString(ref strings, "provider", UsdtLimits.MaxNameBytes, spaces: false, path, note);
+        string name = TakeString(ref strings, "name", UsdtLimits.MaxNameBytes, spaces: false, path, note);
+        string arguments = TakeString(ref strings, "argument spec", UsdtLimits.MaxArgumentSpecBytes, spaces: true, path, note);
         return new StapsdtNote(
             BinaryPrimitives.ReadUInt64LittleEndian(descriptor),
             BinaryPrimitives.ReadUInt64LittleEndian(descriptor[8..]),
@@ -45,22 +44,25 @@ internal readonly record struct StapsdtNote(ulong Pc, ulong Base, ulong Semaphor
     }
 
     /// <summary>Takes one NUL-terminated string off the front of <paramref name="rest"/>, looking no further than the limit.</summary>
-    private static string TakeString(ref ReadOnlySpan<byte> rest, string what, int limit, bool spaces, string where)
+    private static string TakeString(ref ReadOnlySpan<byte> rest, string what, int limit, bool spaces, string path, ElfNote note)
     {
         int nul = rest[..Math.Min(rest.Length, limit + 1)].IndexOf((byte)0);
         if (nul < 0)
         {
             throw new UsdtNoteException(rest.Length > limit
-                ? $"{where}: {what} is longer than the limit of {limit} bytes"
-                : $"{where}: {what} is not NUL-terminated inside the note");
+                ? $"{Where(path, note)}: {what} is longer than the limit of {limit} bytes"
+                : $"{Where(path, note)}: {what} is not NUL-terminated inside the note");
         }
         ReadOnlySpan<byte> bytes = rest[..nul];
         int bad = bytes.IndexOfAnyExceptInRange(spaces ? (byte)' ' : (byte)'!', (byte)'~');
         if (bad >= 0)
         {
-            throw new UsdtNoteException($"{where}: {what} holds byte 0x{bytes[bad]:x2} at position {bad}; only printable ASCII{(spaces ? "" : " without spaces")} is accepted");
+            throw new UsdtNoteException($"{Where(path, note)}: {what} holds byte 0x{bytes[bad]:x2} at position {bad}; only printable ASCII{(spaces ? "" : " without spaces")} is accepted");
         }
         rest = rest[(nul + 1)..];
         return Encoding.ASCII.GetString(bytes);
     }
+
+    /// <summary>The start of a message about a note; built only when one is needed, not for each of up to 10,000 notes.</summary>
+    private static string Where(string path, ElfNote note) => $"{path}: stapsdt note at offset 0x{note.Offset:x}";
 }

@@ -8,19 +8,21 @@ namespace Probes.Consumer.Usdt;
 /// <see cref="UsdtNoteException"/> or <see cref="UsdtSpecException"/> that names the limit,
 /// and refuses the file.
 ///
-/// What the probes of one file keep after it is closed: at most 10,000 <see cref="UsdtProbe"/>s
-/// (~100 B each with their list slot, ~1 MiB) and their three strings, whose bytes come from
-/// the note section and so add up to at most <see cref="ElfLimits.MaxNoteSectionBytes"/>
-/// (8 MiB of UTF-16, + 30,000 string headers, ~0.7 MiB); their parsed arguments, at most 12 a
-/// probe, add ~100 B each plus their text (at most the spec's bytes again): ~12 MiB + 8 MiB.
-/// With the ~29 MiB of <see cref="ElfLimits"/> needed while reading, one file costs at most
-/// <see cref="MaxBytesPerFile"/>; the consumer reads files one after another.
+/// Memory for one file (Security/NoteMemoryBoundTests reads a file at every limit at once):
+/// the ELF side costs ~25 MiB (<see cref="ElfLimits"/>); the probes add at most 10,000
+/// <see cref="UsdtProbe"/>s (~100 B each) and their strings, whose bytes come out of the 4 MiB
+/// note section (8 MiB of UTF-16); parsing their specs makes at most 120,000 arguments of
+/// ~150 B kept, plus ~450 B of substrings each that are garbage at once. So reading one file
+/// allocates at most <see cref="MaxBytesAllocatedPerFile"/> (measured: 92 MiB; this bounds the
+/// peak) and keeps at most <see cref="MaxBytesKeptPerFile"/> (measured: 26 MiB). Files are
+/// read one after another, so a target's cost is what it keeps per file times its files.
 /// </summary>
 public static class UsdtLimits
 {
     /// <summary>
-    /// stapsdt probes per file. libc has ~40, python ~10, a JVM with DTrace probes ~500; a
-    /// file claiming more is not a program someone instrumented by hand.
+    /// stapsdt probes per file. python has 8, a glibc built with systemtap a few dozen, a JVM
+    /// built with DTrace probes several hundred (most generated for JNI); ten times the largest
+    /// leaves room and still bounds what a file can cost.
     /// </summary>
     public const int MaxProbesPerFile = 10_000;
 
@@ -39,6 +41,9 @@ public static class UsdtLimits
     /// <summary>Arguments of one probe: sys/sdt.h defines STAP_PROBE0 to STAP_PROBE12 (libbpf's USDT_MAX_ARG_CNT is 12 too).</summary>
     public const int MaxArguments = 12;
 
-    /// <summary>The worst case, in bytes, of reading one file's probes (see the summary for the sum).</summary>
-    public const long MaxBytesPerFile = 64L * 1024 * 1024;
+    /// <summary>Everything allocated to read one file and parse its argument specs, garbage included (an upper bound on the peak).</summary>
+    public const long MaxBytesAllocatedPerFile = 128L * 1024 * 1024;
+
+    /// <summary>What the probes of one file and their parsed arguments keep once the file is closed.</summary>
+    public const long MaxBytesKeptPerFile = 40L * 1024 * 1024;
 }

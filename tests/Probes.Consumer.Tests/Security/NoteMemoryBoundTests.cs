@@ -15,6 +15,7 @@ namespace Probes.Consumer.Tests.Security;
 /// stays under the bound the limits promise, <see cref="UsdtLimits.MaxBytesPerFile"/>.
 /// </summary>
 [TestClass]
+[DoNotParallelize] // GC.GetTotalMemory counts the whole process
 public sealed class NoteMemoryBoundTests
 {
     private const int ProgramHeaderSize = 56, SectionHeaderSize = 64;

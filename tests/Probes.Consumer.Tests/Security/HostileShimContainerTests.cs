@@ -84,6 +84,24 @@ public sealed class HostileShimContainerTests
         }
     }
 
+    [TestMethod]
+    public void Several_containers_none_of_which_has_phase_probes_is_an_error()
+    {
+        string podman = Requirements.RootWithPodman();
+        string fixture = Fixtures.Build(FixtureKind.Static, "-O2");
+        using var first = new PodmanContainer(podman, fixture, "/fixture");
+        using var second = new PodmanContainer(podman, fixture, "/fixture");
+
+        ProcessResult result = ProbesBinary.Run("phases", "--container", first.Name, "--container", second.Name, "--duration", "1");
+
+        Assert.AreEqual(3, result.ExitCode, result.Stderr);
+        Assert.AreEqual(
+            $"probes: warning: container {first.Name} has no probes:phase_begin/phase_end (is libprobes.so loaded there?); measuring the other containers\n" +
+            $"probes: warning: container {second.Name} has no probes:phase_begin/phase_end (is libprobes.so loaded there?); measuring the other containers\n" +
+            "probes: error: none of the 2 containers has probes:phase_begin/phase_end\n",
+            result.Stderr.ReplaceLineEndings("\n"));
+    }
+
     /// <summary>
     /// Copies the shim out of a container of the sample image, moves its phase_begin site one
     /// byte on, copies it back and commits that container as the hostile image.

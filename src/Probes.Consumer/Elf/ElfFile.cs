@@ -135,7 +135,7 @@ public sealed class ElfFile : IElfFile
         return ElfNoteParser.Parse(data, alignment, $"{Path}: section {section.Name}");
     }
 
-    public void ReadBytes(ulong offset, Span<byte> destination) => ReadChecked(offset, destination, $"0x{destination.Length:x} bytes");
+    public void ReadBytes(ulong offset, Span<byte> destination) => ReadChecked(offset, destination, "requested range");
 
     public void Dispose() => _source.Dispose();
 

@@ -169,7 +169,7 @@ public sealed class ElfFileTests
         elf.ReadBytes(0, start);
         CollectionAssert.AreEqual(bytes[..4], start.ToArray());
         var error = Assert.ThrowsExactly<ElfFormatException>(() => elf.ReadBytes(elf.Length - 1, new byte[2]));
-        Assert.AreEqual($"x: 0x2 bytes (0x2 bytes at offset 0x{elf.Length - 1:x}) lies outside the file (0x{elf.Length:x} bytes)", error.Message);
+        Assert.AreEqual($"x: requested range (0x2 bytes at offset 0x{elf.Length - 1:x}) lies outside the file (0x{elf.Length:x} bytes)", error.Message);
         Assert.AreEqual(ElfMachine.X86_64, elf.Machine);
     }
 

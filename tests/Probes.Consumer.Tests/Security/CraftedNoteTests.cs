@@ -55,6 +55,12 @@ public sealed class CraftedNoteTests
             p.SetPc(begin, pc);
             return $"probe probes:phase_begin: site 0x{pc:x} is not a nop (found 0x{p.ByteAt(offset):x2} 0x{p.ByteAt(offset + 1):x2}){Refusing}";
         }),
+        ["site in a file for another instruction set"] = Case(p =>
+        {
+            // EM_RISCV: no nop is known for it here, so no site of such a file can be proved.
+            p.SetMachine(243);
+            return $"probe probes:phase_begin: site 0x{p.Note("phase_begin").Pc:x} cannot be checked: nops are known for x86-64 and aarch64, not e_machine 243{Refusing}";
+        }),
         ["semaphore in code"] = Case(p =>
         {
             PatchedNote begin = p.Note("phase_begin");

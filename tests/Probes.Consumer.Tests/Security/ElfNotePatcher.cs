@@ -98,6 +98,13 @@ public sealed class ElfNotePatcher
 
     public ElfNotePatcher SetSemaphore(PatchedNote note, ulong semaphore) => WriteU64(note.DescriptorOffset + 16, semaphore);
 
+    /// <summary>Rewrites e_machine, the instruction set the file claims.</summary>
+    public ElfNotePatcher SetMachine(ushort machine)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(_bytes.AsSpan(0x12), machine);
+        return this;
+    }
+
     public ElfNotePatcher SetSegment(PatchedSegment segment, ulong? offset = null, ulong? fileSize = null, ulong? memorySize = null)
     {
         int entry = ProgramHeaderTable + (segment.Index * ProgramHeaderSize);

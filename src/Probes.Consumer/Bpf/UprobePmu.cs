@@ -30,7 +30,12 @@ public static class UprobePmu
         }
     }
 
-    /// <summary>perf_event_attr.config for a uprobe: retprobe in bit 0, the semaphore's file offset in bits 32-63.</summary>
+    /// <summary>
+    /// perf_event_attr.config for a uprobe: retprobe in bit 0, the semaphore's file offset in bits 32-63.
+    /// A semaphore whose offset does not fit is refused when its note is read (Usdt's
+    /// SemaphoreCheck, a UsdtNoteException naming the probe), so the exception here only guards
+    /// against a caller that built a target by hand.
+    /// </summary>
     public static ulong Config(ulong? semaphoreFileOffset, bool returnProbe)
     {
         ulong refCtr = semaphoreFileOffset ?? 0;

@@ -67,8 +67,20 @@ public sealed class PhaseTargets
             {
                 ContainerInfo container = resolver.Resolve(nameOrId, Note);
                 directory.Remember(container.Id, container.Name);
+                IReadOnlyList<ListedProbe> found = lister.ListContainer(container);
+                if (containers.Count > 1 && !HasPhaseProbes(found))
+                {
+                    // One container without usable phase probes (no shim, or a shim refused above)
+                    // must not stop the measurement of the others.
+                    console.WriteWarning($"{NoPhaseProbes($"container {nameOrId}")}; measuring the other containers");
+                    continue;
+                }
                 ids.Add(container.Id);
-                probes.AddRange(PhaseProbes(lister.ListContainer(container), $"container {nameOrId}"));
+                probes.AddRange(PhaseProbes(found, $"container {nameOrId}"));
+            }
+            if (probes.Count == 0)
+            {
+                throw new TargetNotFoundException($"none of the {containers.Count} containers has probes:phase_begin/phase_end");
             }
             return new PhaseTargets(DistinctFiles(probes, ProcessFilesByInode(probes)), null, ids, containers.Count == 1 ? $"container {containers[0]}" : $"{containers.Count} containers");
         }
@@ -87,13 +99,19 @@ public sealed class PhaseTargets
 
     private static List<ListedProbe> PhaseProbes(IReadOnlyList<ListedProbe> found, string where)
     {
-        var phases = found.Where(p => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name is "phase_begin" or "phase_end").ToList();
-        if (!phases.Any(p => p.Probe.Name == "phase_begin") || !phases.Any(p => p.Probe.Name == "phase_end"))
+        if (!HasPhaseProbes(found))
         {
-            throw new TargetNotFoundException($"{where} has no probes:phase_begin/phase_end (is {ShimFileName} loaded there?)");
+            throw new TargetNotFoundException(NoPhaseProbes(where));
         }
-        return phases;
+        return found.Where(IsPhaseProbe).ToList();
     }
+
+    private static bool IsPhaseProbe(ListedProbe p) => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name is "phase_begin" or "phase_end";
+
+    private static bool HasPhaseProbes(IReadOnlyList<ListedProbe> found) =>
+        found.Any(p => IsPhaseProbe(p) && p.Probe.Name == "phase_begin") && found.Any(p => IsPhaseProbe(p) && p.Probe.Name == "phase_end");
+
+    private static string NoPhaseProbes(string where) => $"{where} has no probes:phase_begin/phase_end (is {ShimFileName} loaded there?)";
 
     /// <summary>Every process mapping a libprobes.so, one per distinct file (device and inode).</summary>
     private static List<TargetFile> RunningShims(Action<string> note)

@@ -45,6 +45,7 @@ public sealed class ElfFile : IElfFile
         ValidateIdent(header);
 
         FileType = (ElfFileType)BinaryPrimitives.ReadUInt16LittleEndian(header[16..]);
+        Machine = (ElfMachine)BinaryPrimitives.ReadUInt16LittleEndian(header[18..]);
         ulong programHeaderOffset = BinaryPrimitives.ReadUInt64LittleEndian(header[32..]);
         ulong sectionHeaderOffset = BinaryPrimitives.ReadUInt64LittleEndian(header[40..]);
         ushort programHeaderEntrySize = BinaryPrimitives.ReadUInt16LittleEndian(header[54..]);
@@ -81,6 +82,10 @@ public sealed class ElfFile : IElfFile
     public string Path { get; }
 
     public ElfFileType FileType { get; }
+
+    public ElfMachine Machine { get; }
+
+    public ulong Length => (ulong)_source.Length;
 
     public IReadOnlyList<ElfSection> Sections => _sections;
 
@@ -129,6 +134,8 @@ public sealed class ElfFile : IElfFile
         int alignment = section.Alignment == 8 ? 8 : 4;
         return ElfNoteParser.Parse(data, alignment, $"{Path}: section {section.Name}");
     }
+
+    public void ReadBytes(ulong offset, Span<byte> destination) => ReadChecked(offset, destination, "requested range");
 
     public void Dispose() => _source.Dispose();
 
@@ -207,6 +214,7 @@ public sealed class ElfFile : IElfFile
         ReadChecked(tableOffset, table, "section header table");
 
         byte[] names = ReadSectionNameTable(table, count, nameTableIndex);
+        int nameBudget = ElfLimits.MaxSectionNameBytesPerFile;
         var sections = new ElfSection[count];
         for (int i = 0; i < sections.Length; i++)
         {
@@ -214,7 +222,7 @@ public sealed class ElfFile : IElfFile
             uint nameOffset = BinaryPrimitives.ReadUInt32LittleEndian(entry);
             sections[i] = new ElfSection(
                 Index: i,
-                Name: i == 0 ? "" : LookUpName(names, nameOffset, i),
+                Name: i == 0 ? "" : LookUpName(names, nameOffset, i, ref nameBudget),
                 Type: BinaryPrimitives.ReadUInt32LittleEndian(entry[4..]),
                 Flags: BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]),
                 Address: BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]),
@@ -252,7 +260,12 @@ public sealed class ElfFile : IElfFile
         return names;
     }
 
-    private string LookUpName(byte[] names, uint offset, int sectionIndex)
+    /// <summary>
+    /// Decodes one section name, charged to <paramref name="budget"/>: sections may share a
+    /// name (or point into the middle of one), so the table's size alone does not bound what
+    /// decoding every name costs. The NUL is searched for only within the budget.
+    /// </summary>
+    private string LookUpName(byte[] names, uint offset, int sectionIndex, ref int budget)
     {
         if (names.Length == 0)
         {
@@ -263,11 +276,14 @@ public sealed class ElfFile : IElfFile
             throw Error($"section {sectionIndex} name offset 0x{offset:x} is outside the name table ({names.Length} bytes)");
         }
         ReadOnlySpan<byte> rest = names.AsSpan((int)offset);
-        int end = rest.IndexOf((byte)0);
+        int end = rest[..Math.Min(rest.Length, budget + 1)].IndexOf((byte)0);
         if (end < 0)
         {
-            throw Error($"section {sectionIndex} name is not NUL-terminated");
+            throw rest.Length > budget
+                ? Error($"section names add up to more than the limit of {ElfLimits.MaxSectionNameBytesPerFile} bytes (at section {sectionIndex})")
+                : Error($"section {sectionIndex} name is not NUL-terminated");
         }
+        budget -= end;
         return Encoding.UTF8.GetString(rest[..end]);
     }
 

@@ -39,10 +39,14 @@ internal static class ElfNoteParser
                 throw new ElfFormatException($"{where}: note at offset 0x{position:x} (name {nameSize} bytes, descriptor {descriptorSize} bytes) runs past the section end");
             }
 
+            if (nameSize > ElfLimits.MaxNoteOwnerBytes)
+            {
+                throw new ElfFormatException($"{where}: note at offset 0x{position:x} has an owner name of {nameSize} bytes, more than the limit of {ElfLimits.MaxNoteOwnerBytes}");
+            }
             ReadOnlySpan<byte> name = data.Span.Slice((int)nameStart, (int)nameSize);
             int nul = name.IndexOf((byte)0);
             string owner = Encoding.UTF8.GetString(nul >= 0 ? name[..nul] : name);
-            notes.Add(new ElfNote(owner, type, data.Slice((int)descriptorStart, (int)descriptorSize)));
+            notes.Add(new ElfNote(owner, type, data.Slice((int)descriptorStart, (int)descriptorSize), position));
 
             // The final entry's padding may be missing from the section; that is harmless.
             position = (int)Math.Min(next, data.Length);

@@ -12,6 +12,12 @@ public interface IElfFile : IDisposable
 
     ElfFileType FileType { get; }
 
+    /// <summary>The instruction set (e_machine), which says what a probe site's nop looks like.</summary>
+    ElfMachine Machine { get; }
+
+    /// <summary>The file's size in bytes.</summary>
+    ulong Length { get; }
+
     IReadOnlyList<ElfSection> Sections { get; }
 
     IReadOnlyList<ElfSegment> Segments { get; }
@@ -21,4 +27,11 @@ public interface IElfFile : IDisposable
 
     /// <summary>Decodes every note in a note section; throws <see cref="ElfFormatException"/> on malformed data.</summary>
     IReadOnlyList<ElfNote> ReadNotes(ElfSection section);
+
+    /// <summary>
+    /// Reads the file bytes at <paramref name="offset"/> into <paramref name="destination"/>
+    /// (e.g. the instruction at a probe site). The range is checked against the file first
+    /// (<see cref="ElfFormatException"/> otherwise); the caller's buffer bounds what is read.
+    /// </summary>
+    void ReadBytes(ulong offset, Span<byte> destination);
 }

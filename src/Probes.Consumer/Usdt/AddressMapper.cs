@@ -7,27 +7,30 @@ namespace Probes.Consumer.Usdt;
 /// them: offset = address - p_vaddr + p_offset. This is the same for PIE and non-PIE
 /// executables and for shared libraries, because it uses only the file's own view of its
 /// layout; the load bias of a running process never enters (uprobes are placed by inode and
-/// offset). A probe site must lie in an executable segment and a semaphore in a
-/// non-executable one (the kernel writes the reference counter there), as libbpf insists.
+/// offset). Which segment may hold a site or a semaphore is for the callers to say
+/// (<see cref="ProbeSiteCheck"/>, <see cref="SemaphoreCheck"/>).
 /// </summary>
 internal sealed class AddressMapper(IReadOnlyList<ElfSegment> segments)
 {
-    public ulong? ProbeSiteOffset(ulong address) => Map(address, executable: true);
+    public IReadOnlyList<ElfSegment> Segments => segments;
 
-    public ulong? SemaphoreOffset(ulong address) => Map(address, executable: false);
-
-    private ulong? Map(ulong address, bool executable)
+    /// <summary>The first loadable segment whose memory image holds <paramref name="address"/> and that <paramref name="fits"/>.</summary>
+    public ElfSegment? FindLoadable(ulong address, Func<ElfSegment, bool> fits)
     {
         foreach (ElfSegment segment in segments)
         {
-            if (segment.IsLoadable && segment.IsExecutable == executable && segment.ContainsAddress(address))
+            if (segment.IsLoadable && segment.ContainsAddress(address) && fits(segment))
             {
-                ulong offset = address - segment.VirtualAddress;
-                // A semaphore in .bss lies past p_filesz; its offset is still what the kernel wants,
-                // but it must not wrap around.
-                return ulong.MaxValue - segment.Offset >= offset ? segment.Offset + offset : null;
+                return segment;
             }
         }
         return null;
+    }
+
+    /// <summary>The file offset of <paramref name="address"/> in <paramref name="segment"/>, or null when p_offset plus the distance wraps.</summary>
+    public static ulong? FileOffset(ElfSegment segment, ulong address)
+    {
+        ulong distance = address - segment.VirtualAddress;
+        return ulong.MaxValue - segment.Offset >= distance ? segment.Offset + distance : null;
     }
 }

@@ -16,7 +16,9 @@ namespace Probes.Consumer.Usdt;
 /// <item><c>sym+disp(%rip)</c>, <c>sym-disp(%rip)</c>, <c>sym(%rip)</c>: memory at a symbol's run-time address + displacement.</item>
 /// </list>
 /// Numbers are decimal or 0x-hexadecimal with an optional sign. Anything else is an error
-/// that quotes the argument and says what was expected; callers add the probe and file.
+/// that quotes the argument and says what was expected; callers add the probe and file. A
+/// probe's spec holds at most <see cref="UsdtLimits.MaxArguments"/> arguments (its length was
+/// bounded when the note was decoded).
 /// </summary>
 public static class UsdtArgumentParser
 {
@@ -31,17 +33,39 @@ public static class UsdtArgumentParser
         return arguments;
     }
 
-    /// <summary>Parses the spec of a probe; the error names the probe, the file and the spec.</summary>
+    /// <summary>
+    /// Parses the spec of a probe, which holds at most <see cref="UsdtLimits.MaxArguments"/>
+    /// arguments; the error names the probe, the file and the spec.
+    /// </summary>
     public static IReadOnlyList<UsdtArgument> Parse(UsdtProbe probe, string path)
     {
         try
         {
+            int count = CountArguments(probe.Arguments);
+            if (count > UsdtLimits.MaxArguments)
+            {
+                throw new UsdtSpecException($"{count} arguments, more than the limit of {UsdtLimits.MaxArguments} (sys/sdt.h emits at most 12)");
+            }
             return Parse(probe.Arguments);
         }
         catch (UsdtSpecException e)
         {
             throw new UsdtSpecException($"{path}: probe {probe}: argument spec \"{probe.Arguments}\": {e.Message}");
         }
+    }
+
+    /// <summary>Whitespace-separated words, as <see cref="Parse(string)"/> splits them, counted without allocating.</summary>
+    private static int CountArguments(string spec)
+    {
+        int count = 0;
+        bool inWord = false;
+        foreach (char c in spec)
+        {
+            bool space = char.IsWhiteSpace(c);
+            count += !space && !inWord ? 1 : 0;
+            inWord = !space;
+        }
+        return count;
     }
 
     public static UsdtArgument ParseArgument(string text)

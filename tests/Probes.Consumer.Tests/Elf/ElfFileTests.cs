@@ -136,7 +136,41 @@ public sealed class ElfFileTests
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((int)noteOffset + 4), 16);
         using ElfFile elf = ElfFile.Parse(bytes, "x");
         var error = Assert.ThrowsExactly<UsdtNoteException>(() => UsdtNoteReader.ReadProbes(elf));
-        Assert.AreEqual("x: stapsdt note of 16 bytes is too short for its three addresses", error.Message);
+        Assert.AreEqual("x: stapsdt note at offset 0x0: descriptor of 16 bytes is too short for its three addresses", error.Message);
+    }
+
+    [TestMethod]
+    public void SectionNamesAddingUpPastTheLimit()
+    {
+        // A name table of one long name just under the per-file budget, named by every section:
+        // each name alone is fine, together they would decode the long name once per section.
+        byte[] shim = Shim();
+        int longName = ElfLimits.MaxSectionNameBytesPerFile - 10;
+        byte[] bytes = [.. shim, .. Enumerable.Repeat((byte)'n', longName), 0];
+        int table = (int)ReadU64(bytes, ShOff);
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(ShNum));
+        int names = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(ShStrNdx));
+        WriteU64(bytes, table + (names * 64) + 24, (ulong)shim.Length);
+        WriteU64(bytes, table + (names * 64) + 32, (ulong)longName + 1);
+        for (int i = 1; i < count; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(table + (i * 64)), 0);
+        }
+        var error = Assert.ThrowsExactly<ElfFormatException>(() => ElfFile.Parse(bytes, "x"));
+        Assert.AreEqual($"x: section names add up to more than the limit of {ElfLimits.MaxSectionNameBytesPerFile} bytes (at section 2)", error.Message);
+    }
+
+    [TestMethod]
+    public void ReadBytesIsCheckedAgainstTheFile()
+    {
+        byte[] bytes = Shim();
+        using ElfFile elf = ElfFile.Parse(bytes, "x");
+        Span<byte> start = stackalloc byte[4];
+        elf.ReadBytes(0, start);
+        CollectionAssert.AreEqual(bytes[..4], start.ToArray());
+        var error = Assert.ThrowsExactly<ElfFormatException>(() => elf.ReadBytes(elf.Length - 1, new byte[2]));
+        Assert.AreEqual($"x: requested range (0x2 bytes at offset 0x{elf.Length - 1:x}) lies outside the file (0x{elf.Length:x} bytes)", error.Message);
+        Assert.AreEqual(ElfMachine.X86_64, elf.Machine);
     }
 
     private static byte[] Shim() => File.ReadAllBytes(TestPaths.LibProbes);

@@ -1,5 +1,6 @@
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Tests.Support;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Targets;
@@ -43,5 +44,39 @@ public sealed class PinnedSitesTests
         var file = new TargetFile("/app/libprobes.so", "/app/libprobes.so") { Pinned = TargetFileOpener.PinPath("/usr/bin/env") };
         Assert.ThrowsExactly<TargetNotFoundException>(() => TracePlan.Build([Site(file, "app", "hit", 0x1000)], [ProbePattern.Parse("app:nope")], [], null, "x"));
         Assert.IsTrue(file.Pinned.IsClosed);
+    }
+
+    [TestMethod]
+    public void At_most_the_pinned_file_bound_stays_open_for_the_attach_and_the_rest_is_left_out_with_a_warning()
+    {
+        string fixture = Fixtures.Build(FixtureKind.SharedLibrary, "-O2");
+        var error = new StringWriter();
+        var lister = new ProbeLister(new CliConsole(new StringWriter(), error), verbose: false, keepPinned: true);
+        // One more file with probes than the bound (the same library under many names is many pins).
+        var files = Enumerable.Range(0, TargetLimits.MaxPinnedFiles + 1).Select(i => new TargetFile($"{fixture}#{i}", fixture)).ToList();
+
+        IReadOnlyList<ListedProbe> probes = lister.ListFiles(files);
+
+        var pinned = probes.Select(p => p.File.Pinned!).Distinct().ToList();
+        try
+        {
+            Assert.HasCount(TargetLimits.MaxPinnedFiles, pinned);
+            Assert.IsTrue(pinned.All(p => !p.IsClosed));
+            Assert.AreEqual($"probes: warning: more than 256 files with probes; {fixture}#256 is left out", error.ToString().Trim());
+        }
+        finally
+        {
+            pinned.ForEach(p => p.Dispose());
+        }
+    }
+
+    [TestMethod]
+    public void Listing_alone_keeps_no_file_open()
+    {
+        string fixture = Fixtures.Build(FixtureKind.SharedLibrary, "-O2");
+        var lister = new ProbeLister(new CliConsole(new StringWriter(), new StringWriter()), verbose: false);
+        IReadOnlyList<ListedProbe> probes = lister.ListFile(fixture);
+        Assert.IsNotEmpty(probes);
+        Assert.IsTrue(probes.All(p => p.File.Pinned is null && p.File.KernelPath == fixture));
     }
 }

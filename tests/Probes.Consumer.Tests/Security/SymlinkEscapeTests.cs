@@ -1,4 +1,5 @@
 using System.Globalization;
+using Probes.Consumer.Targets;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Security;
@@ -64,6 +65,26 @@ public sealed class SymlinkEscapeTests
         {
             Assert.AreEqual(tracefsBefore, File.ReadAllText(UprobeEvents), "tracefs uprobe_events changed");
         }
+    }
+
+    /// <summary>
+    /// The identity check compares like with like on every kernel: statx of the opened overlay
+    /// file, and (the fallback for kernels before 6.8, whose maps show the file under the
+    /// overlay) our own mapping of it, both equal what the container process's maps shows.
+    /// </summary>
+    [TestMethod]
+    public void The_pinned_overlay_file_has_the_identity_the_container_process_maps_shows()
+    {
+        string podman = Requirements.RootWithPodman();
+        using var container = new SymlinkedShimContainer(podman);
+        TargetFile shim = ProcessTarget.MappedFiles(container.HostPid, _ => { }, _ => { }).Single(f => f.Path == SymlinkedShimContainer.ShimInContainer);
+        Assert.AreEqual(container.MappedShimIdentity(), shim.Mapping!.Identity.ToString());
+
+        using PinnedFile pinned = TargetFileOpener.Pin(shim);
+
+        Assert.AreEqual(PinRoute.MapFiles, pinned.Route);
+        Assert.AreEqual(shim.Mapping.Identity, pinned.Identity);
+        Assert.AreEqual(shim.Mapping.Identity, MirrorMapping.IdentityOf(pinned.Handle));
     }
 
     /// <summary>

@@ -30,6 +30,8 @@ public static class ErrorReporter
         BpfVerifierException or BpfNotSupportedException or BpfException => ExitCode.KernelRefused,
         TargetAccessException => ExitCode.Privileges,
         TargetAmbiguousException => ExitCode.Usage,
+        // The file found is not the one the target maps: untrustworthy input, like a corrupt note.
+        TargetIdentityException => ExitCode.BadInput,
         ElfFormatException or UsdtNoteException or UsdtSpecException or Manifest.ManifestFormatException => ExitCode.BadInput,
         _ => ExitCode.InternalError,
     };

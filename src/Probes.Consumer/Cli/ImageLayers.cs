@@ -6,13 +6,19 @@ namespace Probes.Consumer.Cli;
 /// Finds a file inside a podman image's layers on the host. A uprobe on that file is a uprobe on
 /// the inode every container of the image maps (overlayfs maps the lower layer's file), so
 /// containers started later are covered too, as long as they do not modify the file.
+///
+/// The layers hold what the image's author put there. The search never follows a symlink, and
+/// the file found is opened relative to its layer with openat2 RESOLVE_BENEATH |
+/// RESOLVE_NO_SYMLINKS, so no component of its path can lead out of the layer, not even one
+/// swapped for a symlink after the search.
 /// </summary>
 public static class ImageLayers
 {
     private const int MaxEntriesSearched = 200_000;
     private static readonly TimeSpan PodmanTimeout = TimeSpan.FromSeconds(20);
 
-    public static string FindShim(string image, string fileName)
+    /// <summary>The shim in the image's layers, pinned (see <see cref="TargetFileOpener.PinBeneath"/>).</summary>
+    public static TargetFile FindShim(string image, string fileName)
     {
         string podman = Executables.Find("podman") ?? throw new TargetNotFoundException("--image needs podman on this host");
         var result = ExternalCommand.Run(podman, ["image", "inspect", "--format", "{{.GraphDriver.Data.UpperDir}}:{{.GraphDriver.Data.LowerDir}}", image], PodmanTimeout);
@@ -26,7 +32,7 @@ public static class ImageLayers
         {
             if (Directory.Exists(layer) && Find(layer, fileName, ref searched) is { } found)
             {
-                return found;
+                return new TargetFile(found, found) { Pinned = TargetFileOpener.PinBeneath(layer, Path.GetRelativePath(layer, found), found) };
             }
         }
         throw new TargetNotFoundException($"image '{image}' has no {fileName} (searched {searched} entries of its layers)");

@@ -9,6 +9,8 @@ namespace Probes.Consumer.Cli;
 /// level, so processes that start later (a container's startup) are covered from their first
 /// probe; a pid target adds the perf pid filter, and container targets keep only their events.
 /// One uprobe per distinct file (device and inode), or every hit would count twice.
+/// Every file is pinned when found (<see cref="TargetFile.Pinned"/>); the <see cref="TracePlan"/>
+/// built from <see cref="Probes"/> owns and closes them.
 /// </summary>
 public sealed class PhaseTargets
 {
@@ -35,7 +37,7 @@ public sealed class PhaseTargets
     public static PhaseTargets Resolve(
         string? file, int? pid, IReadOnlyList<string> containers, bool all, string? image, CliConsole console, bool verbose, ContainerDirectory directory)
     {
-        var lister = new ProbeLister(console, verbose);
+        var lister = new ProbeLister(console, verbose, keepPinned: true);
         void Note(string message)
         {
             if (verbose)
@@ -54,8 +56,8 @@ public sealed class PhaseTargets
         }
         if (image is not null)
         {
-            string shim = ImageLayers.FindShim(image, ShimFileName);
-            Note($"image {image}: attaching to {shim} in its layer, so every container of it is covered");
+            TargetFile shim = ImageLayers.FindShim(image, ShimFileName);
+            Note($"image {image}: attaching to {shim.Path} in its layer, so every container of it is covered");
             return new PhaseTargets(PhaseProbes(lister.ListFile(shim), $"image {image}"), null, null, $"image {image}");
         }
         if (containers.Count > 0)
@@ -63,47 +65,60 @@ public sealed class PhaseTargets
             var probes = new List<ListedProbe>();
             var ids = new HashSet<string>(StringComparer.Ordinal);
             var resolver = new ContainerResolver();
-            foreach (string nameOrId in containers)
+            try
             {
-                ContainerInfo container = resolver.Resolve(nameOrId, Note);
-                directory.Remember(container.Id, container.Name);
-                IReadOnlyList<ListedProbe> found = lister.ListContainer(container);
-                if (containers.Count > 1 && !HasPhaseProbes(found))
+                foreach (string nameOrId in containers)
                 {
-                    // One container without usable phase probes (no shim, or a shim refused above)
-                    // must not stop the measurement of the others.
-                    console.WriteWarning($"{NoPhaseProbes($"container {nameOrId}")}; measuring the other containers");
-                    continue;
+                    ContainerInfo container = resolver.Resolve(nameOrId, Note);
+                    directory.Remember(container.Id, container.Name);
+                    IReadOnlyList<ListedProbe> found = lister.ListContainer(container);
+                    if (containers.Count > 1 && !HasPhaseProbes(found))
+                    {
+                        // One container without usable phase probes (no shim, or a shim refused above)
+                        // must not stop the measurement of the others.
+                        Release(found);
+                        console.WriteWarning($"{NoPhaseProbes($"container {nameOrId}")}; measuring the other containers");
+                        continue;
+                    }
+                    ids.Add(container.Id);
+                    probes.AddRange(PhaseProbes(found, $"container {nameOrId}"));
                 }
-                ids.Add(container.Id);
-                probes.AddRange(PhaseProbes(found, $"container {nameOrId}"));
+                if (probes.Count == 0)
+                {
+                    throw new TargetNotFoundException($"none of the {containers.Count} containers has probes:phase_begin/phase_end");
+                }
             }
-            if (probes.Count == 0)
+            catch
             {
-                throw new TargetNotFoundException($"none of the {containers.Count} containers has probes:phase_begin/phase_end");
+                Release(probes);
+                throw;
             }
-            return new PhaseTargets(DistinctFiles(probes, ProcessFilesByInode(probes)), null, ids, containers.Count == 1 ? $"container {containers[0]}" : $"{containers.Count} containers");
+            return new PhaseTargets(DistinctFiles(probes), null, ids, containers.Count == 1 ? $"container {containers[0]}" : $"{containers.Count} containers");
         }
         if (all)
         {
-            List<TargetFile> shims = RunningShims(Note);
+            List<TargetFile> shims = RunningShims(Note, console.WriteWarning);
             if (shims.Count == 0)
             {
                 throw new TargetNotFoundException($"no running process maps {ShimFileName}; start one, or use --image to wait for containers of an image");
             }
-            var probes = shims.SelectMany(shim => Safe(() => lister.ListFile(shim.HostPath), Note).Select(p => p with { File = shim })).ToList();
-            return new PhaseTargets(PhaseProbes(probes, "the running processes"), null, null, $"{shims.Count} copies of {ShimFileName} on this host");
+            return new PhaseTargets(PhaseProbes(lister.ListFiles(shims), "the running processes"), null, null, $"{shims.Count} copies of {ShimFileName} on this host");
         }
         throw new UsageException("give a target: FILE, --pid, --container, --image or --all");
     }
 
+    /// <summary>The phase probes; the pinned files that have none are closed here.</summary>
     private static List<ListedProbe> PhaseProbes(IReadOnlyList<ListedProbe> found, string where)
     {
         if (!HasPhaseProbes(found))
         {
+            Release(found);
             throw new TargetNotFoundException(NoPhaseProbes(where));
         }
-        return found.Where(IsPhaseProbe).ToList();
+        List<ListedProbe> phases = found.Where(IsPhaseProbe).ToList();
+        var kept = phases.Select(p => p.File.Pinned).ToHashSet();
+        Release(found.Where(p => !kept.Contains(p.File.Pinned)));
+        return phases;
     }
 
     private static bool IsPhaseProbe(ListedProbe p) => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name is "phase_begin" or "phase_end";
@@ -113,89 +128,69 @@ public sealed class PhaseTargets
 
     private static string NoPhaseProbes(string where) => $"{where} has no probes:phase_begin/phase_end (is {ShimFileName} loaded there?)";
 
-    /// <summary>Every process mapping a libprobes.so, one per distinct file (device and inode).</summary>
-    private static List<TargetFile> RunningShims(Action<string> note)
+    /// <summary>
+    /// Every process mapping a libprobes.so, one per distinct file (device and inode), each to be
+    /// opened through that process's mapping.
+    /// </summary>
+    private static List<TargetFile> RunningShims(Action<string> note, Action<string> warn)
     {
-        var seen = new HashSet<(string, ulong)>();
+        var seen = new HashSet<FileIdentity>();
         var files = new List<TargetFile>();
-        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        foreach (string directory in Directory.EnumerateDirectories(ProcessTarget.DefaultProcRoot))
         {
             if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
             {
                 continue;
             }
-            string[] lines;
+            IReadOnlyList<TargetFile> mapped;
             try
             {
-                lines = File.ReadAllLines(Path.Combine(directory, "maps"));
+                mapped = ProcessTarget.MappedFiles(pid, _ => { }, warn);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (ProbesException)
             {
-                continue; // gone, or a kernel thread
+                continue; // gone, or not ours to read
             }
-            foreach (ProcMapping mapping in ProcessTarget.DistinctFileMappings(lines))
+            foreach (TargetFile file in mapped)
             {
-                if (!mapping.IsDeleted && Path.GetFileName(mapping.Path) == ShimFileName && seen.Add((mapping.Device, mapping.Inode)))
+                if (Path.GetFileName(file.Path) == ShimFileName && file.Mapping is { } mapping && seen.Add(mapping.Identity))
                 {
-                    note($"pid {pid} maps {mapping.Path} ({mapping.Device} inode {mapping.Inode})");
-                    files.Add(new TargetFile(mapping.Path, $"/proc/{pid}/root{mapping.Path}", pid));
+                    note($"pid {pid} maps {file.Path} ({mapping.Identity})");
+                    files.Add(file);
                 }
             }
         }
         return files;
     }
 
-    /// <summary>(device, inode) of each file a container target found, read from its process's maps.</summary>
-    private static Dictionary<string, (string, ulong)> ProcessFilesByInode(List<ListedProbe> probes)
+    /// <summary>
+    /// Keeps the probes of the first file of each inode: containers of one image share one, and
+    /// two uprobes on it would count every hit twice. The identity is the pinned descriptor's,
+    /// i.e. of the very file the uprobes will be on.
+    /// </summary>
+    private static List<ListedProbe> DistinctFiles(List<ListedProbe> probes)
     {
-        var identities = new Dictionary<string, (string, ulong)>(StringComparer.Ordinal);
-        foreach (TargetFile file in probes.Select(p => p.File).DistinctBy(f => f.HostPath))
+        var seen = new HashSet<FileIdentity>();
+        var keep = new HashSet<PinnedFile>();
+        foreach (PinnedFile pinned in probes.Select(p => p.File.Pinned).OfType<PinnedFile>().Distinct())
         {
-            if (file.Pid is not int pid)
+            if (seen.Add(pinned.Identity))
             {
-                continue;
+                keep.Add(pinned);
             }
-            try
+            else
             {
-                ProcMapping? mapping = ProcessTarget.DistinctFileMappings(File.ReadAllLines($"/proc/{pid}/maps")).FirstOrDefault(m => m.Path == file.Path);
-                if (mapping is not null)
-                {
-                    identities[file.HostPath] = (mapping.Device, mapping.Inode);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The process left; keep its file by path.
+                pinned.Dispose();
             }
         }
-        return identities;
+        return probes.Where(p => p.File.Pinned is null || keep.Contains(p.File.Pinned)).ToList();
     }
 
-    /// <summary>Keeps the probes of the first file of each inode: containers of one image share one.</summary>
-    private static List<ListedProbe> DistinctFiles(List<ListedProbe> probes, Dictionary<string, (string, ulong)> identities)
+    private static void Release(IEnumerable<ListedProbe> probes)
     {
-        var keep = new HashSet<string>(StringComparer.Ordinal);
-        var seen = new HashSet<(string, ulong)>();
-        foreach (string hostPath in probes.Select(p => p.File.HostPath).Distinct(StringComparer.Ordinal))
+        foreach (PinnedFile pinned in probes.Select(p => p.File.Pinned).OfType<PinnedFile>().Distinct())
         {
-            if (!identities.TryGetValue(hostPath, out (string, ulong) identity) || seen.Add(identity))
-            {
-                keep.Add(hostPath);
-            }
-        }
-        return probes.Where(p => keep.Contains(p.File.HostPath)).ToList();
-    }
-
-    private static IReadOnlyList<ListedProbe> Safe(Func<IReadOnlyList<ListedProbe>> list, Action<string> note)
-    {
-        try
-        {
-            return list();
-        }
-        catch (ProbesException e)
-        {
-            note($"skipping: {e.Message}");
-            return [];
+            pinned.Dispose();
         }
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Win32.SafeHandles;
 using Probes.Consumer.Elf;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Usdt;
@@ -6,17 +5,28 @@ using Probes.Consumer.Usdt;
 namespace Probes.Consumer.Cli;
 
 /// <summary>
-/// Wires Targets, Elf and Usdt together for <c>probes list</c>. A single named file must be
-/// a good ELF file with good notes, or the command fails. For a process or container, the
-/// mapped files are many and mostly not ours: non-ELF files are skipped silently,
-/// unreadable ones are mentioned in verbose mode, and a file with broken notes gets one
-/// warning line while the listing goes on.
+/// Wires Targets, Elf and Usdt together for <c>probes list</c>, <c>trace</c> and <c>phases</c>.
+/// A single named file must be a good ELF file with good notes, or the command fails. For a
+/// process or container, the mapped files are many and mostly not ours: non-ELF files are
+/// skipped silently, unreadable ones are mentioned in verbose mode, and a file with broken
+/// notes or the wrong identity gets one warning line while the listing goes on.
+///
+/// Every file is pinned (<see cref="TargetFileOpener"/>) before it is read. With
+/// <paramref name="keepPinned"/> (tracing verbs) a file that has probes stays pinned in its
+/// <see cref="TargetFile.Pinned"/>, so the uprobes go on the very file whose notes were read;
+/// at most <see cref="TargetLimits.MaxPinnedFiles"/> are kept. Everything else is closed at once.
 /// </summary>
-public sealed class ProbeLister(CliConsole console, bool verbose, string procRoot = ProcessTarget.DefaultProcRoot)
+public sealed class ProbeLister(CliConsole console, bool verbose, string procRoot = ProcessTarget.DefaultProcRoot, bool keepPinned = false)
 {
-    public IReadOnlyList<ListedProbe> ListFile(string path) => ReadFile(new TargetFile(path, path));
+    private int _kept;
+    private bool _saidProcessRoot;
 
-    public IReadOnlyList<ListedProbe> ListProcess(int pid) => ListFiles(ProcessTarget.MappedFiles(pid, Note, procRoot: procRoot));
+    public IReadOnlyList<ListedProbe> ListFile(string path) => ListFile(new TargetFile(path, path));
+
+    /// <summary>One file the user chose (or an image layer's, already pinned): failures are the command's.</summary>
+    public IReadOnlyList<ListedProbe> ListFile(TargetFile file) => ReadProbes(file, skipNonElf: false);
+
+    public IReadOnlyList<ListedProbe> ListProcess(int pid) => ListFiles(ProcessTarget.MappedFiles(pid, Note, console.WriteWarning, procRoot: procRoot));
 
     public IReadOnlyList<ListedProbe> ListContainer(string nameOrId) => ListContainer(new ContainerResolver(procRoot).Resolve(nameOrId, Note));
 
@@ -24,15 +34,28 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
     {
         Note($"container {container.Name ?? "(name unknown)"} {container.Id}: host pids {string.Join(' ', container.Pids)}");
 
+        // The container's processes share its mount namespace and mostly its files: each file
+        // (device and inode) is read once, through the first process that maps it.
         var files = new List<TargetFile>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<FileIdentity>();
+        int limit = TargetLimits.MaxFilesPerTarget;
         foreach (int pid in container.Pids)
         {
             try
             {
-                // The container's processes share its mount namespace, so a path names one file:
-                // list it once, reached through the first process that maps it.
-                files.AddRange(ProcessTarget.MappedFiles(pid, Note, container.Id, procRoot).Where(file => seen.Add(file.Path)));
+                foreach (TargetFile file in ProcessTarget.MappedFiles(pid, Note, console.WriteWarning, container.Id, procRoot))
+                {
+                    if (file.Mapping is { } mapping && !seen.Add(mapping.Identity))
+                    {
+                        continue;
+                    }
+                    if (files.Count == limit)
+                    {
+                        console.WriteWarning($"container {container.Name ?? container.Id[..12]} maps more than {limit} files; examined the first {limit}");
+                        return ListFiles(files);
+                    }
+                    files.Add(file);
+                }
             }
             catch (TargetNotFoundException)
             {
@@ -42,14 +65,15 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
         return ListFiles(files);
     }
 
-    private List<ListedProbe> ListFiles(IEnumerable<TargetFile> files)
+    /// <summary>Many files found in processes: one bad file is a note or a warning, never the end of the listing.</summary>
+    public IReadOnlyList<ListedProbe> ListFiles(IEnumerable<TargetFile> files)
     {
         var probes = new List<ListedProbe>();
         foreach (TargetFile file in files)
         {
             try
             {
-                probes.AddRange(ReadFileIfElf(file));
+                probes.AddRange(ReadProbes(file, skipNonElf: true));
             }
             catch (Exception e) when (e is TargetNotFoundException or TargetAccessException)
             {
@@ -63,25 +87,53 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
         return probes;
     }
 
-    private IReadOnlyList<ListedProbe> ReadFileIfElf(TargetFile file)
+    private List<ListedProbe> ReadProbes(TargetFile file, bool skipNonElf)
     {
-        SafeFileHandle handle = TargetFileOpener.Open(file);
-        if (!ElfFile.HasElfMagic(handle))
+        PinnedFile pinned = file.Pinned ?? TargetFileOpener.Pin(file);
+        List<(UsdtProbe Probe, IReadOnlyList<UsdtArgument> Arguments)> found;
+        try
         {
-            handle.Dispose();
-            return [];
+            if (pinned.Route == PinRoute.ProcessRoot && !_saidProcessRoot)
+            {
+                _saidProcessRoot = true;
+                Note("/proc/PID/map_files is not open to us (needs CAP_SYS_ADMIN); mapped files are resolved inside each process's root and checked against its maps");
+            }
+            if (skipNonElf && !ElfFile.HasElfMagic(pinned.Handle))
+            {
+                found = [];
+            }
+            else
+            {
+                using ElfFile elf = ElfFile.Open(pinned.BorrowHandle(), file.Path);
+                found = UsdtNoteReader.ReadProbes(elf).Select(probe => (probe, UsdtArgumentParser.Parse(probe, file.Path))).ToList();
+            }
         }
-        return ReadProbes(file, handle);
-    }
+        catch
+        {
+            pinned.Dispose();
+            throw;
+        }
 
-    private static List<ListedProbe> ReadFile(TargetFile file) => ReadProbes(file, TargetFileOpener.Open(file));
-
-    private static List<ListedProbe> ReadProbes(TargetFile file, SafeFileHandle handle)
-    {
-        using ElfFile elf = ElfFile.Open(handle, file.Path);
-        return UsdtNoteReader.ReadProbes(elf)
-            .Select(probe => new ListedProbe(file, probe, UsdtArgumentParser.Parse(probe, file.Path)))
-            .ToList();
+        TargetFile listed = file with { Pinned = null };
+        if (keepPinned && found.Count > 0)
+        {
+            if (_kept < TargetLimits.MaxPinnedFiles)
+            {
+                _kept++;
+                listed = file with { Pinned = pinned };
+            }
+            else
+            {
+                pinned.Dispose();
+                console.WriteWarning($"more than {TargetLimits.MaxPinnedFiles} files with probes; {file.Path}{(file.Pid is int pid ? $" (pid {pid})" : "")} is left out");
+                return [];
+            }
+        }
+        else
+        {
+            pinned.Dispose();
+        }
+        return found.Select(f => new ListedProbe(listed, f.Probe, f.Arguments)).ToList();
     }
 
     private void Note(string message)

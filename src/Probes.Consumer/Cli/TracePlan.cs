@@ -16,10 +16,15 @@ public sealed record TracedProbe(uint Id, string Provider, string Name, string F
 
 /// <summary>
 /// Which probes to trace and where to attach them: turns the probes found in the target and
-/// the <c>--probe</c>/<c>--str</c> selections into session sites. Pure: no kernel calls, so
-/// the selection rules are unit-tested.
+/// the <c>--probe</c>/<c>--str</c> selections into session sites. Pure apart from closing
+/// descriptors: no kernel calls, so the selection rules are unit-tested.
+///
+/// The plan owns the pinned files of its sites (<see cref="TargetFile.Pinned"/>): their
+/// <c>/proc/self/fd/N</c> paths are what the uprobes are opened with, so they must stay open
+/// until the session has attached; dispose the plan after <c>UsdtSession.Start</c> (or at the
+/// end). Files found but not selected are closed by <see cref="Build"/>.
 /// </summary>
-public sealed class TracePlan
+public sealed class TracePlan : IDisposable
 {
     /// <summary>Our own probes: the phase or mark name is argument 1, always read as a string.</summary>
     public const string OwnProvider = "probes";
@@ -40,6 +45,36 @@ public sealed class TracePlan
     public int FileCount => Probes.Select(p => p.File).Distinct(StringComparer.Ordinal).Count();
 
     public static TracePlan Build(IReadOnlyList<ListedProbe> found, IReadOnlyList<ProbePattern> patterns, IReadOnlyCollection<int> strings, int? pid, string targetDescription)
+    {
+        TracePlan plan;
+        try
+        {
+            plan = Select(found, patterns, strings, pid, targetDescription);
+        }
+        catch
+        {
+            ReleaseFiles(found);
+            throw;
+        }
+        var attached = PinnedFiles(plan.Probes.SelectMany(p => p.Sites)).ToHashSet();
+        ReleaseFiles(found.Where(p => p.File.Pinned is { } pinned && !attached.Contains(pinned)));
+        return plan;
+    }
+
+    /// <summary>Closes the plan's pinned files; the uprobes already attached keep their inodes.</summary>
+    public void Dispose() => ReleaseFiles(Probes.SelectMany(p => p.Sites));
+
+    private static IEnumerable<PinnedFile> PinnedFiles(IEnumerable<ListedProbe> probes) => probes.Select(p => p.File.Pinned).OfType<PinnedFile>().Distinct();
+
+    private static void ReleaseFiles(IEnumerable<ListedProbe> probes)
+    {
+        foreach (PinnedFile pinned in PinnedFiles(probes))
+        {
+            pinned.Dispose();
+        }
+    }
+
+    private static TracePlan Select(IReadOnlyList<ListedProbe> found, IReadOnlyList<ProbePattern> patterns, IReadOnlyCollection<int> strings, int? pid, string targetDescription)
     {
         if (patterns.Count == 0)
         {
@@ -78,7 +113,9 @@ public sealed class TracePlan
     /// <summary>
     /// The session sites: one program per call site, one uprobe per site. Our phase_begin comes
     /// last: its semaphore is the one the SDK tests, so when it rises every other probe of the
-    /// phase (the ends) is already attached and no begun phase can lose its end.
+    /// phase (the ends) is already attached and no begun phase can lose its end. The uprobe's
+    /// path is the pinned file's <c>/proc/self/fd/N</c>: the kernel follows that link to exactly
+    /// the inode whose notes were read, whatever the target's path now leads to.
     /// </summary>
     public IEnumerable<(UsdtProgramSpec Spec, UprobeTarget Target)> Sites()
     {
@@ -87,7 +124,10 @@ public sealed class TracePlan
             foreach (ListedProbe site in probe.Sites)
             {
                 var spec = new UsdtProgramSpec(probe.Id, site.Arguments, probe.StringArguments, SiteVirtualAddress: site.Probe.Pc);
-                var target = new UprobeTarget(site.File.HostPath, site.Probe.PcOffset, site.Probe.HasSemaphore ? site.Probe.SemaphoreOffset : null, Pid);
+                var target = new UprobeTarget(site.File.KernelPath, site.Probe.PcOffset, site.Probe.HasSemaphore ? site.Probe.SemaphoreOffset : null, Pid)
+                {
+                    ShownPath = site.File.HostPath,
+                };
                 yield return (spec, target);
             }
         }

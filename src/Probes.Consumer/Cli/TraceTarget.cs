@@ -32,9 +32,13 @@ public sealed class TraceTarget
 
     public static TraceTarget From(string? file, int? pid, string? container) => new(file, pid, container);
 
+    /// <summary>
+    /// The probes of the target, each file pinned (<see cref="TargetFile.Pinned"/>) for the attach;
+    /// the <see cref="TracePlan"/> built from them owns and closes those files.
+    /// </summary>
     public IReadOnlyList<ListedProbe> FindProbes(CliConsole console, bool verbose, ContainerDirectory containers)
     {
-        var lister = new ProbeLister(console, verbose);
+        var lister = new ProbeLister(console, verbose, keepPinned: true);
         if (File is not null)
         {
             return lister.ListFile(File);

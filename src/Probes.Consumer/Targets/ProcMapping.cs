@@ -18,6 +18,11 @@ public sealed record ProcMapping(ulong Start, ulong End, string Permissions, ulo
     /// <summary>The file was unlinked after it was mapped; its path no longer leads to it.</summary>
     public bool IsDeleted => Path.EndsWith(DeletedSuffix, StringComparison.Ordinal);
 
+    /// <summary>Device and inode of the mapped file as the kernel reported them (a parsed line always has a valid device).</summary>
+    public FileIdentity Identity => FileIdentity.TryParseMaps(Device, Inode, out FileIdentity identity)
+        ? identity
+        : throw new FormatException($"maps device field '{Device}' is not MAJOR:MINOR in hex");
+
     public static bool TryParse(string line, out ProcMapping? mapping)
     {
         mapping = null;
@@ -35,7 +40,8 @@ public sealed record ProcMapping(ulong Start, ulong End, string Permissions, ulo
             || !ulong.TryParse(range[..dash], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong start)
             || !ulong.TryParse(range[(dash + 1)..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong end)
             || !ulong.TryParse(offset, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong fileOffset)
-            || !ulong.TryParse(inode, NumberStyles.None, CultureInfo.InvariantCulture, out ulong inodeNumber))
+            || !ulong.TryParse(inode, NumberStyles.None, CultureInfo.InvariantCulture, out ulong inodeNumber)
+            || !FileIdentity.TryParseMaps(device, inodeNumber, out _))
         {
             return false;
         }

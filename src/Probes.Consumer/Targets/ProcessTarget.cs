@@ -6,17 +6,20 @@ public static class ProcessTarget
     public const string DefaultProcRoot = "/proc";
 
     /// <summary>
-    /// The distinct file-backed mappings of <paramref name="pid"/>, each reachable through
-    /// <c>/proc/PID/root</c>. Deleted files cannot be reached by path and are passed to
-    /// <paramref name="note"/> instead (verbose output).
+    /// The distinct files <paramref name="pid"/> maps (one per device and inode), each with the
+    /// mapping it is to be opened through (<see cref="TargetFileOpener"/>). Deleted files are
+    /// passed to <paramref name="note"/> instead (verbose output); a bound of
+    /// <paramref name="limits"/> that is hit is passed to <paramref name="warn"/>.
     /// </summary>
-    public static IReadOnlyList<TargetFile> MappedFiles(int pid, Action<string> note, string? containerId = null, string procRoot = DefaultProcRoot)
+    public static IReadOnlyList<TargetFile> MappedFiles(
+        int pid, Action<string> note, Action<string> warn, string? containerId = null, string procRoot = DefaultProcRoot, MapsLimits? limits = null)
     {
+        limits ??= MapsLimits.Default;
         string mapsPath = $"{procRoot}/{pid}/maps";
-        string[] lines;
+        MapsListing listing;
         try
         {
-            lines = File.ReadAllLines(mapsPath);
+            listing = MapsReader.Read(mapsPath, limits);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -32,15 +35,31 @@ public static class ProcessTarget
             throw new TargetNotFoundException($"process {pid} exited while being read ({e.Message})");
         }
 
+        switch (listing.Cut)
+        {
+            case MapsCut.Lines:
+                warn($"pid {pid}: {mapsPath} has more than {limits.MaxLines} lines; examined the first {limits.MaxLines}");
+                break;
+            case MapsCut.Bytes:
+                warn($"pid {pid}: {mapsPath} is longer than {limits.MaxBytes} bytes; examined its first {listing.LinesRead} lines");
+                break;
+            case MapsCut.Files:
+                warn($"pid {pid} maps more than {limits.MaxFiles} files; examined the first {limits.MaxFiles}");
+                break;
+        }
+
         var files = new List<TargetFile>();
-        foreach (ProcMapping mapping in DistinctFileMappings(lines))
+        foreach (ProcMapping mapping in listing.Files)
         {
             if (mapping.IsDeleted)
             {
                 note($"pid {pid}: skipping {mapping.Path}: the file was deleted after it was mapped");
                 continue;
             }
-            files.Add(new TargetFile(mapping.Path, $"{procRoot}/{pid}/root{mapping.Path}", pid, containerId));
+            files.Add(new TargetFile(mapping.Path, $"{procRoot}/{pid}/root{mapping.Path}", pid, containerId)
+            {
+                Mapping = new MappedRegion(procRoot, pid, mapping.Start, mapping.End, mapping.Identity),
+            });
         }
         return files;
     }

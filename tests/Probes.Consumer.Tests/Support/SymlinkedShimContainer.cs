@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Probes.Consumer.Tests.Support;
+
+/// <summary>
+/// A hostile container for the symlink-escape tests. Its static program maps a copy of our
+/// shim at <c>/app/libprobes.so</c> (once read+exec for the probe sites, once private
+/// read+write so the kernel has a place to raise the semaphores), then mounts a tmpfs over
+/// <c>/app</c> and puts there a symlink <c>/app/libprobes.so</c> -> <see cref="HostTarget"/>.
+/// The maps line still names <c>/app/libprobes.so</c>, but <c>/proc/PID/root/app/libprobes.so</c>
+/// now resolves against the HOST's root, to the host's libstdc++ (which has stapsdt notes).
+/// Inside the container, the same absolute path is <see cref="DecoyInImage"/>: a copy of the
+/// static fixture, so a path resolved inside the container root leads to a file that has
+/// probes too, but is not the mapped one. Needs <c>--cap-add SYS_ADMIN</c> for the mount.
+/// </summary>
+public sealed partial class SymlinkedShimContainer : IDisposable
+{
+    /// <summary>A host file with stapsdt notes (libstdcxx:throw, ...); Debian's libc has none.</summary>
+    public const string HostTarget = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
+
+    public const string ShimInContainer = "/app/libprobes.so";
+
+    /// <summary>What <see cref="HostTarget"/>'s path holds inside the image: not the mapped file.</summary>
+    public const string DecoyInImage = HostTarget;
+
+    private static readonly TimeSpan CommandLimit = TimeSpan.FromMinutes(2);
+
+    private const string Program = """
+        #include <fcntl.h>
+        #include <stdio.h>
+        #include <sys/mman.h>
+        #include <sys/mount.h>
+        #include <sys/stat.h>
+        #include <unistd.h>
+
+        int main(int argc, char **argv)
+        {
+            const char *shim = argv[1], *target = argv[2];
+            struct stat st;
+            int fd = open(shim, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || fstat(fd, &st) != 0) { perror(shim); return 1; }
+            void *code = mmap(NULL, st.st_size, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+            void *data = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+            if (code == MAP_FAILED || data == MAP_FAILED) { perror("mmap"); return 1; }
+            close(fd);
+            if (mount("tmpfs", "/app", "tmpfs", 0, "size=64k") != 0) { perror("mount /app"); return 1; }
+            if (symlink(target, shim) != 0) { perror("symlink"); return 1; }
+            printf("ready code=%p data=%p\n", code, data);
+            fflush(stdout);
+            for (;;) pause();
+        }
+        """;
+
+    private readonly string _podman;
+    private readonly string _image;
+
+    public SymlinkedShimContainer(string podman)
+    {
+        _podman = podman;
+        Name = $"probes-symlink-{Guid.NewGuid():N}"[..28];
+        _image = $"localhost/{Name}:1";
+
+        string root = Path.Combine(TestPaths.ScratchDirectory, $"{Name}-rootfs");
+        Directory.CreateDirectory(Path.Combine(root, "app"));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, DecoyInImage.TrimStart('/')))!);
+        string source = Path.Combine(TestPaths.ScratchDirectory, $"{Name}.c");
+        File.WriteAllText(source, Program);
+        ProcessRunner.Run(Requirements.Tool("gcc"), ["-static", "-O2", "-Wall", "-o", Path.Combine(root, "hostile"), source], CommandLimit).EnsureSuccess("gcc -static hostile");
+        File.Copy(TestPaths.LibProbes, Path.Combine(root, ShimInContainer.TrimStart('/')));
+        File.Copy(Fixtures.Build(FixtureKind.Static, "-O0"), Path.Combine(root, DecoyInImage.TrimStart('/')));
+        string tarball = Path.Combine(TestPaths.ScratchDirectory, $"{Name}.tar");
+        ProcessRunner.Run(Requirements.Tool("tar"), ["-C", root, "-cf", tarball, "."], CommandLimit).EnsureSuccess("tar rootfs");
+        Podman("import", tarball, _image);
+        try
+        {
+            Podman("--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--cap-add", "SYS_ADMIN", "--name", Name, _image, "/hostile", ShimInContainer, HostTarget);
+            Id = Podman("inspect", "-f", "{{.Id}}", Name).Trim();
+            HostPid = int.Parse(Podman("inspect", "-f", "{{.State.Pid}}", Name).Trim(), CultureInfo.InvariantCulture);
+            string ready = "";
+            LiveProcess.WaitUntil(() => (ready = Podman("logs", Name)).Contains("ready", StringComparison.Ordinal), CommandLimit, "the hostile program is ready");
+            Match addresses = Ready().Match(ready);
+            Assert.IsTrue(addresses.Success, ready);
+            WritableCopy = ulong.Parse(addresses.Groups["data"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Name { get; }
+
+    public string Id { get; } = "";
+
+    public int HostPid { get; }
+
+    /// <summary>Address of the private writable mapping of the whole shim (file offset 0): semaphores live at this + their file offset.</summary>
+    public ulong WritableCopy { get; }
+
+    /// <summary>The u16 semaphore at <paramref name="fileOffset"/> of the shim, as the container process sees it.</summary>
+    public ushort Semaphore(ulong fileOffset)
+    {
+        using var memory = new FileStream($"/proc/{HostPid}/mem", FileMode.Open, FileAccess.Read);
+        memory.Seek((long)(WritableCopy + fileOffset), SeekOrigin.Begin);
+        Span<byte> value = stackalloc byte[2];
+        memory.ReadExactly(value);
+        return (ushort)(value[0] | (value[1] << 8));
+    }
+
+    /// <summary>The dev and inode fields of the container process's maps line for the shim, as the kernel printed them.</summary>
+    public string MappedShimIdentity()
+    {
+        foreach (string line in File.ReadLines($"/proc/{HostPid}/maps"))
+        {
+            string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 6 && fields[5].Trim() == ShimInContainer)
+            {
+                return $"dev {fields[3]} inode {fields[4]}";
+            }
+        }
+        throw new InvalidOperationException($"pid {HostPid} does not map {ShimInContainer}");
+    }
+
+    public void Dispose()
+    {
+        ProcessRunner.Run(_podman, ["rm", "-f", "-t", "0", Name], CommandLimit);
+        ProcessRunner.Run(_podman, ["rmi", "-f", _image], CommandLimit);
+    }
+
+    /// <summary>Device and inode of <paramref name="path"/> (symlinks followed), by coreutils stat, in the notation of /proc/PID/maps.</summary>
+    public static string IdentityOf(string path)
+    {
+        string[] parts = ProcessRunner.Run(Requirements.Tool("stat"), ["-L", "-c", "%Hd %Ld %i", path], CommandLimit).EnsureSuccess($"stat {path}").Stdout.Trim().Split(' ');
+        uint major = uint.Parse(parts[0], CultureInfo.InvariantCulture);
+        uint minor = uint.Parse(parts[1], CultureInfo.InvariantCulture);
+        return $"dev {major:x2}:{minor:x2} inode {parts[2]}";
+    }
+
+    private string Podman(params string[] args) =>
+        ProcessRunner.Run(_podman, args, CommandLimit).EnsureSuccess($"podman {string.Join(' ', args)}").Stdout;
+
+    [GeneratedRegex(@"ready code=0x(?<code>[0-9a-f]+) data=0x(?<data>[0-9a-f]+)")]
+    private static partial Regex Ready();
+}

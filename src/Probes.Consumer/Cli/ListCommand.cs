@@ -36,7 +36,7 @@ public static class ListCommand
             {
                 throw new UsageException("--phases lists the phases of an assembly FILE or of a process (--pid)");
             }
-            PhaseLister.Render(file is not null ? PhaseLister.OfFile(file) : PhaseLister.OfProcess(pid!.Value), json, console);
+            PhaseLister.Render(file is not null ? PhaseLister.OfFile(file) : PhaseLister.OfProcess(pid!.Value, console.WriteWarning), json, console);
             return (int)ExitCode.Success;
         });
         return command;

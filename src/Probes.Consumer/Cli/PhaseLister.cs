@@ -21,13 +21,13 @@ public static class PhaseLister
         return [(path, manifest)];
     }
 
-    public static IReadOnlyList<(string Path, PhaseManifest Manifest)> OfProcess(int pid)
+    public static IReadOnlyList<(string Path, PhaseManifest Manifest)> OfProcess(int pid, Action<string> warn)
     {
         if (!Directory.Exists($"/proc/{pid}"))
         {
             throw new TargetNotFoundException($"no process with pid {pid}");
         }
-        return LoadedAssemblies.Manifests(pid).ToList();
+        return LoadedAssemblies.Manifests(pid, warn).ToList();
     }
 
     public static void Render(IReadOnlyList<(string Path, PhaseManifest Manifest)> assemblies, bool json, CliConsole console)

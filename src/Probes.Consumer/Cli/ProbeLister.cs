@@ -81,7 +81,8 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
             }
             catch (ProbesException e)
             {
-                console.WriteWarning(e.Message);
+                // Which process mapped it says which container holds the refused file.
+                console.WriteWarning(file.Pid is int pid && !e.Message.StartsWith("pid ", StringComparison.Ordinal) ? $"pid {pid}: {e.Message}" : e.Message);
             }
         }
         return probes;

@@ -38,6 +38,12 @@ public static class LoadedAssemblies
                 warn(e.Message);
                 continue;
             }
+            catch (ManifestFormatException e)
+            {
+                // One malformed assembly must not hide the manifests of the others.
+                warn($"pid {pid}: {file.Path}: {e.Message}");
+                continue;
+            }
             if (manifest is not null)
             {
                 yield return (file.HostPath, manifest);

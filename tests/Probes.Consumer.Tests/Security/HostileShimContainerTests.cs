@@ -33,12 +33,12 @@ public sealed class HostileShimContainerTests
         try
         {
             ElfNotePatcher shim = BuildHostileImage(podman, sample, builder, hostileImage, out ulong badPc, out string found);
-            string refusal = $"probes: warning: {ShimInImage}: probe probes:phase_begin: site 0x{badPc:x} is not a nop (found {found}); refusing to attach there";
             ulong[] semaphores = new[] { "phase_begin", "phase_end", "mark" }.Select(name => shim.FileOffsetOf(shim.Note(name).Semaphore)).ToArray();
             string? tracefsBefore = File.Exists(UprobeEvents) ? File.ReadAllText(UprobeEvents) : null;
 
             int goodPid = RunBusy(podman, good, sample);
             int hostilePid = RunBusy(podman, hostile, hostileImage);
+            string refusal = $"probes: warning: pid {hostilePid}: {ShimInImage}: probe probes:phase_begin: site 0x{badPc:x} is not a nop (found {found}); refusing to attach there";
 
             // Alone, the hostile container has nothing to measure: the refusal, then the error.
             ProcessResult alone = ProbesBinary.Run("phases", "--container", hostile, "--duration", "1");

@@ -1,0 +1,200 @@
+using System.Globalization;
+using Probes.Consumer.Bpf;
+using Probes.Consumer.Cli;
+using Probes.Consumer.Targets;
+using Probes.Consumer.Tests.Containers;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Tests.Security;
+
+/// <summary>
+/// A traced container that goes away is noticed from /proc (its last process is gone), said in
+/// one line, and only the uprobes that served it alone are detached; the last one stops the run.
+/// On a fake /proc: no kernel, no podman.
+/// </summary>
+[TestClass]
+public sealed class ContainerRemovalTests
+{
+    private static readonly string A = new('a', 64);
+    private static readonly string B = new('b', 64);
+
+    [TestMethod]
+    public void A_container_is_gone_when_its_last_process_is()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 100, A);
+        AddProcess(proc, 101, A);
+        AddProcess(proc, 200, B);
+        var watch = new ContainerWatch([A, B], proc.Root);
+
+        Assert.AreEqual(0, watch.CheckNow().Count);
+        RemoveProcess(proc, 100);
+        Assert.AreEqual(0, watch.CheckNow().Count, "pid 101 still runs in A");
+        RemoveProcess(proc, 101);
+        CollectionAssert.AreEqual(new[] { A }, watch.CheckNow().ToArray());
+        CollectionAssert.AreEqual(new[] { B }, watch.Remaining.ToArray());
+        Assert.AreEqual(0, watch.CheckNow().Count, "A is reported once");
+    }
+
+    [TestMethod]
+    public void A_zombie_keeps_no_container_alive()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 200, B);
+        var watch = new ContainerWatch([B], proc.Root);
+        Assert.AreEqual(0, watch.CheckNow().Count);
+        WriteStat(proc, 200, state: 'Z'); // its cgroup file still names the container until it is reaped
+        CollectionAssert.AreEqual(new[] { B }, watch.CheckNow().ToArray());
+    }
+
+    [TestMethod]
+    public void A_new_process_of_the_container_keeps_it_alive_when_the_known_one_exits()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 100, A);
+        var watch = new ContainerWatch([A], proc.Root);
+        Assert.AreEqual(0, watch.CheckNow().Count);
+        AddProcess(proc, 150, A);
+        RemoveProcess(proc, 100);
+        Assert.AreEqual(0, watch.CheckNow().Count);
+    }
+
+    [TestMethod]
+    public void Poll_checks_at_most_once_per_interval()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 100, A);
+        long now = 0;
+        var watch = new ContainerWatch([A], proc.Root, TimeSpan.FromMilliseconds(500), () => now);
+        RemoveProcess(proc, 100);
+        now = 499;
+        Assert.AreEqual(0, watch.Poll().Count, "not yet due");
+        now = 500;
+        CollectionAssert.AreEqual(new[] { A }, watch.Poll().ToArray());
+    }
+
+    [TestMethod]
+    public void Removing_one_of_two_says_so_detaches_its_own_files_and_goes_on()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 100, A);
+        AddProcess(proc, 200, B);
+        var (console, error) = Console();
+        using var shutdown = new ShutdownSignal(null);
+        var detached = new List<string>();
+        string[] attached = ["/proc/100/root/app/libprobes.so", "/proc/200/root/app/libprobes.so"];
+        int Detach(Func<UprobeTarget, bool> which)
+        {
+            var chosen = attached.Where(path => !detached.Contains(path) && which(new UprobeTarget(path, 0x1000))).ToList();
+            detached.AddRange(chosen);
+            return chosen.Count;
+        }
+        long now = 0;
+        var removals = new ContainerRemovals(new ContainerWatch([A, B], proc.Root, TimeSpan.FromMilliseconds(500), () => now), Name,
+            gone => target => gone.Contains(target.Path.StartsWith("/proc/100/", StringComparison.Ordinal) ? A : B), Detach, shutdown, console, verbose: true);
+        removals.AfterAttach();
+        Assert.AreEqual("", error.ToString());
+
+        RemoveProcess(proc, 100);
+        now += 500;
+        removals.Poll();
+        Assert.AreEqual(
+            "probes: container web-a removed; still tracing 1 container(s)\n"
+            + "probes: detached 1 uprobe(s) that served only removed containers\n", error.ToString());
+        CollectionAssert.AreEqual(new[] { attached[0] }, detached);
+        Assert.IsFalse(shutdown.Token.IsCancellationRequested);
+
+        RemoveProcess(proc, 200);
+        error.GetStringBuilder().Clear();
+        now += 500;
+        removals.Poll();
+        Assert.IsTrue(shutdown.Token.IsCancellationRequested, "the last container gone stops tracing");
+        Assert.AreEqual("container web-b removed", shutdown.Reason);
+        Assert.AreEqual("", error.ToString(), "the reason goes into the closing note, not a line of its own");
+    }
+
+    [TestMethod]
+    public void Every_container_gone_before_the_attach_is_not_found()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 100, A);
+        var watch = new ContainerWatch([A], proc.Root);
+        RemoveProcess(proc, 100);
+        using var shutdown = new ShutdownSignal(null);
+        var removals = new ContainerRemovals(watch, Name, _ => _ => true, _ => 0, shutdown, Console().Console, verbose: false);
+        var e = Assert.ThrowsExactly<TargetNotFoundException>(removals.AfterAttach);
+        Assert.AreEqual("container web-a was removed before the probes were attached", e.Message);
+        Assert.AreEqual(ExitCode.NotFound, ErrorReporter.Classify(e));
+    }
+
+    [TestMethod]
+    public void A_file_shared_by_two_containers_serves_both_and_an_own_copy_only_its_container()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 100, A);
+        AddProcess(proc, 200, B);
+        // Same path, different inodes (two images); one library shared by inode (one image layer).
+        WriteMaps(proc, 100, ("/app/libprobes.so", 500), ("/usr/lib/libshared.so", 700));
+        WriteMaps(proc, 200, ("/app/libprobes.so", 600), ("/usr/lib/libshared.so", 700));
+        // What PhaseTargets keeps: each distinct file once, the shared one under the first container.
+        ListedProbe[] probes =
+        [
+            Probe("/app/libprobes.so", 100, A),
+            Probe("/app/libprobes.so", 200, B),
+            Probe("/usr/lib/libshared.so", 100, A),
+        ];
+
+        PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
+
+        CollectionAssert.AreEquivalent(new[] { A }, owners.OwnersOf("/proc/100/root/app/libprobes.so").ToArray());
+        CollectionAssert.AreEquivalent(new[] { B }, owners.OwnersOf("/proc/200/root/app/libprobes.so").ToArray());
+        CollectionAssert.AreEquivalent(new[] { A, B }, owners.OwnersOf("/proc/100/root/usr/lib/libshared.so").ToArray());
+        Assert.IsTrue(owners.ServesOnly("/proc/100/root/app/libprobes.so", new HashSet<string>([A])));
+        Assert.IsFalse(owners.ServesOnly("/proc/100/root/usr/lib/libshared.so", new HashSet<string>([A])), "B still maps it");
+        Assert.IsTrue(owners.ServesOnly("/proc/100/root/usr/lib/libshared.so", new HashSet<string>([A, B])));
+    }
+
+    [TestMethod]
+    public void A_file_whose_identity_cannot_be_read_serves_everyone()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 100, A);
+        AddProcess(proc, 200, B);
+        ListedProbe[] probes = [Probe("/app/libprobes.so", 300, A)]; // found in a process that has exited since
+
+        PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
+
+        CollectionAssert.AreEquivalent(new[] { A, B }, owners.OwnersOf("/proc/300/root/app/libprobes.so").ToArray());
+        Assert.IsFalse(owners.ServesOnly("/proc/300/root/app/libprobes.so", new HashSet<string>([A])));
+        CollectionAssert.AreEquivalent(new[] { A, B }, owners.OwnersOf("/never/attached.so").ToArray());
+    }
+
+    private static string Name(string id) => id == A ? "web-a" : "web-b";
+
+    private static (CliConsole Console, StringWriter Error) Console()
+    {
+        var error = new StringWriter { NewLine = "\n" };
+        return (new CliConsole(new StringWriter(), error), error);
+    }
+
+    private static ListedProbe Probe(string path, int pid, string containerId) => new(
+        new TargetFile(path, $"/proc/{pid}/root{path}", pid, containerId),
+        new UsdtProbe("probes", "phase_begin", 0x1000, 0, 0, "4@%edi", 0x1000, 0),
+        []);
+
+    private static void AddProcess(FakeProc proc, int pid, string containerId)
+    {
+        proc.Add(pid, parent: 1, $"/machine.slice/libpod-{containerId}.scope");
+        WriteStat(proc, pid, 'S');
+    }
+
+    private static void WriteStat(FakeProc proc, int pid, char state) =>
+        File.WriteAllText(Path.Combine(proc.Root, pid.ToString(CultureInfo.InvariantCulture), "stat"),
+            $"{pid} (app) {state} 1 {pid} {pid} 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 {1000 + pid} 1000 200\n");
+
+    private static void RemoveProcess(FakeProc proc, int pid) => Directory.Delete(Path.Combine(proc.Root, pid.ToString(CultureInfo.InvariantCulture)), recursive: true);
+
+    private static void WriteMaps(FakeProc proc, int pid, params (string Path, ulong Inode)[] files) =>
+        File.WriteAllLines(Path.Combine(proc.Root, pid.ToString(CultureInfo.InvariantCulture), "maps"),
+            files.Select((file, i) => $"7f00000{i:x}0000-7f00000{i:x}1000 r-xp 00001000 00:2e {file.Inode} {file.Path}"));
+}

@@ -1,8 +1,12 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Tests.Cli;
 using Probes.Consumer.Tests.Containers;
+using Probes.Consumer.Tests.Support;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Security;
@@ -10,11 +14,14 @@ namespace Probes.Consumer.Tests.Security;
 /// <summary>
 /// A traced container that goes away is noticed from /proc (its last process is gone), said in
 /// one line, and only the uprobes that served it alone are detached; the last one stops the run.
-/// On a fake /proc: no kernel, no podman.
+/// On a fake /proc first (no kernel, no podman), then with podman containers removed mid-run.
 /// </summary>
 [TestClass]
-public sealed class ContainerRemovalTests
+[DoNotParallelize]
+public sealed partial class ContainerRemovalTests
 {
+    private const string ShimInImage = "/app/runtimes/linux-x64/native/libprobes.so";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
     private static readonly string A = new('a', 64);
     private static readonly string B = new('b', 64);
 
@@ -168,6 +175,104 @@ public sealed class ContainerRemovalTests
         Assert.IsFalse(owners.ServesOnly("/proc/300/root/app/libprobes.so", new HashSet<string>([A])));
         CollectionAssert.AreEquivalent(new[] { A, B }, owners.OwnersOf("/never/attached.so").ToArray());
     }
+
+    [TestMethod]
+    [TestCategory("Container")]
+    public void Phases_goes_on_with_the_other_container_when_one_is_removed_and_detaches_what_served_only_it()
+    {
+        string podman = Requirements.RootWithPodman();
+        string image = SampleImage.Build();
+        string first = $"probes-rm-a-{Environment.ProcessId}", second = $"probes-rm-b-{Environment.ProcessId}";
+        // The first container maps its own copy of the shim (another inode), so its uprobes serve it alone;
+        // a host process mapping the same copy shows, by its semaphore, whether they are still attached.
+        string copy = Path.Combine(TestPaths.ScratchDirectory, $"libprobes-removed-{Guid.NewGuid():N}.so");
+        File.Copy(SampleService.Shim, copy);
+        string report = Path.Combine(TestPaths.ScratchDirectory, $"removal-{Guid.NewGuid():N}.json");
+        Dictionary<string, string?> tracefs = TracefsState.Snapshot();
+        try
+        {
+            RunSample(podman, image, first, ["--mount", $"type=bind,src={copy},dst={ShimInImage},ro"]);
+            RunSample(podman, image, second, []);
+            using var witness = new LiveProcess(SampleService.Dotnet, [SampleService.Dll, "--requests", "100000", "--interval-ms", "50"],
+                new Dictionary<string, string> { ["PROBES_LIBRARY"] = copy });
+            witness.WaitForStdout("ready", Timeout);
+            ulong beginSemaphore = SampleService.SemaphoreOffset("phase_begin");
+
+            using var tracer = new LiveProcess(TestPaths.ProbesExecutable,
+                ["phases", "--container", first, "--container", second, "--format", "json", "--output", report, "--verbose"]);
+            tracer.WaitForStderr("attached", Timeout);
+            LiveProcess.WaitUntil(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 1, Timeout, "the first container's uprobes raised the copy's semaphore");
+
+            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", first], Timeout).EnsureSuccess("podman rm");
+            Assert.AreEqual($"probes: container {first} removed; still tracing 1 container(s)", tracer.WaitForStderr("removed", Timeout));
+            Assert.AreEqual("probes: detached 2 uprobe(s) that served only removed containers", tracer.WaitForStderr("detached", Timeout));
+            LiveProcess.WaitUntil(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 0, Timeout, "the kernel lowered the copy's semaphore: its uprobes are gone");
+
+            // A process the second container starts now, after the removal, is measured from its start.
+            ProcessResult late = ProcessRunner.Run(podman, ["exec", second, "/app/Probes.Sample", "--requests", "3", "--interval-ms", "1", "--self-report"], Timeout)
+                .EnsureSuccess("podman exec");
+            tracer.Signal(Signals.SIGTERM);
+            tracer.WaitForExit(Timeout);
+            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+            StringAssert.Contains(tracer.Stderr[^1], "(terminated)");
+
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(report));
+            var rows = json.RootElement.GetProperty("phases").EnumerateArray().Where(r => r.GetProperty("container").GetString() == second).ToList();
+            foreach (string phase in new[] { "Startup", "LoadConfig", "WarmCaches", "ConnectDatabase" })
+            {
+                // Only the late process began these after the attach; the container's first process had done them before.
+                Assert.AreEqual(1, rows.Single(r => r.GetProperty("name").GetString() == phase).GetProperty("count").GetInt64(), $"{second} {phase}");
+            }
+            Assert.IsTrue(SelfReport().Matches(late.Stdout).Count > 0, "the late process reported about itself");
+            Assert.IsFalse(witness.HasExited);
+            CollectionAssert.AreEqual(tracefs, TracefsState.Snapshot(), "tracefs changed");
+        }
+        finally
+        {
+            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", first, second], Timeout);
+            File.Delete(copy);
+        }
+    }
+
+    [TestMethod]
+    [TestCategory("Container")]
+    public void Trace_of_a_removed_container_ends_with_the_reason()
+    {
+        string podman = Requirements.RootWithPodman();
+        string image = SampleImage.Build();
+        string name = $"probes-rm-trace-{Environment.ProcessId}";
+        Dictionary<string, string?> tracefs = TracefsState.Snapshot();
+        try
+        {
+            RunSample(podman, image, name, []);
+            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["trace", "--container", name]);
+            tracer.WaitForStderr("attached", Timeout);
+            tracer.WaitForStdout("HandleRequest", Timeout);
+
+            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", name], Timeout).EnsureSuccess("podman rm");
+            tracer.WaitForExit(Timeout);
+
+            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+            StringAssert.Matches(tracer.Stderr[^1], new Regex($@"^probes: \d+ events, 0 lost(, \d+ from other processes mapping the same file not shown)? \(container {name} removed\)$"));
+            CollectionAssert.AreEqual(tracefs, TracefsState.Snapshot(), "tracefs changed");
+        }
+        finally
+        {
+            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", name], Timeout);
+        }
+    }
+
+    /// <summary>Runs the sample image detached and waits until its process maps the shim (the SDK loads it at the first probe).</summary>
+    private static void RunSample(string podman, string image, string name, string[] options)
+    {
+        ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+            .. options, "--name", name, image, "--requests", "100000", "--interval-ms", "20"], Timeout).EnsureSuccess($"podman run {name}");
+        LiveProcess.WaitUntil(() => ProbesBinary.Run("list", "--container", name).Stdout.Contains("probes:phase_begin", StringComparison.Ordinal),
+            Timeout, $"{name} maps libprobes.so");
+    }
+
+    [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+)")]
+    private static partial Regex SelfReport();
 
     private static string Name(string id) => id == A ? "web-a" : "web-b";
 

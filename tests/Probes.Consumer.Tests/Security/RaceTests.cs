@@ -153,15 +153,3 @@ public sealed class RaceTests
         return null!;
     }
 }
-
-/// <summary>Where tracefs keeps the probe definitions a tracer might leave behind.</summary>
-internal static class TracefsState
-{
-    public const string UprobeEvents = "/sys/kernel/tracing/uprobe_events";
-    public const string KprobeEvents = "/sys/kernel/tracing/kprobe_events";
-    public const string DynamicEvents = "/sys/kernel/tracing/dynamic_events";
-
-    /// <summary>Each file's text, or null where this kernel has no such file.</summary>
-    public static Dictionary<string, string?> Snapshot() =>
-        new[] { UprobeEvents, KprobeEvents, DynamicEvents }.ToDictionary(path => path, path => File.Exists(path) ? File.ReadAllText(path) : null);
-}

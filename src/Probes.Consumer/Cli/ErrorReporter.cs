@@ -33,9 +33,9 @@ public static class ErrorReporter
             {
                 return PrivilegeCheck.Current().KernelRefusal(refusal);
             }
-            catch (InvalidOperationException)
+            catch (Exception e) when (e is InvalidOperationException or BpfException)
             {
-                // /proc/self/status unreadable: the kernel's words are all we have.
+                // /proc/self/status unreadable, or no uprobe PMU to ask: the kernel's words are all we have.
             }
         }
         return exception.Message;

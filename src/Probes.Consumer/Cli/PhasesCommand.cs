@@ -77,7 +77,8 @@ public static class PhasesCommand
     private static ExitCode Execute(CliConsole console, PhaseTargets targets, ProcessIdentity? identity, ContainerDirectory directory, string format, string? output,
         TimeSpan? duration, int ringSize, bool verbose)
     {
-        TracePlan plan = TracePlan.Build(targets.Probes, [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")], [], targets.Pid, targets.Description);
+        // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
+        using TracePlan plan = TracePlan.Build(targets.Probes, [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")], [], targets.Pid, targets.Description);
         var decoder = new PhaseEventDecoder(plan.Probes.Where(p => p.Name == "phase_begin").Select(p => p.Id).ToHashSet());
         var collector = new PhaseCollector(keepTimeline: format == "chrome");
         // Which container each file serves, read while they all still run.

@@ -73,7 +73,8 @@ public static class TraceCommand
 
         var containers = new ContainerDirectory();
         IReadOnlyList<ListedProbe> found = target.FindProbes(console, verbose, containers);
-        TracePlan plan = TracePlan.Build(found, patterns, strings, target.Pid, target.Description);
+        // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
+        using TracePlan plan = TracePlan.Build(found, patterns, strings, target.Pid, target.Description);
 
         using var shutdown = new ShutdownSignal(duration);
         using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = ringSize });

@@ -146,9 +146,9 @@ public sealed partial class ContainerRemovalTests
         // What PhaseTargets keeps: each distinct file once, the shared one under the first container.
         ListedProbe[] probes =
         [
-            Probe("/app/libprobes.so", 100, A),
-            Probe("/app/libprobes.so", 200, B),
-            Probe("/usr/lib/libshared.so", 100, A),
+            Probe("/app/libprobes.so", 100, A, inode: 500),
+            Probe("/app/libprobes.so", 200, B, inode: 600),
+            Probe("/usr/lib/libshared.so", 100, A, inode: 700),
         ];
 
         PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
@@ -162,12 +162,28 @@ public sealed partial class ContainerRemovalTests
     }
 
     [TestMethod]
+    public void A_container_whose_maps_were_cut_short_shares_every_file()
+    {
+        using var proc = new FakeProc();
+        AddProcess(proc, 100, A);
+        AddProcess(proc, 200, B);
+        WriteMaps(proc, 100, ("/app/libprobes.so", 500));
+        WriteMaps(proc, 200, ("/lib/one.so", 601), ("/lib/two.so", 602), ("/app/libprobes.so", 500));
+        ListedProbe[] probes = [Probe("/app/libprobes.so", 100, A, inode: 500)];
+
+        // B's third file is beyond the bound: B may map A's file without our seeing it.
+        PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root, new MapsLimits(MaxLines: 100, MaxBytes: 1 << 20, MaxFiles: 2));
+
+        CollectionAssert.AreEquivalent(new[] { A, B }, owners.OwnersOf("/proc/100/root/app/libprobes.so").ToArray());
+    }
+
+    [TestMethod]
     public void A_file_whose_identity_cannot_be_read_serves_everyone()
     {
         using var proc = new FakeProc();
         AddProcess(proc, 100, A);
         AddProcess(proc, 200, B);
-        ListedProbe[] probes = [Probe("/app/libprobes.so", 300, A)]; // found in a process that has exited since
+        ListedProbe[] probes = [Probe("/app/libprobes.so", 300, A, inode: null)]; // no mapping or pinned file to tell its identity
 
         PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
 
@@ -282,8 +298,11 @@ public sealed partial class ContainerRemovalTests
         return (new CliConsole(new StringWriter(), error), error);
     }
 
-    private static ListedProbe Probe(string path, int pid, string containerId) => new(
-        new TargetFile(path, $"/proc/{pid}/root{path}", pid, containerId),
+    private static ListedProbe Probe(string path, int pid, string containerId, ulong? inode) => new(
+        new TargetFile(path, $"/proc/{pid}/root{path}", pid, containerId)
+        {
+            Mapping = inode is { } number ? new MappedRegion("/proc", pid, 0x7f0000000000, 0x7f0000001000, new FileIdentity(0, 0x2e, number)) : null,
+        },
         new UsdtProbe("probes", "phase_begin", 0x1000, 0, 0, "4@%edi", 0x1000, 0),
         []);
 

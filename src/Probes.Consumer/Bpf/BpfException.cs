@@ -32,11 +32,15 @@ public class BpfSyscallException : BpfException
     public int Errno { get; }
 }
 
-/// <summary>The kernel refused for lack of privilege (EPERM, or EACCES from perf_event_open).</summary>
+/// <summary>
+/// The kernel refused for lack of privilege (EPERM, or EACCES from perf_event_open). The CLI
+/// rewords it with the capabilities this process lacks (Cli/PrivilegeCheck); this message is
+/// the fallback.
+/// </summary>
 public sealed class BpfPermissionException : BpfSyscallException
 {
     public BpfPermissionException(string call, int errno)
-        : base(call, errno, $"{call} failed: {Bpf.Errno.Name(errno)}: not permitted; run as root or grant CAP_BPF and CAP_PERFMON", true)
+        : base(call, errno, $"{call} failed: {Bpf.Errno.Name(errno)}: not permitted; run as root or grant CAP_BPF and CAP_PERFMON (and CAP_SYS_ADMIN for uprobes since Linux 6.16)", true)
     {
     }
 }

@@ -72,6 +72,36 @@ public sealed unsafe class UprobeAttachment : IDisposable
         return new UprobeAttachment(target, perfEvent);
     }
 
+    /// <summary>
+    /// Whether the kernel lets this process create uprobes, asked without making one: a perf
+    /// uprobe with an empty path is refused with EACCES by the capability check (CAP_SYS_ADMIN
+    /// since Linux 6.16, CAP_PERFMON before) and otherwise fails looking the path up.
+    /// </summary>
+    public static bool MayCreateUprobes(Kernel kernel)
+    {
+        byte* emptyPath = stackalloc byte[1];
+        emptyPath[0] = 0;
+        var attr = new PerfEventAttr
+        {
+            Type = UprobePmu.Type,
+            Size = PerfEventAttr.SizeVer7,
+            Config1 = (ulong)emptyPath,
+        };
+        try
+        {
+            kernel.PerfEventOpen(ref attr, -1, 0).Dispose();
+            return true;
+        }
+        catch (BpfPermissionException)
+        {
+            return false;
+        }
+        catch (BpfSyscallException)
+        {
+            return true; // past the capability check: ENOENT or EINVAL for the empty path
+        }
+    }
+
     public void Dispose() => PerfEvent.Dispose();
 }
 

@@ -174,6 +174,35 @@ public sealed class UsdtSession : IDisposable
     }
 
     /// <summary>
+    /// Detaches (closes the perf events of) every uprobe whose target matches, attached or still
+    /// queued, and returns how many; the others keep running. The kernel then removes those
+    /// uprobes and lowers their semaphores in every process, as on <see cref="Dispose"/>.
+    /// Threading: this takes the attachment gate, never the read gate, so it may run on the
+    /// polling thread between two <see cref="Poll"/> calls or on any other thread during one;
+    /// records the detached uprobes wrote before are still handed out (their programs and
+    /// layouts stay until Dispose).
+    /// </summary>
+    public int Detach(Func<UprobeTarget, bool> which)
+    {
+        List<UprobeAttachment> detached;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return 0;
+            }
+            int queued = _pending.RemoveAll(pending => which(pending.Target));
+            detached = _attachments.Where(attachment => which(attachment.Target)).ToList();
+            _attachments.RemoveAll(detached.Contains);
+            foreach (UprobeAttachment attachment in detached)
+            {
+                attachment.Dispose();
+            }
+            return queued + detached.Count;
+        }
+    }
+
+    /// <summary>
     /// Hands out records until cancelled (or until the session is disposed from another thread),
     /// then drains what is left; returns how many.
     /// </summary>

@@ -18,7 +18,13 @@ public static class ContainersCommand
 {
     private static readonly string[] Header = ["ID", "NAME", "IMAGE", "RUNTIME", "PID", "PIDNS", "MNTNS", "POD", "PROBES"];
 
-    public static Command Create(CliConsole console) => Create(console, ContainerCatalog.Current);
+    public static Command Create(CliConsole console) => Create(console, () =>
+    {
+        // The cgroup scan works for anyone; the init pid's maps and namespace links do not.
+        var privileges = PrivilegeCheck.Current();
+        privileges.Demand("probes containers", tracing: false, privileges.EveryContainerReason());
+        return ContainerCatalog.Current();
+    });
 
     /// <summary>The verb over any source of containers (tests pass a catalog over a fake /proc).</summary>
     internal static Command Create(CliConsole console, Func<IReadOnlyList<HostContainer>> containers)

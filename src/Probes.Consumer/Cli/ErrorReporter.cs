@@ -17,15 +17,35 @@ public static class ErrorReporter
         ExitCode code = Classify(exception);
         console.WriteError(code == ExitCode.InternalError
             ? $"internal error ({exception.GetType().Name}): {OneLine(exception.Message)}"
-            : OneLine(exception.Message));
+            : OneLine(Message(exception)));
         return code;
+    }
+
+    /// <summary>
+    /// The kernel's EPERM is worded like the up-front check (<see cref="PrivilegeCheck"/>): which
+    /// capability is missing, or why holding them was not enough. Everything else says itself.
+    /// </summary>
+    private static string Message(Exception exception)
+    {
+        if (exception is BpfPermissionException refusal)
+        {
+            try
+            {
+                return PrivilegeCheck.Current().KernelRefusal(refusal);
+            }
+            catch (Exception e) when (e is InvalidOperationException or BpfException)
+            {
+                // /proc/self/status unreadable, or no uprobe PMU to ask: the kernel's words are all we have.
+            }
+        }
+        return exception.Message;
     }
 
     public static ExitCode Classify(Exception exception) => exception switch
     {
         TargetNotFoundException => ExitCode.NotFound,
         UsageException => ExitCode.Usage,
-        BpfPermissionException => ExitCode.Privileges,
+        BpfPermissionException or MissingCapabilityException => ExitCode.Privileges,
         UprobeAttachException { InnerException: BpfSyscallException { Errno: Errno.ENOENT or Errno.ESRCH } } => ExitCode.NotFound,
         BpfVerifierException or BpfNotSupportedException or BpfException => ExitCode.KernelRefused,
         TargetAccessException => ExitCode.Privileges,

@@ -26,11 +26,18 @@ public static class ListCommand
         {
             string? file = parseResult.GetValue(target.File);
             int? pid = parseResult.GetValue(target.Pid);
+            string? container = parseResult.GetValue(target.Container);
+            // A FILE needs nothing but its permissions; a process or container needs ptrace read access.
+            if (pid is not null || container is not null)
+            {
+                var privileges = PrivilegeCheck.Current();
+                privileges.Demand("probes list", tracing: false, pid is int reading ? privileges.ProcessReason(reading) : privileges.ContainerReason([container!]));
+            }
             bool json = parseResult.GetValue(CommonOptions.Json);
             bool wantPhases = parseResult.GetValue(phases) || (file is not null && IsManagedAssembly(file));
             if (!wantPhases)
             {
-                return (int)Execute(parseResult, console, file, pid, parseResult.GetValue(target.Container));
+                return (int)Execute(parseResult, console, file, pid, container);
             }
             if (file is null && pid is null)
             {

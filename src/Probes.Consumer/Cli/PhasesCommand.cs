@@ -53,21 +53,36 @@ public static class PhasesCommand
         {
             var directory = new ContainerDirectory();
             bool verbose = parse.GetValue(CommonOptions.Verbose);
-            PhaseTargets targets = PhaseTargets.Resolve(parse.GetValue(file), parse.GetValue(pid), parse.GetValue(containers) ?? [],
-                parse.GetValue(all), parse.GetValue(image), console, verbose, directory);
+            int? processId = parse.GetValue(pid);
+            string[] containerNames = parse.GetValue(containers) ?? [];
+            bool everyProcess = parse.GetValue(all);
+            var privileges = PrivilegeCheck.Current();
+            privileges.Demand("probes phases", tracing: true,
+                processId is int reading ? privileges.ProcessReason(reading)
+                : containerNames.Length > 0 ? privileges.ContainerReason(containerNames)
+                : everyProcess ? privileges.EveryProcessReason()
+                : null);
+            // Who the pid is before its maps are read, so a process replaced before the attach is noticed.
+            ProcessIdentity? identity = processId is int traced ? ProcessWatch.Capture(traced) : null;
+            PhaseTargets targets = PhaseTargets.Resolve(parse.GetValue(file), processId, containerNames,
+                everyProcess, parse.GetValue(image), console, verbose, directory);
             string chosen = parse.GetValue(CommonOptions.Json) ? "json" : parse.GetValue(format) ?? "table";
             double? seconds = parse.GetValue(duration);
-            return (int)Execute(console, targets, directory, chosen, parse.GetValue(output), seconds is double s ? TimeSpan.FromSeconds(s) : null,
-                parse.GetValue(ringSize) ?? TraceCommand.DefaultRingBytes);
+            return (int)Execute(console, targets, identity, directory, chosen, parse.GetValue(output), seconds is double s ? TimeSpan.FromSeconds(s) : null,
+                parse.GetValue(ringSize) ?? TraceCommand.DefaultRingBytes, verbose);
         });
         return command;
     }
 
-    private static ExitCode Execute(CliConsole console, PhaseTargets targets, ContainerDirectory directory, string format, string? output, TimeSpan? duration, int ringSize)
+    private static ExitCode Execute(CliConsole console, PhaseTargets targets, ProcessIdentity? identity, ContainerDirectory directory, string format, string? output,
+        TimeSpan? duration, int ringSize, bool verbose)
     {
-        TracePlan plan = TracePlan.Build(targets.Probes, [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")], [], targets.Pid, targets.Description);
+        // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
+        using TracePlan plan = TracePlan.Build(targets.Probes, [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")], [], targets.Pid, targets.Description);
         var decoder = new PhaseEventDecoder(plan.Probes.Where(p => p.Name == "phase_begin").Select(p => p.Id).ToHashSet());
         var collector = new PhaseCollector(keepTimeline: format == "chrome");
+        // Which container each file serves, read while they all still run.
+        PhaseFileOwners? owners = targets.ContainerIds is { } traced ? PhaseFileOwners.Find(targets.Probes, traced) : null;
 
         using var shutdown = new ShutdownSignal(duration);
         using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = ringSize });
@@ -75,9 +90,14 @@ public static class PhasesCommand
         {
             session.AddSite(spec, [uprobe]);
         }
-        session.Start();
+        AttachGuard.Start(session, identity);
+        ContainerRemovals? removals = targets.ContainerIds is { } ids && owners is not null
+            ? new ContainerRemovals(new ContainerWatch(ids), id => directory.Names.TryGetValue(id, out string? name) ? name : id[..12],
+                gone => uprobe => owners.ServesOnly(uprobe.Path, gone), session.Detach, shutdown, console, verbose)
+            : null;
+        removals?.AfterAttach();
         console.WriteNote($"attached to {plan.FileCount} file(s) for {targets.Description}; Ctrl-C for the report");
-        using ProcessWatch? watch = targets.Pid is int pid ? ProcessWatch.Start(pid, () => shutdown.Stop($"process {pid} exited")) : null;
+        using ProcessWatch? watch = identity is not null ? ProcessWatch.Start(identity, shutdown.Stop) : null;
 
         long filtered = 0;
         void OnRecord(UsdtRecord record)
@@ -103,6 +123,7 @@ public static class PhasesCommand
                 while (!shutdown.Token.IsCancellationRequested)
                 {
                     session.Poll(OnRecord, timeoutMilliseconds: 100);
+                    removals?.Poll();
                     if (refresh.ElapsedMilliseconds >= 1000)
                     {
                         context.UpdateTarget(TableReportWriter.Render(Snapshot()));
@@ -118,6 +139,7 @@ public static class PhasesCommand
             while (!shutdown.Token.IsCancellationRequested)
             {
                 session.Poll(OnRecord, timeoutMilliseconds: 100);
+                removals?.Poll();
             }
             session.Drain(OnRecord);
         }

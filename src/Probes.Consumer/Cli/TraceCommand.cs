@@ -65,9 +65,16 @@ public static class TraceCommand
 
     private static ExitCode Execute(CliConsole console, TraceTarget target, List<ProbePattern> patterns, int[] strings, TimeSpan? duration, int ringSize, bool json, bool verbose)
     {
+        var privileges = PrivilegeCheck.Current();
+        privileges.Demand("probes trace", tracing: true,
+            target.Pid is int reading ? privileges.ProcessReason(reading) : target.ContainerName is { } name ? privileges.ContainerReason([name]) : null);
+        // Who the pid is before its maps are read, so a process replaced before the attach is noticed.
+        ProcessIdentity? identity = target.Pid is int traced ? ProcessWatch.Capture(traced) : null;
+
         var containers = new ContainerDirectory();
         IReadOnlyList<ListedProbe> found = target.FindProbes(console, verbose, containers);
-        TracePlan plan = TracePlan.Build(found, patterns, strings, target.Pid, target.Description);
+        // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
+        using TracePlan plan = TracePlan.Build(found, patterns, strings, target.Pid, target.Description);
 
         using var shutdown = new ShutdownSignal(duration);
         using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = ringSize });
@@ -75,11 +82,15 @@ public static class TraceCommand
         {
             session.AddSite(spec, [uprobe]);
         }
-        session.Start();
+        AttachGuard.Start(session, identity);
+        ContainerRemovals? removals = target.Container is { } container
+            ? new ContainerRemovals(new ContainerWatch([container.Id]), _ => container.Name ?? container.Id[..12], _ => _ => false, session.Detach, shutdown, console, verbose)
+            : null;
+        removals?.AfterAttach();
         console.WriteNote($"attached {plan.Probes.Count} probe(s) at {plan.SiteCount} site(s) in {plan.FileCount} file(s) of {target.Description}; Ctrl-C to stop");
 
         var writer = new TraceEventWriter(console.OutStream(), json, new MonotonicClock());
-        using ProcessWatch? watch = target.Pid is int pid ? ProcessWatch.Start(pid, () => shutdown.Stop($"process {pid} exited")) : null;
+        using ProcessWatch? watch = identity is not null ? ProcessWatch.Start(identity, shutdown.Stop) : null;
         long filtered = 0;
         void OnRecord(UsdtRecord record)
         {
@@ -100,6 +111,7 @@ public static class TraceCommand
                 {
                     writer.Flush();
                 }
+                removals?.Poll();
             }
             session.Drain(OnRecord);
             writer.Flush();

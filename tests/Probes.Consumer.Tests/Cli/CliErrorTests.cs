@@ -74,7 +74,7 @@ public sealed class CliErrorTests
         string runuser = Requirements.Tool("runuser");
         ProcessResult result = ProcessRunner.Run(runuser, ["-u", "nobody", "--", TestPaths.ProbesExecutable, "list", "--pid", "1"], ProbesBinary.Timeout);
         AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.Privileges,
-            "probes: error: cannot read /proc/1/maps: permission denied (run as root to inspect other users' processes)");
+            "probes: error: probes list needs CAP_SYS_PTRACE (missing: CAP_SYS_PTRACE, because pid 1 runs as another user, uid 0); run as root or grant it");
     }
 
     private static void AssertOneLineFailure(int code, string stdout, string stderr, ExitCode expected, string line)

@@ -38,28 +38,6 @@ public sealed class TraceErrorTests
     }
 
     [TestMethod]
-    [TestCategory("Kernel")]
-    public void Without_privileges_the_missing_capabilities_are_named()
-    {
-        Requirements.Root();
-        string setpriv = Requirements.Tool("setpriv");
-        // Copy the shim somewhere an unprivileged user can read, and run probes as nobody.
-        string shim = Path.Combine(Path.GetTempPath(), $"probes-nopriv-{Guid.NewGuid():N}.so");
-        File.Copy(TestPaths.LibProbes, shim);
-        try
-        {
-            ProcessResult result = ProcessRunner.Run(setpriv,
-                ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", TestPaths.ProbesExecutable, "trace", shim],
-                TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp" });
-            AssertOneLineFailure(result, ExitCode.Privileges, "run as root or grant CAP_BPF and CAP_PERFMON");
-        }
-        finally
-        {
-            File.Delete(shim);
-        }
-    }
-
-    [TestMethod]
     public void A_verifier_rejection_maps_to_its_own_exit_code_with_the_log_tail()
     {
         var rejection = new BpfVerifierException("usdt_0", 13, "0: (b7) r0 = 0\n1: (95) exit\nR0 !read_ok\n", logTruncated: false);

@@ -53,7 +53,8 @@ public static class ContainersCommand
             console.WriteNote("no running containers found");
             return;
         }
-        List<string[]> rows = [Header, .. containers.Select(TextRow)];
+        // Names, images and pod names are chosen by whoever created the container.
+        List<string[]> rows = [Header, .. containers.Select(container => Array.ConvertAll(TextRow(container), TerminalText.Safe))];
         int[] widths = Enumerable.Range(0, Header.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
         foreach (string[] row in rows)
         {

@@ -149,6 +149,8 @@ public static class PhasesCommand
         console.WriteNote($"{report.Rows.Sum(r => r.Count)} phases completed, {report.Lost} events lost, {report.Unfinished.Count} unfinished, "
             + $"{report.EndsWithoutBegin} ended without a seen begin{(filtered > 0 ? $", {filtered} events of other containers ignored" : "")}"
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
+            + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"
+            + $"{(report.NotTabulated > 0 ? $", {report.NotTabulated} phases not tabulated (limit {PhaseStatistics.DefaultMaxRows} rows)" : "")}"
             + $"{(shutdown.Reason is { } why ? $" ({why})" : "")}");
         return ExitCode.Success;
     }

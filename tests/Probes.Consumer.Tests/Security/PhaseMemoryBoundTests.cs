@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Probes.Consumer.Phases;
 using Probes.Consumer.Phases.Reports;
+using Spectre.Console;
 using static Probes.Consumer.Tests.Phases.PhasePairingTests;
 
 namespace Probes.Consumer.Tests.Security;
@@ -50,6 +51,12 @@ public sealed class PhaseMemoryBoundTests
         JsonReportWriter.Write(report, stream);
         using JsonDocument json = JsonDocument.Parse(stream.ToArray());
         Assert.AreEqual(3, json.RootElement.GetProperty("not_tabulated").GetInt64());
+
+        var table = new StringWriter();
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(table), ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No });
+        console.Profile.Width = 300;
+        TableReportWriter.Write(report, console);
+        StringAssert.Contains(table.ToString(), "phases not tabulated (row limit 4096): 3");
         Assert.AreEqual(0, json.RootElement.GetProperty("dropped_begins").GetInt64());
     }
 

@@ -112,6 +112,21 @@ public sealed class TerminalInjectionTests
     }
 
     [TestMethod]
+    public void Container_names_images_and_pods_are_escaped_in_the_containers_listing()
+    {
+        var container = new HostContainer(
+            new ContainerMetadata(new string('c', 64), ContainerRuntime.Containerd, "web\u001b[2J", "img\u202e:1", "pod\u0007", "ns"), [7], 7, null, null, null);
+        var output = new StringWriter();
+        ContainersCommand.WriteText([container], new CliConsole(output, TextWriter.Null));
+
+        string row = output.ToString().Split('\n')[1];
+        Assert.IsFalse(row.TrimEnd('\r').Any(char.IsControl), row);
+        StringAssert.Contains(row, "web\\x1b[2J");
+        StringAssert.Contains(row, "img\\u202e:1");
+        StringAssert.Contains(row, "ns/pod\\x07");
+    }
+
+    [TestMethod]
     [TestCategory("Kernel")]
     public void A_program_that_fires_escape_sequences_cannot_reach_the_terminal_through_trace()
     {

@@ -23,7 +23,7 @@
 set -euo pipefail
 
 if [[ $(id -u) -ne 0 ]]; then
-    echo "bench/trace/run.sh: must run as root (eBPF programs and uprobes need CAP_BPF and CAP_PERFMON): sudo $0" >&2
+    echo "bench/trace/run.sh: must run as root (eBPF programs and uprobes need CAP_BPF, CAP_PERFMON and, since Linux 6.16, CAP_SYS_ADMIN): sudo $0" >&2
     exit 1
 fi
 for tool in gcc bpftrace dotnet; do

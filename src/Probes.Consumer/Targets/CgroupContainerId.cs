@@ -12,8 +12,11 @@ namespace Probes.Consumer.Targets;
 /// <item>CRI-O: <c>.../crio-ID.scope</c> (its conmon is in <c>crio-conmon-ID.scope</c>, which is not the container);</item>
 /// <item>Kubernetes cgroupfs driver: <c>/kubepods/burstable/podUID/ID</c>.</item>
 /// </list>
-/// The path is read from the leaf upwards, so a runtime's inner cgroup still resolves to the
-/// container around it. Monitor processes (conmon) carry no id and are not part of the container.
+/// The path is read from the root downwards and the outermost container wins: the runtime chose
+/// that cgroup, while anything below it may be a cgroup the container made itself (delegation),
+/// named to look like another container's (<c>.../libpod-A/libpod-B</c> is container A, not B).
+/// A runtime's own inner cgroup (<c>.../libpod-ID.scope/container</c>) resolves the same way.
+/// Monitor processes (conmon) carry no id and are not part of the container.
 /// </summary>
 public static class CgroupContainerId
 {
@@ -31,7 +34,7 @@ public static class CgroupContainerId
             return null;
         }
         string[] segments = fields[2].Split('/', StringSplitOptions.RemoveEmptyEntries);
-        for (int i = segments.Length - 1; i >= 0; i--)
+        for (int i = 0; i < segments.Length; i++)
         {
             if (FromSegment(segments, i) is { } id)
             {

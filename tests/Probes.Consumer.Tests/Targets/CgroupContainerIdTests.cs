@@ -50,6 +50,16 @@ public sealed class CgroupContainerIdTests
     public void FindsNoIdOutsideContainers(string line) => Assert.IsNull(CgroupContainerId.FromLine(line));
 
     [TestMethod]
+    // A container with a delegated cgroup names a child after another container, or nests one
+    // (docker in docker): the host's runtime placed the outer one, so the outer id is the container.
+    [DataRow("0::/libpod_parent/libpod-" + Id + "/libpod-" + OtherId)]
+    [DataRow("0::/machine.slice/libpod-" + Id + ".scope/container/docker-" + OtherId + ".scope")]
+    [DataRow("0::/docker/" + Id + "/docker/" + OtherId)]
+    public void A_cgroup_made_inside_a_container_cannot_claim_another_containers_id(string line) => Assert.AreEqual(Id, CgroupContainerId.FromLine(line));
+
+    private const string OtherId = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    [TestMethod]
     public void ReadsTheWholeFileOfAHybridHost()
     {
         string[] file =

@@ -1,0 +1,162 @@
+using System.Globalization;
+using Probes.Consumer.Targets;
+using Probes.Consumer.Tests.Security;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Tests.Support;
+
+/// <summary>
+/// A hostile container for the resource-exhaustion tests. Its static program maps, in this
+/// order: a copy of our shim at <see cref="ShimInContainer"/> (read+exec for the probe sites,
+/// and private read+write so the kernel has a place to raise the semaphores); a copy of the
+/// shim whose <c>.note.stapsdt</c> holds <see cref="CrowdedProbeCount"/> probes, one more than
+/// <see cref="UsdtLimits.MaxProbesPerFile"/>, at <see cref="CrowdedInContainer"/>; then
+/// <see cref="HoardedFileCount"/> distinct one-page files it creates under
+/// <see cref="HoardDirectory"/>, more than <see cref="TargetLimits.MaxFilesPerTarget"/>. Each
+/// descriptor is closed once mapped, so the container's nofile limit of 1024 is no obstacle.
+///
+/// The consumer examines a process's files in address order and stops at the bound, so the
+/// shim and the crowded file are placed at fixed low addresses (above the non-PIE program and
+/// its heap, below the top-down mmap area the hoard lands in): they are among the files
+/// examined, and the hoard is what the bound cuts off. <see cref="MappedFilesInAddressOrder"/>
+/// lets the test check that layout instead of trusting it.
+/// </summary>
+public sealed class HoardingContainer : IDisposable
+{
+    public const string ProgramInContainer = "/hoard";
+
+    public const string ShimInContainer = "/app/libprobes.so";
+
+    public const string CrowdedInContainer = "/app/crowded.so";
+
+    public const string HoardDirectory = "/tmp/hoard";
+
+    /// <summary>Well past the bound of 1,024, well under vm.max_map_count (65,530).</summary>
+    public const int HoardedFileCount = 1_500;
+
+    public const int CrowdedProbeCount = UsdtLimits.MaxProbesPerFile + 1;
+
+    private static readonly TimeSpan CommandLimit = TimeSpan.FromMinutes(2);
+
+    // MAP_FIXED_NOREPLACE: fail loudly rather than land somewhere else (or on something else).
+    private const string Program = """
+        #define _GNU_SOURCE
+        #include <errno.h>
+        #include <fcntl.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <sys/mman.h>
+        #include <sys/stat.h>
+        #include <unistd.h>
+
+        static void map_whole(const char *path, int prot, unsigned long at)
+        {
+            struct stat st;
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || fstat(fd, &st) != 0) { perror(path); exit(1); }
+            if (mmap((void *)at, st.st_size, prot, MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0) == MAP_FAILED) { perror(path); exit(1); }
+            close(fd);
+        }
+
+        int main(int argc, char **argv)
+        {
+            const char *shim = argv[1], *crowded = argv[2], *hoard = argv[3];
+            int count = atoi(argv[4]);
+            static char page[4096];
+            map_whole(shim, PROT_READ | PROT_EXEC, 0x100000000UL);
+            map_whole(shim, PROT_READ | PROT_WRITE, 0x110000000UL);
+            map_whole(crowded, PROT_READ, 0x120000000UL);
+            if (mkdir(hoard, 0755) != 0 && errno != EEXIST) { perror(hoard); return 1; }
+            memset(page, 'h', sizeof page);
+            for (int i = 0; i < count; i++)
+            {
+                char path[256];
+                snprintf(path, sizeof path, "%s/%05d", hoard, i);
+                int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0 || write(fd, page, sizeof page) != (ssize_t)sizeof page) { perror(path); return 1; }
+                if (mmap(NULL, sizeof page, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED) { perror("mmap"); return 1; }
+                close(fd);
+            }
+            printf("ready\n");
+            fflush(stdout);
+            for (;;) pause();
+        }
+        """;
+
+    private readonly string _podman;
+    private readonly string _image;
+
+    public HoardingContainer(string podman)
+    {
+        _podman = podman;
+        Name = $"probes-hoard-{Guid.NewGuid():N}"[..28];
+        _image = $"localhost/{Name}:1";
+
+        string root = Path.Combine(TestPaths.ScratchDirectory, $"{Name}-rootfs");
+        Directory.CreateDirectory(Path.Combine(root, "app"));
+        Directory.CreateDirectory(Path.Combine(root, "tmp"));
+        string source = Path.Combine(TestPaths.ScratchDirectory, $"{Name}.c");
+        File.WriteAllText(source, Program);
+        ProcessRunner.Run(Requirements.Tool("gcc"), ["-static", "-O2", "-Wall", "-o", Path.Combine(root, ProgramInContainer.TrimStart('/')), source], CommandLimit)
+            .EnsureSuccess("gcc -static hoard");
+        File.Copy(TestPaths.LibProbes, Path.Combine(root, ShimInContainer.TrimStart('/')));
+        File.Copy(CrowdedShim(), Path.Combine(root, CrowdedInContainer.TrimStart('/')));
+        string tarball = Path.Combine(TestPaths.ScratchDirectory, $"{Name}.tar");
+        ProcessRunner.Run(Requirements.Tool("tar"), ["-C", root, "-cf", tarball, "."], CommandLimit).EnsureSuccess("tar rootfs");
+        Podman("import", tarball, _image);
+        try
+        {
+            Podman("--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--name", Name, _image, ProgramInContainer, ShimInContainer, CrowdedInContainer, HoardDirectory,
+                HoardedFileCount.ToString(CultureInfo.InvariantCulture));
+            HostPid = int.Parse(Podman("inspect", "-f", "{{.State.Pid}}", Name).Trim(), CultureInfo.InvariantCulture);
+            LiveProcess.WaitUntil(() => Podman("logs", Name).Contains("ready", StringComparison.Ordinal), CommandLimit, "the hoarding program is ready");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Name { get; }
+
+    public int HostPid { get; }
+
+    /// <summary>The distinct paths of the process's file mappings, first mapping of each, in address order (as the kernel lists them).</summary>
+    public List<string> MappedFilesInAddressOrder()
+    {
+        var paths = new List<string>();
+        foreach (string line in File.ReadLines($"/proc/{HostPid}/maps"))
+        {
+            string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 6 && fields[5].StartsWith('/') && !paths.Contains(fields[5].Trim()))
+            {
+                paths.Add(fields[5].Trim());
+            }
+        }
+        return paths;
+    }
+
+    public bool IsRunning() =>
+        Podman("inspect", "-f", "{{.State.Running}} {{.State.Pid}}", Name).Trim() == $"true {HostPid.ToString(CultureInfo.InvariantCulture)}";
+
+    public void Dispose()
+    {
+        ProcessRunner.Run(_podman, ["rm", "-f", "-t", "0", Name], CommandLimit);
+        ProcessRunner.Run(_podman, ["rmi", "-f", _image], CommandLimit);
+    }
+
+    /// <summary>The shim with its three notes replaced by <see cref="CrowdedProbeCount"/> copies of phase_begin's.</summary>
+    private static string CrowdedShim()
+    {
+        ElfNotePatcher patcher = ElfNotePatcher.Shim();
+        PatchedNote note = patcher.Note("phase_begin");
+        RawNote begin = RawNote.Stapsdt(note.Pc, note.Base, note.Semaphore, note.Provider, note.Name, note.Arguments);
+        return patcher.ReplaceNotes(Enumerable.Repeat(begin, CrowdedProbeCount)).Save($"crowded-libprobes-{Guid.NewGuid():N}.so");
+    }
+
+    private string Podman(params string[] args) =>
+        ProcessRunner.Run(_podman, args, CommandLimit).EnsureSuccess($"podman {string.Join(' ', args)}").Stdout;
+}

@@ -2,7 +2,9 @@
 # Installs what building and testing Probes needs on Debian 12, once; safe to run again.
 set -euo pipefail
 
-APT_PACKAGES=(gcc make binutils systemtap-sdt-dev bpftrace podman runc)
+# g++ and libc6-dev build the C/C++ fixtures (static ones too), python3.11 is the bpftrace peer's
+# third-party target, time measures peak memory in a test, util-linux gives setpriv and unshare.
+APT_PACKAGES=(gcc g++ libc6-dev make binutils systemtap-sdt-dev bpftrace podman runc python3.11 time util-linux tar)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

@@ -36,7 +36,6 @@ public sealed class HoardingContainer : IDisposable
 
     public const int CrowdedProbeCount = UsdtLimits.MaxProbesPerFile + 1;
 
-    private static readonly TimeSpan CommandLimit = TimeSpan.FromMinutes(2);
 
     // MAP_FIXED_NOREPLACE: fail loudly rather than land somewhere else (or on something else).
     private const string Program = """
@@ -84,34 +83,20 @@ public sealed class HoardingContainer : IDisposable
         }
         """;
 
-    private readonly string _podman;
-    private readonly string _image;
+    private readonly RootfsContainer _container;
 
     public HoardingContainer(string podman)
     {
-        _podman = podman;
-        Name = $"probes-hoard-{Guid.NewGuid():N}"[..28];
-        _image = $"localhost/{Name}:1";
-
-        string root = Path.Combine(TestPaths.ScratchDirectory, $"{Name}-rootfs");
-        Directory.CreateDirectory(Path.Combine(root, "app"));
-        Directory.CreateDirectory(Path.Combine(root, "tmp"));
-        string source = Path.Combine(TestPaths.ScratchDirectory, $"{Name}.c");
-        File.WriteAllText(source, Program);
-        ProcessRunner.Run(Requirements.Tool("gcc"), ["-static", "-O2", "-Wall", "-o", Path.Combine(root, ProgramInContainer.TrimStart('/')), source], CommandLimit)
-            .EnsureSuccess("gcc -static hoard");
-        File.Copy(TestPaths.LibProbes, Path.Combine(root, ShimInContainer.TrimStart('/')));
-        File.Copy(CrowdedShim(), Path.Combine(root, CrowdedInContainer.TrimStart('/')));
-        string tarball = Path.Combine(TestPaths.ScratchDirectory, $"{Name}.tar");
-        ProcessRunner.Run(Requirements.Tool("tar"), ["-C", root, "-cf", tarball, "."], CommandLimit).EnsureSuccess("tar rootfs");
-        Podman("import", tarball, _image);
+        _container = new RootfsContainer(podman, "probes-hoard", root =>
+        {
+            Directory.CreateDirectory(Path.Combine(root, "tmp"));
+            RootfsContainer.CompileStatic(Program, Path.Combine(root, ProgramInContainer.TrimStart('/')));
+            RootfsContainer.Place(root, TestPaths.LibProbes, ShimInContainer);
+            RootfsContainer.Place(root, CrowdedShim(), CrowdedInContainer);
+        }, [ProgramInContainer, ShimInContainer, CrowdedInContainer, HoardDirectory, HoardedFileCount.ToString(CultureInfo.InvariantCulture)]);
         try
         {
-            Podman("--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-                "--name", Name, _image, ProgramInContainer, ShimInContainer, CrowdedInContainer, HoardDirectory,
-                HoardedFileCount.ToString(CultureInfo.InvariantCulture));
-            HostPid = int.Parse(Podman("inspect", "-f", "{{.State.Pid}}", Name).Trim(), CultureInfo.InvariantCulture);
-            LiveProcess.WaitUntil(() => Podman("logs", Name).Contains("ready", StringComparison.Ordinal), CommandLimit, "the hoarding program is ready");
+            _container.WaitForLog("ready");
         }
         catch
         {
@@ -120,9 +105,9 @@ public sealed class HoardingContainer : IDisposable
         }
     }
 
-    public string Name { get; }
+    public string Name => _container.Name;
 
-    public int HostPid { get; }
+    public int HostPid => _container.HostPid;
 
     /// <summary>The distinct paths of the process's file mappings, first mapping of each, in address order (as the kernel lists them).</summary>
     public List<string> MappedFilesInAddressOrder()
@@ -139,14 +124,9 @@ public sealed class HoardingContainer : IDisposable
         return paths;
     }
 
-    public bool IsRunning() =>
-        Podman("inspect", "-f", "{{.State.Running}} {{.State.Pid}}", Name).Trim() == $"true {HostPid.ToString(CultureInfo.InvariantCulture)}";
+    public bool IsRunning() => _container.IsRunning();
 
-    public void Dispose()
-    {
-        ProcessRunner.Run(_podman, ["rm", "-f", "-t", "0", Name], CommandLimit);
-        ProcessRunner.Run(_podman, ["rmi", "-f", _image], CommandLimit);
-    }
+    public void Dispose() => _container.Dispose();
 
     /// <summary>The shim with its three notes replaced by <see cref="CrowdedProbeCount"/> copies of phase_begin's.</summary>
     private static string CrowdedShim()
@@ -157,6 +137,4 @@ public sealed class HoardingContainer : IDisposable
         return patcher.ReplaceNotes(Enumerable.Repeat(begin, CrowdedProbeCount)).Save($"crowded-libprobes-{Guid.NewGuid():N}.so");
     }
 
-    private string Podman(params string[] args) =>
-        ProcessRunner.Run(_podman, args, CommandLimit).EnsureSuccess($"podman {string.Join(' ', args)}").Stdout;
 }

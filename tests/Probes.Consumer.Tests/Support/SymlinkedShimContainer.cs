@@ -24,7 +24,7 @@ public sealed partial class SymlinkedShimContainer : IDisposable
     /// <summary>What <see cref="HostTarget"/>'s path holds inside the image: not the mapped file.</summary>
     public const string DecoyInImage = HostTarget;
 
-    private static readonly TimeSpan CommandLimit = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan CommandLimit = RootfsContainer.CommandLimit;
 
     private const string Program = """
         #include <fcntl.h>
@@ -52,36 +52,21 @@ public sealed partial class SymlinkedShimContainer : IDisposable
         }
         """;
 
-    private readonly string _podman;
-    private readonly string _image;
+    private readonly RootfsContainer _container;
 
     public SymlinkedShimContainer(string podman)
     {
-        _podman = podman;
-        Name = $"probes-symlink-{Guid.NewGuid():N}"[..28];
-        _image = $"localhost/{Name}:1";
-
-        string root = Path.Combine(TestPaths.ScratchDirectory, $"{Name}-rootfs");
-        Directory.CreateDirectory(Path.Combine(root, "app"));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, DecoyInImage.TrimStart('/')))!);
-        string source = Path.Combine(TestPaths.ScratchDirectory, $"{Name}.c");
-        File.WriteAllText(source, Program);
-        ProcessRunner.Run(Requirements.Tool("gcc"), ["-static", "-O2", "-Wall", "-o", Path.Combine(root, "hostile"), source], CommandLimit).EnsureSuccess("gcc -static hostile");
-        File.Copy(TestPaths.LibProbes, Path.Combine(root, ShimInContainer.TrimStart('/')));
-        File.Copy(Fixtures.Build(FixtureKind.Static, "-O0"), Path.Combine(root, DecoyInImage.TrimStart('/')));
-        string tarball = Path.Combine(TestPaths.ScratchDirectory, $"{Name}.tar");
-        ProcessRunner.Run(Requirements.Tool("tar"), ["-C", root, "-cf", tarball, "."], CommandLimit).EnsureSuccess("tar rootfs");
-        Podman("import", tarball, _image);
+        _container = new RootfsContainer(podman, "probes-symlink", root =>
+        {
+            Directory.CreateDirectory(Path.Combine(root, "app"));
+            RootfsContainer.CompileStatic(Program, Path.Combine(root, "hostile"));
+            RootfsContainer.Place(root, TestPaths.LibProbes, ShimInContainer);
+            RootfsContainer.Place(root, Fixtures.Build(FixtureKind.Static, "-O0"), DecoyInImage);
+        }, ["/hostile", ShimInContainer, HostTarget], ["--cap-add", "SYS_ADMIN"]);
         try
         {
-            Podman("--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-                "--cap-add", "SYS_ADMIN", "--name", Name, _image, "/hostile", ShimInContainer, HostTarget);
-            Id = Podman("inspect", "-f", "{{.Id}}", Name).Trim();
-            HostPid = int.Parse(Podman("inspect", "-f", "{{.State.Pid}}", Name).Trim(), CultureInfo.InvariantCulture);
-            string ready = "";
-            LiveProcess.WaitUntil(() => (ready = Podman("logs", Name)).Contains("ready", StringComparison.Ordinal), CommandLimit, "the hostile program is ready");
-            Match addresses = Ready().Match(ready);
-            Assert.IsTrue(addresses.Success, ready);
+            Match addresses = Ready().Match(_container.WaitForLog("ready"));
+            Assert.IsTrue(addresses.Success, "the hostile program printed its addresses");
             WritableCopy = ulong.Parse(addresses.Groups["data"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         }
         catch
@@ -91,11 +76,11 @@ public sealed partial class SymlinkedShimContainer : IDisposable
         }
     }
 
-    public string Name { get; }
+    public string Name => _container.Name;
 
-    public string Id { get; } = "";
+    public string Id => _container.Id;
 
-    public int HostPid { get; }
+    public int HostPid => _container.HostPid;
 
     /// <summary>Address of the private writable mapping of the whole shim (file offset 0): semaphores live at this + their file offset.</summary>
     public ulong WritableCopy { get; }
@@ -124,11 +109,7 @@ public sealed partial class SymlinkedShimContainer : IDisposable
         throw new InvalidOperationException($"pid {HostPid} does not map {ShimInContainer}");
     }
 
-    public void Dispose()
-    {
-        ProcessRunner.Run(_podman, ["rm", "-f", "-t", "0", Name], CommandLimit);
-        ProcessRunner.Run(_podman, ["rmi", "-f", _image], CommandLimit);
-    }
+    public void Dispose() => _container.Dispose();
 
     /// <summary>Device and inode of <paramref name="path"/> (symlinks followed), by coreutils stat, in the notation of /proc/PID/maps.</summary>
     public static string IdentityOf(string path)
@@ -138,9 +119,6 @@ public sealed partial class SymlinkedShimContainer : IDisposable
         uint minor = uint.Parse(parts[1], CultureInfo.InvariantCulture);
         return $"dev {major:x2}:{minor:x2} inode {parts[2]}";
     }
-
-    private string Podman(params string[] args) =>
-        ProcessRunner.Run(_podman, args, CommandLimit).EnsureSuccess($"podman {string.Join(' ', args)}").Stdout;
 
     [GeneratedRegex(@"ready code=0x(?<code>[0-9a-f]+) data=0x(?<data>[0-9a-f]+)")]
     private static partial Regex Ready();

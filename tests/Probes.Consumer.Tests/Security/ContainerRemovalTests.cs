@@ -20,7 +20,7 @@ namespace Probes.Consumer.Tests.Security;
 [DoNotParallelize]
 public sealed partial class ContainerRemovalTests
 {
-    private const string ShimInImage = "/app/runtimes/linux-x64/native/libprobes.so";
+    private const string ShimInImage = SampleImage.ShimInImage;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
     private static readonly string A = new('a', 64);
     private static readonly string B = new('b', 64);
@@ -207,8 +207,8 @@ public sealed partial class ContainerRemovalTests
         Dictionary<string, string?> tracefs = TracefsState.Snapshot();
         try
         {
-            RunSample(podman, image, first, ["--mount", $"type=bind,src={copy},dst={ShimInImage},ro"]);
-            RunSample(podman, image, second, []);
+            SampleImage.RunBusy(podman, first, image, intervalMilliseconds: 20, options: ["--mount", $"type=bind,src={copy},dst={ShimInImage},ro"]);
+            SampleImage.RunBusy(podman, second, image, intervalMilliseconds: 20);
             using var witness = new LiveProcess(SampleService.Dotnet, [SampleService.Dll, "--requests", "100000", "--interval-ms", "50"],
                 new Dictionary<string, string> { ["PROBES_LIBRARY"] = copy });
             witness.WaitForStdout("ready", Timeout);
@@ -260,7 +260,7 @@ public sealed partial class ContainerRemovalTests
         Dictionary<string, string?> tracefs = TracefsState.Snapshot();
         try
         {
-            RunSample(podman, image, name, []);
+            SampleImage.RunBusy(podman, name, image, intervalMilliseconds: 20);
             using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["trace", "--container", name]);
             tracer.WaitForStderr("attached", Timeout);
             tracer.WaitForStdout("HandleRequest", Timeout);
@@ -279,14 +279,6 @@ public sealed partial class ContainerRemovalTests
     }
 
     /// <summary>Runs the sample image detached and waits until its process maps the shim (the SDK loads it at the first probe).</summary>
-    private static void RunSample(string podman, string image, string name, string[] options)
-    {
-        ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-            .. options, "--name", name, image, "--requests", "100000", "--interval-ms", "20"], Timeout).EnsureSuccess($"podman run {name}");
-        LiveProcess.WaitUntil(() => ProbesBinary.Run("list", "--container", name).Stdout.Contains("probes:phase_begin", StringComparison.Ordinal),
-            Timeout, $"{name} maps libprobes.so");
-    }
-
     [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+)")]
     private static partial Regex SelfReport();
 

@@ -18,7 +18,7 @@ namespace Probes.Consumer.Tests.Security;
 [DoNotParallelize]
 public sealed class HostileShimContainerTests
 {
-    private const string ShimInImage = "/app/runtimes/linux-x64/native/libprobes.so";
+    private const string ShimInImage = SampleImage.ShimInImage;
     private const string UprobeEvents = "/sys/kernel/tracing/uprobe_events";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
@@ -36,8 +36,8 @@ public sealed class HostileShimContainerTests
             ulong[] semaphores = new[] { "phase_begin", "phase_end", "mark" }.Select(name => shim.FileOffsetOf(shim.Note(name).Semaphore)).ToArray();
             string? tracefsBefore = File.Exists(UprobeEvents) ? File.ReadAllText(UprobeEvents) : null;
 
-            int goodPid = RunBusy(podman, good, sample);
-            int hostilePid = RunBusy(podman, hostile, hostileImage);
+            int goodPid = SampleImage.RunBusy(podman, good, sample);
+            int hostilePid = SampleImage.RunBusy(podman, hostile, hostileImage);
             string refusal = $"probes: warning: pid {hostilePid}: {ShimInImage}: probe probes:phase_begin: site 0x{badPc:x} is not a nop (found {found}); refusing to attach there";
 
             // Alone, the hostile container has nothing to measure: the refusal, then the error.
@@ -127,15 +127,6 @@ public sealed class HostileShimContainerTests
     }
 
     /// <summary>Starts a container serving requests for longer than the test, and waits until it maps the shim.</summary>
-    private static int RunBusy(string podman, string name, string image)
-    {
-        Podman(podman, "--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-            "--name", name, image, "--requests", "100000", "--interval-ms", "50");
-        int pid = int.Parse(Podman(podman, "inspect", "-f", "{{.State.Pid}}", name).Trim(), CultureInfo.InvariantCulture);
-        LiveProcess.WaitUntil(() => File.ReadAllText($"/proc/{pid}/maps").Contains(ShimInImage, StringComparison.Ordinal), Timeout, $"{name} maps {ShimInImage}");
-        return pid;
-    }
-
     private static string Podman(string podman, params string[] args) =>
         ProcessRunner.Run(podman, args, Timeout).EnsureSuccess($"podman {string.Join(' ', args)}").Stdout;
 }

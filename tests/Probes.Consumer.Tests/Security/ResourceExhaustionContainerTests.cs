@@ -20,7 +20,7 @@ namespace Probes.Consumer.Tests.Security;
 [DoNotParallelize]
 public sealed class ResourceExhaustionContainerTests
 {
-    private const string ShimInSampleImage = "/app/runtimes/linux-x64/native/libprobes.so";
+    private const string ShimInSampleImage = SampleImage.ShimInImage;
     private const string UprobeEvents = "/sys/kernel/tracing/uprobe_events";
 
     /// <summary>
@@ -92,7 +92,7 @@ public sealed class ResourceExhaustionContainerTests
         string report = Path.Combine(TestPaths.ScratchDirectory, $"hoard-phases-{Guid.NewGuid():N}.json");
         try
         {
-            RunBusy(podman, good, sample);
+            SampleImage.RunBusy(podman, good, sample);
             string? tracefsBefore = File.Exists(UprobeEvents) ? File.ReadAllText(UprobeEvents) : null;
 
             ProcessResult measured = ProcessRunner.Run(TestPaths.ProbesExecutable,
@@ -149,12 +149,4 @@ public sealed class ResourceExhaustionContainerTests
     }
 
     /// <summary>Starts a container of the sample image serving requests for longer than the test, and waits until it maps the shim.</summary>
-    private static void RunBusy(string podman, string name, string image)
-    {
-        ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-            "--name", name, image, "--requests", "100000", "--interval-ms", "50"], Timeout).EnsureSuccess($"podman run {name}");
-        int pid = int.Parse(ProcessRunner.Run(podman, ["inspect", "-f", "{{.State.Pid}}", name], Timeout).EnsureSuccess($"podman inspect {name}").Stdout.Trim(),
-            CultureInfo.InvariantCulture);
-        LiveProcess.WaitUntil(() => File.ReadAllText($"/proc/{pid}/maps").Contains(ShimInSampleImage, StringComparison.Ordinal), Timeout, $"{name} maps {ShimInSampleImage}");
-    }
 }

@@ -22,6 +22,25 @@ public static class SampleImage
         return Name;
     }
 
+    /// <summary>Where the sample's shim lies in the image.</summary>
+    public const string ShimInImage = "/app/runtimes/linux-x64/native/libprobes.so";
+
+    /// <summary>
+    /// Runs a container of the sample (or of an image derived from it) that keeps serving requests,
+    /// and waits until its process maps the shim (the SDK loads it at the first probe); returns its host pid.
+    /// </summary>
+    public static int RunBusy(string podman, string name, string image, int intervalMilliseconds = 50, IReadOnlyList<string>? options = null)
+    {
+        TimeSpan limit = TimeSpan.FromMinutes(2);
+        ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+            .. options ?? [], "--name", name, image, "--requests", "100000", "--interval-ms", intervalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)], limit)
+            .EnsureSuccess($"podman run {name}");
+        int pid = int.Parse(ProcessRunner.Run(podman, ["inspect", "-f", "{{.State.Pid}}", name], limit).EnsureSuccess($"podman inspect {name}").Stdout.Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        LiveProcess.WaitUntil(() => File.ReadAllText($"/proc/{pid}/maps").Contains(ShimInImage, StringComparison.Ordinal), limit, $"{name} maps {ShimInImage}");
+        return pid;
+    }
+
     public static void Remove()
     {
         if (WasBuilt && Requirements.Which("podman") is { } podman)

@@ -193,6 +193,9 @@ public sealed partial class PhasesContainerTests
     /// durations against the processes' own Stopwatch must not mistake for the tracer's error.</param>
     private static LiveProcess TraceContainersOfImage(string podman, string image, IEnumerable<string> names, string[] reportArgs, bool oneAtATime = false)
     {
+        // --image counts every container of the image: one left running by an earlier test would blur the counts.
+        string others = ProcessRunner.Run(podman, ["ps", "-a", "--filter", $"ancestor={image}", "--format", "{{.Names}} {{.Status}}"], Timeout).EnsureSuccess("podman ps").Stdout.Trim();
+        Assert.AreEqual("", others, "containers of the test image already exist before the attach");
         var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, .. reportArgs]);
         tracer.WaitForStderr("attached", Timeout);
         foreach (string name in names)

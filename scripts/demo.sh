@@ -27,11 +27,11 @@ work=$(mktemp -d)
 containers=(demo-web-1 demo-web-2 demo-web-3)
 cleanup() {
     [[ -n ${tracer:-} ]] && kill -TERM "$tracer" 2>/dev/null || true
-    podman rm -f -t 0 "${containers[@]}" >/dev/null 2>&1 || true
+    podman rm --force --ignore -t 0 "${containers[@]}" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
-podman rm -f -t 0 "${containers[@]}" >/dev/null 2>&1 || true
+podman rm --force --ignore -t 0 "${containers[@]}" >/dev/null 2>&1 || true
 
 "$probes" phases --image "$image" >"$work/report" 2>"$work/log" &
 tracer=$!

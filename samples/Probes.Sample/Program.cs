@@ -17,10 +17,6 @@ catch (ArgumentException e)
 }
 
 var report = new SelfReport(options.SelfReport);
-if (options.SelfReport)
-{
-    SelfReport.PrepareMeasuredCode(typeof(SampleService), typeof(SelfReport), typeof(Program));
-}
 Console.WriteLine($"sample pid={Environment.ProcessId} probes={(Probe.NativeLibraryPath ?? "unavailable: " + Probe.UnavailableReason)}");
 
 if (options.WaitForTracerSeconds > 0)

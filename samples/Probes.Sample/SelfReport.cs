@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Reflection;
-using System.Runtime.CompilerServices;
 
 namespace Probes.Sample;
 
@@ -11,9 +9,7 @@ namespace Probes.Sample;
 /// its caller, around the call: a Stopwatch inside the method would miss what the caller
 /// really waits for (the first call's JIT of the async machinery, an exception leaving the
 /// method). Each measurement carries its start order per phase name (<c>seq</c>), which is
-/// also the order of the phase's begin probes. The measured methods are compiled up front
-/// (<see cref="PrepareMeasuredCode"/>): a method's JIT happens before its begin probe can fire,
-/// so a first instance would otherwise count a cost the caller pays once and no probe sees.
+/// also the order of the phase's begin probes.
 /// </summary>
 internal sealed class SelfReport(bool enabled)
 {
@@ -52,53 +48,16 @@ internal sealed class SelfReport(bool enabled)
         return new Measured(name, seq, enabled ? Stopwatch.GetTimestamp() : 0, scope);
     }
 
-    /// <summary>
-    /// The Stopwatch stops in a continuation that runs synchronously on the thread that completes
-    /// the task, right after the woven end probe (registered first), not when an awaiting
-    /// continuation gets scheduled: on a busy machine that can be a millisecond later.
-    /// </summary>
-    private Task Measure(string name, Func<Task> call)
+    private async Task Measure(string name, Func<Task> call)
     {
         (long seq, long started) = Start(name);
-        Task task;
         try
         {
-            task = call();
+            await call().ConfigureAwait(false);
         }
-        catch
+        finally
         {
             Print(name, seq, started);
-            throw;
-        }
-        return task.ContinueWith(
-            (completed, _) =>
-            {
-                Print(name, seq, started);
-                return completed;
-            },
-            null,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default).Unwrap();
-    }
-
-    /// <summary>
-    /// Compiles the measured code before the first measurement, so the first instance of a phase
-    /// does not count, before its begin probe, the JIT time of the method that fires it.
-    /// </summary>
-    public static void PrepareMeasuredCode(params Type[] types)
-    {
-        foreach (Type type in types.SelectMany(t => t.GetNestedTypes(BindingFlags.NonPublic | BindingFlags.Public).Prepend(t)))
-        {
-            if (type.IsGenericTypeDefinition)
-            {
-                continue;
-            }
-            const BindingFlags all = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
-            foreach (MethodBase method in type.GetMethods(all).Where(m => !m.IsAbstract && !m.IsGenericMethodDefinition).Cast<MethodBase>().Concat(type.GetConstructors(all)))
-            {
-                RuntimeHelpers.PrepareMethod(method.MethodHandle);
-            }
         }
     }
 

@@ -102,9 +102,13 @@ public static unsafe class Probe
         {
             CompileEndPath();
         }
-        var span = new ActiveSpan(name, SpanContext.NextSpanId(), parent);
+        // The probe fires before the span object and the AsyncLocal write are allocated: a GC
+        // they trigger is time the caller waits for inside the phase, so it must fall inside the
+        // traced window too (the end path allocates before its probe for the same reason).
+        ulong spanId = SpanContext.NextSpanId();
+        NativeShim.PhaseBegin(name.Id, name.Utf8, spanId, parent?.SpanId ?? 0);
+        var span = new ActiveSpan(name, spanId, parent);
         SpanContext.Current = span;
-        NativeShim.PhaseBegin(name.Id, name.Utf8, span.SpanId, parent?.SpanId ?? 0);
         return new PhaseScope(span);
     }
 

@@ -54,7 +54,7 @@ public sealed partial class PhasesContainerTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", .. names], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", .. names], Timeout);
         }
     }
 
@@ -109,7 +109,7 @@ public sealed partial class PhasesContainerTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", .. names], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", .. names], Timeout);
         }
     }
 
@@ -132,7 +132,7 @@ public sealed partial class PhasesContainerTests
                 ProcessResult run = ProcessRunner.Run(podman, ["--runtime", "runc", "run", "--name", name, "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
                     image, "--requests", "2", "--interval-ms", "1", "--self-report"], Timeout).EnsureSuccess($"podman run {name}");
                 own[name] = SelfReport().Matches(run.Stdout).Count;
-                ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", name], Timeout).EnsureSuccess("podman rm");
+                ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", name], Timeout).EnsureSuccess("podman rm");
             }
             tracer.Signal(Signals.SIGTERM);
             tracer.WaitForExit(Timeout);
@@ -156,7 +156,7 @@ public sealed partial class PhasesContainerTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", .. names], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", .. names], Timeout);
         }
     }
 

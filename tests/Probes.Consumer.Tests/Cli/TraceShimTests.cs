@@ -66,7 +66,7 @@ public sealed class TraceShimTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", name], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", name], Timeout);
         }
     }
 

@@ -65,7 +65,7 @@ public sealed class ContainersPodmanTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", sample], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", sample], Timeout);
         }
     }
 

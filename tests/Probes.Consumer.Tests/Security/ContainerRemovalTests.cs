@@ -219,7 +219,7 @@ public sealed partial class ContainerRemovalTests
             tracer.WaitForStderr("attached", Timeout);
             LiveProcess.WaitUntil(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 1, Timeout, "the first container's uprobes raised the copy's semaphore");
 
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", first], Timeout).EnsureSuccess("podman rm");
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", first], Timeout).EnsureSuccess("podman rm");
             Assert.AreEqual($"probes: container {first} removed; still tracing 1 container(s)", tracer.WaitForStderr("removed", Timeout));
             Assert.AreEqual("probes: detached 2 uprobe(s) that served only removed containers", tracer.WaitForStderr("detached", Timeout));
             LiveProcess.WaitUntil(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 0, Timeout, "the kernel lowered the copy's semaphore: its uprobes are gone");
@@ -245,7 +245,7 @@ public sealed partial class ContainerRemovalTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", first, second], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", first, second], Timeout);
             File.Delete(copy);
         }
     }
@@ -265,7 +265,7 @@ public sealed partial class ContainerRemovalTests
             tracer.WaitForStderr("attached", Timeout);
             tracer.WaitForStdout("HandleRequest", Timeout);
 
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", name], Timeout).EnsureSuccess("podman rm");
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", name], Timeout).EnsureSuccess("podman rm");
             tracer.WaitForExit(Timeout);
 
             Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
@@ -274,7 +274,7 @@ public sealed partial class ContainerRemovalTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", name], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", name], Timeout);
         }
     }
 

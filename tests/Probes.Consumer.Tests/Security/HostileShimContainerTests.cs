@@ -79,7 +79,7 @@ public sealed class HostileShimContainerTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", builder, good, hostile], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", builder, good, hostile], Timeout);
             ProcessRunner.Run(podman, ["rmi", "-f", hostileImage], Timeout);
         }
     }

@@ -117,7 +117,7 @@ public sealed class ResourceExhaustionContainerTests
         }
         finally
         {
-            ProcessRunner.Run(podman, ["rm", "-f", "-t", "0", good], Timeout);
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", good], Timeout);
         }
     }
 

@@ -85,7 +85,7 @@ public sealed class RootfsContainer : IDisposable
 
     public void Dispose()
     {
-        ProcessRunner.Run(_podman, ["rm", "-f", "-t", "0", Name], CommandLimit);
+        ProcessRunner.Run(_podman, ["rm", "--force", "--ignore", "-t", "0", Name], CommandLimit);
         ProcessRunner.Run(_podman, ["rmi", "-f", _image], CommandLimit);
     }
 }

@@ -38,6 +38,6 @@ echo "pack: $(ls "$output"/*.nupkg | wc -l) package(s) in $output"
 
 if $single_file; then
     dotnet publish src/Probes.Consumer -c Release -r linux-x64 --self-contained \
-        -p:PublishSingleFile=true -o artifacts/probes-linux-x64 -nologo -clp:ErrorsOnly
+        -p:PublishSingleFile=true -p:PublishReadyToRun=true -o artifacts/probes-linux-x64 -nologo -clp:ErrorsOnly
     echo "pack: single-file probes in artifacts/probes-linux-x64/probes"
 fi

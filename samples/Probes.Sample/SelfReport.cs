@@ -23,14 +23,14 @@ internal sealed class SelfReport(bool enabled)
             call();
             return;
         }
-        (long seq, long started) = Start(name);
+        (long seq, long started, TimeSpan paused) = Start(name);
         try
         {
             call();
         }
         finally
         {
-            Print(name, seq, started);
+            Print(name, seq, started, paused);
         }
     }
 
@@ -45,49 +45,53 @@ internal sealed class SelfReport(bool enabled)
     {
         long seq = enabled ? NextSequence(name) : 0;
         PhaseScope scope = Probe.Phase(name);
-        return new Measured(name, seq, enabled ? Stopwatch.GetTimestamp() : 0, scope);
+        return new Measured(name, seq, enabled ? Stopwatch.GetTimestamp() : 0, enabled ? GC.GetTotalPauseDuration() : default, scope);
     }
 
     private async Task Measure(string name, Func<Task> call)
     {
-        (long seq, long started) = Start(name);
+        (long seq, long started, TimeSpan paused) = Start(name);
         try
         {
             await call().ConfigureAwait(false);
         }
         finally
         {
-            Print(name, seq, started);
+            Print(name, seq, started, paused);
         }
     }
 
-    private (long Seq, long Started) Start(string name)
+    private (long Seq, long Started, TimeSpan Paused) Start(string name)
     {
         long seq = NextSequence(name);
-        return (seq, Stopwatch.GetTimestamp());
+        return (seq, Stopwatch.GetTimestamp(), GC.GetTotalPauseDuration());
     }
 
     private long NextSequence(string name) => Interlocked.Increment(ref _sequence.GetOrAdd(name, _ => new StrongBox()).Value) - 1;
 
-    private void Print(string name, long seq, long started) => Print(name, seq, Stopwatch.GetElapsedTime(started));
+    private static void Print(string name, long seq, long started, TimeSpan pausedBefore) =>
+        Print(name, seq, Stopwatch.GetElapsedTime(started), GC.GetTotalPauseDuration() - pausedBefore);
 
-    private static void Print(string name, long seq, TimeSpan elapsed) =>
-        Console.WriteLine($"self-report phase={name} seq={seq} ns={elapsed.Ticks * 100}");
+    // pause_ns: how long the runtime paused for GC during the measurement. A pause may fall on
+    // either side of a probe (the SDK allocates next to it), so a comparison allows for it.
+    private static void Print(string name, long seq, TimeSpan elapsed, TimeSpan paused) =>
+        Console.WriteLine($"self-report phase={name} seq={seq} ns={elapsed.Ticks * 100} pause_ns={paused.Ticks * 100}");
 
     private sealed class StrongBox
     {
         public long Value;
     }
 
-    internal readonly struct Measured(string name, long seq, long started, PhaseScope scope) : IDisposable
+    internal readonly struct Measured(string name, long seq, long started, TimeSpan pausedBefore, PhaseScope scope) : IDisposable
     {
         public void Dispose()
         {
             TimeSpan elapsed = started != 0 ? Stopwatch.GetElapsedTime(started) : default;
+            TimeSpan paused = started != 0 ? GC.GetTotalPauseDuration() - pausedBefore : default;
             scope.Dispose();
             if (started != 0)
             {
-                Print(name, seq, elapsed);
+                Print(name, seq, elapsed, paused);
             }
         }
     }

@@ -102,13 +102,12 @@ public static unsafe class Probe
         {
             CompileEndPath();
         }
-        // The probe fires before the span object and the AsyncLocal write are allocated: a GC
-        // they trigger is time the caller waits for inside the phase, so it must fall inside the
-        // traced window too (the end path allocates before its probe for the same reason).
-        ulong spanId = SpanContext.NextSpanId();
-        NativeShim.PhaseBegin(name.Id, name.Utf8, spanId, parent?.SpanId ?? 0);
-        var span = new ActiveSpan(name, spanId, parent);
+        // The bookkeeping (the span object, the AsyncLocal write) comes before the probe, so
+        // its cost, and a GC it may trigger, stays outside the traced phase: the tracer should
+        // not lengthen what it measures.
+        var span = new ActiveSpan(name, SpanContext.NextSpanId(), parent);
         SpanContext.Current = span;
+        NativeShim.PhaseBegin(name.Id, name.Utf8, span.SpanId, parent?.SpanId ?? 0);
         return new PhaseScope(span);
     }
 

@@ -24,6 +24,8 @@ internal static unsafe partial class NativeFiles
     public const ulong ResolveBeneath = 0x08;       // never leave the starting directory
     public const ulong ResolveInRoot = 0x10;        // the starting directory is "/" (chroot-like) for the walk
 
+    private const int AtCurrentDirectory = -100; // AT_FDCWD
+
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, ENXIO = 6, EAGAIN = 11, EACCES = 13, EXDEV = 18, ENOTDIR = 20, ENOSYS = 38, ELOOP = 40;
 
     private const long SysOpenAt2 = 437;  // same number on every architecture (added after the syscall table unification)
@@ -82,6 +84,18 @@ internal static unsafe partial class NativeFiles
             throw new NativeFileException("statx", Marshal.GetLastPInvokeError());
         }
         GC.KeepAlive(handle);
+        return FileStatus.FromStatx(new ReadOnlySpan<byte>(buffer, FileStatus.BufferSize));
+    }
+
+    /// <summary>statx(2) of a path, following symlinks and /proc magic links (for <c>/proc/PID/exe</c>: the program itself).</summary>
+    public static FileStatus Status(string path)
+    {
+        byte* buffer = stackalloc byte[FileStatus.BufferSize];
+        new Span<byte>(buffer, FileStatus.BufferSize).Clear();
+        if (statx(AtCurrentDirectory, path, 0, StatxTypeAndInode, buffer) != 0)
+        {
+            throw new NativeFileException("statx", Marshal.GetLastPInvokeError());
+        }
         return FileStatus.FromStatx(new ReadOnlySpan<byte>(buffer, FileStatus.BufferSize));
     }
 

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace Probes.Consumer.Targets;
 
@@ -11,11 +9,8 @@ namespace Probes.Consumer.Targets;
 /// the target's maps and notes are read, and compared after the probes are attached and while
 /// tracing: a pid that exited, exec'd or was reused in between is noticed instead of traced.
 /// </summary>
-public sealed partial record ProcessIdentity(int Pid, string StartTime, ProcessIdentity.FileStamp? Executable, string? ExecutablePath)
+public sealed record ProcessIdentity(int Pid, string StartTime, FileIdentity? Executable, string? ExecutablePath)
 {
-    /// <summary>A file's device and inode, as statx(2) reports them.</summary>
-    public readonly record struct FileStamp(uint DeviceMajor, uint DeviceMinor, ulong Inode);
-
     /// <summary>The identity of <paramref name="pid"/> now; null when there is no such process (or only its zombie).</summary>
     public static ProcessIdentity? Capture(int pid, string procRoot = ProcessTarget.DefaultProcRoot)
     {
@@ -27,7 +22,7 @@ public sealed partial record ProcessIdentity(int Pid, string StartTime, ProcessI
                 return null;
             }
             string exe = $"{procRoot}/{pid.ToString(CultureInfo.InvariantCulture)}/exe";
-            FileStamp? executable = Stat(exe);
+            FileIdentity? executable = Stat(exe);
             string? path = ReadLink(exe);
             // The program must be the one of the process whose start time we have: read it again.
             if (ReadStartTime(pid, procRoot) == started)
@@ -89,27 +84,18 @@ public sealed partial record ProcessIdentity(int Pid, string StartTime, ProcessI
         }
     }
 
-    /// <summary>statx(2) following the link (the program itself, even when its path was deleted); null when it cannot be reached.</summary>
-    private static unsafe FileStamp? Stat(string path)
+    /// <summary>The program's identity (the file itself, even when its path was deleted); null when it cannot be reached.</summary>
+    private static FileIdentity? Stat(string path)
     {
-        const int AtFdCwd = -100;
-        const uint StatxIno = 0x100;
-        Span<byte> buffer = stackalloc byte[256]; // struct statx
-        fixed (byte* statx = buffer)
+        try
         {
-            if (StatX(AtFdCwd, path, 0, StatxIno, statx) != 0)
-            {
-                return null;
-            }
+            return NativeFiles.Status(path).Identity;
         }
-        return new FileStamp(
-            BinaryPrimitives.ReadUInt32LittleEndian(buffer[136..]), // stx_dev_major
-            BinaryPrimitives.ReadUInt32LittleEndian(buffer[140..]), // stx_dev_minor
-            BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..])); // stx_ino
+        catch (NativeFileException)
+        {
+            return null;
+        }
     }
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int StatX(int directoryFd, string path, int flags, uint mask, byte* statx);
 }
 
 public enum ProcessChangeKind

@@ -152,7 +152,8 @@ public sealed partial class PhasesContainerTests
             {
                 long counted = rows.Where(r => r.GetProperty("container").GetString() == name).Sum(r => r.GetProperty("count").GetInt64());
                 Assert.IsTrue(own[name] > 0, $"{name} reported nothing about itself");
-                Assert.AreEqual(own[name], counted, $"{name}: the container reported {own[name]} phases about itself, the tracer attributed {counted} to it");
+                Assert.AreEqual(own[name], counted, $"{name}: the container reported {own[name]} phases about itself, the tracer attributed {counted} to it; "
+                    + $"attributed per container: {string.Join(", ", rows.GroupBy(r => r.GetProperty("container").GetString()).Select(g => $"{g.Key}={g.Sum(r => r.GetProperty("count").GetInt64())}"))}");
             }
             if (tracefsBefore is not null)
             {

@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Probes;
-using Probes.Hosting;
 using Probes.HostSample;
 
 // A generic-host service whose startup timeline comes from AddProbes() alone: host lifecycle

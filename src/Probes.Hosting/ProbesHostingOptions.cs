@@ -1,6 +1,6 @@
 namespace Probes.Hosting;
 
-/// <summary>What <see cref="ProbesServiceCollectionExtensions.AddProbes"/> adds besides <see cref="IProbes"/>.</summary>
+/// <summary>What <see cref="Microsoft.Extensions.DependencyInjection.ProbesServiceCollectionExtensions.AddProbes"/> adds besides <see cref="IProbes"/>.</summary>
 public sealed class ProbesHostingOptions
 {
     /// <summary>

@@ -1,8 +1,11 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Probes;
+using Probes.Hosting;
 
-namespace Probes.Hosting;
+// Where every Microsoft.Extensions.* and most libraries put their Add* extensions: AddProbes is
+// found wherever AddHostedService is, without a using of ours.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers probes in a service collection.</summary>
 public static class ProbesServiceCollectionExtensions

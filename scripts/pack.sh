@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs every NuGet package of the product (Release, version 0.1.0) into one folder, by default
 # artifacts/packages/:
-#   Probes.Sdk      the library (net8.0) with runtimes/linux-x64/native/libprobes.so
+#   Probes.Sdk      the library (net8.0) with runtimes/linux-x64/native/libprobes.so, and the
+#                   PROBES001 analyzer with its buildTransitive/Probes.Sdk.targets
 #   Probes.Hosting  DI and generic-host integration
 #   Probes.Fody     the Fody add-in (weaver/Probes.Fody.dll, build/Probes.Fody.props)
 #   Probes.Tool     the `probes` CLI as a .NET tool

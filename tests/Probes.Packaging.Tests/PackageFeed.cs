@@ -5,9 +5,12 @@ namespace Probes.Packaging.Tests;
 
 /// <summary>
 /// One temp directory per test run, outside the repository (so no Directory.Build.props or
-/// Directory.Packages.props of ours applies): feed/ holds what scripts/pack.sh packed,
-/// nuget/ is the NuGet global packages folder of every child (so a package cached by an
-/// earlier run can never stand in for the one just packed).
+/// Directory.Packages.props of ours applies): clone/artifacts/packages/ holds what
+/// scripts/pack.sh packed, where a clone of ours would have it (the README's commands name it
+/// "$PROBES/artifacts/packages"); nuget/ is the NuGet global packages folder of every child (so
+/// a package cached by an earlier run can never stand in for the one just packed). No
+/// nuget.config of ours: the children see this machine's usual sources and what the README's
+/// commands add to them, nothing else.
 /// </summary>
 internal sealed class PackageFeed : IDisposable
 {
@@ -18,24 +21,17 @@ internal sealed class PackageFeed : IDisposable
     private PackageFeed(string root)
     {
         Root = root;
-        Feed = Path.Combine(root, "feed");
+        Clone = Path.Combine(root, "clone");
+        Feed = Path.Combine(Clone, "artifacts", "packages");
         GlobalPackages = Path.Combine(root, "nuget");
         Directory.CreateDirectory(Feed);
         Directory.CreateDirectory(GlobalPackages);
-        // The local feed first, then the normal source (Fody comes from there).
-        File.WriteAllText(Path.Combine(root, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{Feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-              </packageSources>
-            </configuration>
-            """);
     }
 
     public string Root { get; }
+
+    /// <summary>What the README calls $PROBES: a clone of ours after scripts/pack.sh.</summary>
+    public string Clone { get; }
 
     public string Feed { get; }
 
@@ -89,7 +85,7 @@ internal sealed class PackageFeed : IDisposable
     /// test-host variables inherited from the `dotnet test` that runs us, and our own global
     /// packages folder.
     /// </summary>
-    public Process Start(string file, IEnumerable<string> args, string workingDirectory)
+    public Process Start(string file, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -116,14 +112,18 @@ internal sealed class PackageFeed : IDisposable
         info.Environment["NUGET_PACKAGES"] = GlobalPackages;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
+        foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
         return Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
     }
 
-    public ProcessResult Run(string file, IEnumerable<string> args, string workingDirectory, TimeSpan timeout)
+    public ProcessResult Run(string file, IEnumerable<string> args, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         List<string> argList = args.ToList();
         var clock = Stopwatch.StartNew();
-        using Process process = Start(file, argList, workingDirectory);
+        using Process process = Start(file, argList, workingDirectory, environment);
         process.StandardInput.Close();
         ProcessResult result = ProcessRunner.Collect(process, $"{file} {string.Join(' ', argList)}", timeout);
         Console.WriteLine($"{Path.GetFileName(file)} {string.Join(' ', argList)}: exit {result.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s");

@@ -3,20 +3,22 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Probes.Packaging.Tests;
 
 /// <summary>
-/// The packages as a stranger uses them: scripts/pack.sh into a local feed; a fresh console
-/// project outside the repository that gets Probes.Sdk, Probes.Fody and Fody from that feed by
-/// `dotnet add package`, is woven by the build, runs, and is traced by the `probes` tool
-/// installed from the same feed.
+/// The packages as a stranger uses them: scripts/pack.sh into a local feed; fresh console
+/// projects outside the repository that run the README's install commands as they are written
+/// there (ReadmeBlocks), one woven and traced from its first phase by the `probes` tool that the
+/// README's tool command installs, one stopped before the weaver, which must warn PROBES001.
 /// </summary>
 [TestClass]
 [DoNotParallelize]
 public sealed class PackagesTests
 {
     private static readonly TimeSpan Step = TimeSpan.FromMinutes(2);
+    private const int Rounds = 20;
     private static PackageFeed? _feed;
 
     private static PackageFeed Feed => _feed ?? throw new InvalidOperationException("the feed was not packed");
@@ -33,6 +35,11 @@ public sealed class PackagesTests
         List<string> sdk = PackageFeed.Entries(Feed.Package("Probes.Sdk"));
         CollectionAssert.Contains(sdk, "lib/net8.0/Probes.Sdk.dll");
         CollectionAssert.Contains(sdk, "runtimes/linux-x64/native/libprobes.so");
+        // PROBES001: the analyzer and the MSBuild check that tells it whether the build weaves.
+        CollectionAssert.Contains(sdk, "analyzers/dotnet/cs/Probes.Sdk.Analyzers.dll");
+        CollectionAssert.Contains(sdk, "buildTransitive/Probes.Sdk.targets");
+        Assert.IsFalse(sdk.Any(e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Analyzers", StringComparison.Ordinal)), "the analyzer must not become a compile reference");
+        StringAssert.DoesNotMatch(PackageFeed.ReadEntry(Feed.Package("Probes.Sdk"), "Probes.Sdk.nuspec"), new Regex("<dependency "), "Probes.Sdk depends on nothing");
 
         List<string> hosting = PackageFeed.Entries(Feed.Package("Probes.Hosting"));
         CollectionAssert.Contains(hosting, "lib/net8.0/Probes.Hosting.dll");
@@ -64,99 +71,136 @@ public sealed class PackagesTests
     }
 
     [TestMethod]
-    [TestCategory("Kernel")]
-    public void A_fresh_project_from_the_feed_is_woven_runs_and_is_traced_by_the_packaged_tool()
+    public void The_readme_install_stopped_before_the_weaver_warns_PROBES001_at_the_attribute()
     {
-        Requirements.Root();
-        string dotnet = Requirements.Which("dotnet") ?? "dotnet";
-        string project = Path.Combine(Feed.Root, "FreshApp");
-
-        Feed.Run(dotnet, ["new", "console", "--name", "FreshApp", "--output", project, "--framework", "net10.0"], Feed.Root, Step).EnsureSuccess("dotnet new console");
-        foreach ((string id, string version) in new[] { ("Probes.Sdk", PackageFeed.Version), ("Probes.Fody", PackageFeed.Version), ("Fody", "6.9.3") })
-        {
-            Feed.Run(dotnet, ["add", "package", id, "--version", version], project, Step).EnsureSuccess($"dotnet add package {id}");
-        }
-        // The packages came from this run's feed, not from a cache of an earlier one.
-        Assert.IsTrue(Directory.Exists(Path.Combine(Feed.GlobalPackages, "probes.sdk", PackageFeed.Version)), "Probes.Sdk was not restored from the feed");
-        Assert.IsTrue(Directory.Exists(Path.Combine(Feed.GlobalPackages, "probes.fody", PackageFeed.Version)), "Probes.Fody was not restored from the feed");
-
-        File.WriteAllText(Path.Combine(project, "FodyWeavers.xml"), """
-            <Weavers>
-              <Probes />
-            </Weavers>
-            """);
+        string project = NewProject("Unwoven");
+        RunReadme(ReadmeBlocks.Through(ReadmeBlocks.Get("install"), "dotnet add package Probes.Sdk"), project);
+        StringAssert.DoesNotMatch(File.ReadAllText(Path.Combine(project, "Unwoven.csproj")), new Regex("Fody"), "this project must have no weaver");
         File.WriteAllText(Path.Combine(project, "Program.cs"), """
             using Probes;
 
-            // Runs phases until a line (or end of input) arrives on stdin, at most two minutes.
-            Console.WriteLine($"ready {Environment.ProcessId}");
-            Task<string?> stop = Task.Run(Console.In.ReadLine);
-            var work = new Work();
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            int rounds = 0;
-            while (!stop.IsCompleted && clock.Elapsed < TimeSpan.FromMinutes(2))
-            {
-                work.Load();
-                await work.SaveAsync();
-                rounds++;
-            }
-            Console.WriteLine($"done {rounds}");
+            new Work().Load();
 
             public sealed class Work
             {
                 [ProbePhase]
-                public void Load() => Thread.Sleep(2);
-
-                [ProbePhase("Fresh.Save")]
-                public async Task SaveAsync() => await Task.Delay(2);
+                public void Load() { }
             }
             """);
-        Feed.Run(dotnet, ["build", "-c", "Release", "-nologo"], project, Step).EnsureSuccess("dotnet build of the fresh project");
+
+        ProcessResult build = Feed.Run(Dotnet, ["build", "-c", "Release", "-nologo"], project, Step).EnsureSuccess("dotnet build without the weaver");
+        StringAssert.Contains(build.Stdout, "Program.cs(7,6): warning PROBES001: [ProbePhase] on 'Work.Load()' does nothing", build.Stdout);
+    }
+
+    [TestMethod]
+    [TestCategory("Kernel")]
+    public void The_readme_install_builds_a_woven_host_that_the_packaged_tool_traces_from_its_first_phase()
+    {
+        Requirements.Root();
+        string project = NewProject("FreshApp");
+        RunReadme(ReadmeBlocks.Get("install"), project);
+        // The packages came from this run's feed, not from a cache of an earlier one.
+        foreach (string id in new[] { "probes.sdk", "probes.fody", "probes.hosting" })
+        {
+            Assert.IsTrue(Directory.Exists(Path.Combine(Feed.GlobalPackages, id, PackageFeed.Version)), $"{id} was not restored from the feed");
+        }
+
+        File.WriteAllText(Path.Combine(project, "FodyWeavers.xml"), ReadmeBlocks.Get("FodyWeavers.xml"));
+        // The README's hosting snippet is a whole Program.cs; Host comes from this package.
+        Feed.Run(Dotnet, ["add", "package", "Microsoft.Extensions.Hosting", "--version", "10.0.14"], project, Step).EnsureSuccess("dotnet add package Microsoft.Extensions.Hosting");
+        File.WriteAllText(Path.Combine(project, "Program.cs"), ReadmeBlocks.Get("hosting"));
+        File.WriteAllText(Path.Combine(project, "Worker.cs"), $$"""
+            using Microsoft.Extensions.Hosting;
+            using Probes;
+
+            // Runs the woven phases a known number of times, then stops the host.
+            public sealed class Worker(IHostApplicationLifetime lifetime) : BackgroundService
+            {
+                protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+                {
+                    var work = new Work();
+                    for (int round = 0; round < {{Rounds}}; round++)
+                    {
+                        work.Load();
+                        await work.SaveAsync();
+                    }
+                    Console.WriteLine("done {{Rounds}}");
+                    lifetime.StopApplication();
+                }
+            }
+
+            public sealed class Work
+            {
+                [ProbePhase]
+                public void Load() => Thread.Sleep(1);
+
+                [ProbePhase("Fresh.Save")]
+                public async Task SaveAsync() => await Task.Delay(1);
+            }
+            """);
+        ProcessResult build = Feed.Run(Dotnet, ["build", "-c", "Release", "-nologo"], project, Step).EnsureSuccess("dotnet build of the fresh project");
+        string[] warnings = build.Stdout.Split('\n').Where(line => line.Contains(": warning ", StringComparison.Ordinal)).Distinct().ToArray();
+        Assert.IsEmpty(warnings, "the README's path must build without a warning:\n" + string.Join('\n', warnings));
 
         string output = Path.Combine(project, "bin", "Release", "net10.0");
-        string manifest = ReadManifest(Path.Combine(output, "FreshApp.dll"));
+        string assembly = Path.Combine(output, "FreshApp.dll");
+        string manifest = ReadManifest(assembly);
         StringAssert.Contains(manifest, "\"Work.Load\"", "the build did not weave Load: " + manifest);
         StringAssert.Contains(manifest, "\"Fresh.Save\"", "the build did not weave SaveAsync: " + manifest);
-        Assert.IsTrue(File.Exists(Path.Combine(output, "runtimes", "linux-x64", "native", "libprobes.so")), "libprobes.so did not come with Probes.Sdk");
+        string shim = Path.Combine(output, "runtimes", "linux-x64", "native", "libprobes.so");
+        Assert.IsTrue(File.Exists(shim), "libprobes.so did not come with Probes.Sdk");
 
-        string tools = Path.Combine(Feed.Root, "tools");
-        Feed.Run(dotnet, ["tool", "install", "--tool-path", tools, "--add-source", Feed.Feed, "Probes.Tool", "--version", PackageFeed.Version], Feed.Root, Step)
-            .EnsureSuccess("dotnet tool install Probes.Tool");
-        string probes = Path.Combine(tools, "probes");
-        StringAssert.Contains(Feed.Run(probes, ["--help"], Feed.Root, Step).EnsureSuccess("probes --help").Stdout, "phases");
+        // The README's tool block, with --global kept inside this run's directory.
+        string home = Path.Combine(Feed.Root, "home");
+        RunReadme(ReadmeBlocks.Get("tool"), Feed.Root, new Dictionary<string, string> { ["DOTNET_CLI_HOME"] = home });
+        string probes = Path.Combine(home, ".dotnet", "tools", "probes");
+        Assert.IsTrue(File.Exists(probes), $"the README's tool install did not give {probes}");
 
-        using Process app = Feed.Start(dotnet, [Path.Combine(output, "FreshApp.dll")], project);
-        try
+        // How the README says to check the weaving.
+        string listed = Feed.Run(probes, ["list", assembly], project, Step).EnsureSuccess("probes list FreshApp.dll").Stdout;
+        StringAssert.Contains(listed, "phase Work.Load ", listed);
+        StringAssert.Contains(listed, "phase Fresh.Save ", listed);
+
+        // How the README says to catch startup: attach to the shim file before the app starts.
+        using var tracer = new BackgroundChild(Feed.Start(probes, ["phases", shim, "--format", "json"], Feed.Root));
+        tracer.WaitForStderr("attached", Step);
+        ProcessResult app = Feed.Run(Dotnet, [assembly], output, Step).EnsureSuccess("the fresh app");
+        StringAssert.Contains(app.Stdout, $"done {Rounds}");
+        ProcessResult traced = tracer.Stop(Step);
+        traced.EnsureSuccess("probes phases FILE");
+
+        using JsonDocument report = JsonDocument.Parse(traced.Stdout);
+        Dictionary<string, long> counts = report.RootElement.GetProperty("phases").EnumerateArray()
+            .GroupBy(p => p.GetProperty("name").GetString()!)
+            .ToDictionary(g => g.Key, g => g.Sum(p => p.GetProperty("count").GetInt64()));
+        string seen = $"{traced.Stdout}\n{traced.Stderr}";
+        foreach (string once in new[] { "Host.Start", "Worker.StartAsync", "Worker.StopAsync", "Host.Stop" })
         {
-            string? ready = app.StandardOutput.ReadLineAsync().WaitAsync(Step).GetAwaiter().GetResult();
-            Assert.AreEqual($"ready {app.Id}", ready, "the fresh app did not start");
-
-            ProcessResult traced = Feed.Run(probes, ["phases", "--pid", $"{app.Id}", "--duration", "3", "--format", "json"], Feed.Root, Step);
-            traced.EnsureSuccess("probes phases --pid");
-
-            app.StandardInput.WriteLine("stop");
-            app.StandardInput.Close();
-            Assert.IsTrue(app.WaitForExit(Step), "the fresh app did not stop");
-            string rest = app.StandardOutput.ReadToEnd();
-            Assert.AreEqual(0, app.ExitCode, rest + app.StandardError.ReadToEnd());
-            StringAssert.StartsWith(rest, "done ");
-
-            using JsonDocument report = JsonDocument.Parse(traced.Stdout);
-            Dictionary<string, long> counts = report.RootElement.GetProperty("phases").EnumerateArray()
-                .GroupBy(p => p.GetProperty("name").GetString()!)
-                .ToDictionary(g => g.Key, g => g.Sum(p => p.GetProperty("count").GetInt64()));
-            Assert.IsTrue(counts.GetValueOrDefault("Work.Load") > 0, $"no Work.Load phase traced:\n{traced.Stdout}\n{traced.Stderr}");
-            Assert.IsTrue(counts.GetValueOrDefault("Fresh.Save") > 0, $"no Fresh.Save phase traced:\n{traced.Stdout}\n{traced.Stderr}");
-            Assert.AreEqual(0, report.RootElement.GetProperty("lost").GetInt64(), traced.Stdout);
+            Assert.AreEqual(1, counts.GetValueOrDefault(once), $"{once} (AddProbes, from the first phase):\n{seen}");
         }
-        finally
+        Assert.AreEqual(Rounds, counts.GetValueOrDefault("Work.Load"), seen);
+        Assert.AreEqual(Rounds, counts.GetValueOrDefault("Fresh.Save"), seen);
+        foreach (string none in new[] { "lost", "unfinished", "ends_without_begin" })
         {
-            if (!app.HasExited)
-            {
-                app.Kill(entireProcessTree: true);
-                app.WaitForExit();
-            }
+            Assert.AreEqual(0, report.RootElement.GetProperty(none).GetInt64(), $"{none}:\n{seen}");
         }
+    }
+
+    private static string Dotnet => Requirements.Which("dotnet") ?? "dotnet";
+
+    private static string NewProject(string name)
+    {
+        string project = Path.Combine(Feed.Root, name);
+        Feed.Run(Dotnet, ["new", "console", "--name", name, "--output", project, "--framework", "net10.0"], Feed.Root, Step).EnsureSuccess("dotnet new console");
+        return project;
+    }
+
+    /// <summary>Runs README commands as a user's shell would, in <paramref name="directory"/>, with $PROBES naming the clone.</summary>
+    private static void RunReadme(string block, string directory, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["PROBES"] = Feed.Clone };
+        Feed.Run("bash", ["-eux", "-o", "pipefail", "-c", block], directory, TimeSpan.FromMinutes(5), variables)
+            .EnsureSuccess($"the README's commands in {directory}:\n{block}");
     }
 
     /// <summary>The Probes.Manifest.json resource the weaver embeds, read without loading the assembly.</summary>

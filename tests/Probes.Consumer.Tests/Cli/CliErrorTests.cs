@@ -34,6 +34,10 @@ public sealed class CliErrorTests
         [new[] { "list", "--pid", "-5" }, ExitCode.Usage, "probes: error: "],
         [new[] { "list", "/bin/true", "--frobnicate" }, ExitCode.Usage, "probes: error: Unrecognized command or argument '--frobnicate'"],
         [Array.Empty<string>(), ExitCode.Usage, "probes: error: Required command was not provided."],
+        // A directory or device given as FILE, to every verb.
+        [new[] { "trace", "/" }, ExitCode.NotFound, "probes: error: /: is a directory, not an ELF file"],
+        [new[] { "list", "--phases", "/" }, ExitCode.NotFound, "probes: error: /: is a directory, not an ELF file"],
+        [new[] { "list", "--phases", "/dev/null" }, ExitCode.NotFound, "probes: error: /dev/null: not a regular file (a device)"],
     ];
 
     [TestMethod]
@@ -57,13 +61,89 @@ public sealed class CliErrorTests
     }
 
     [TestMethod]
-    public void FifoGivenAsFileFailsInsteadOfWaitingForAWriter()
+    [DataRow("list")]
+    [DataRow("list --phases")]
+    [DataRow("trace")]
+    [DataRow("phases")]
+    public void FifoGivenAsFileFailsInsteadOfWaitingForAWriter(string verb)
     {
         // Only through the binary: ProcessRunner's time limit turns a regression (a blocking open) into a failure, not a hung suite.
         string fifo = Path.Combine(TestPaths.ScratchDirectory, $"fifo-{Guid.NewGuid():N}");
         ProcessRunner.Run(Requirements.Tool("mkfifo"), [fifo], ProbesBinary.Timeout).EnsureSuccess("mkfifo");
-        ProcessResult result = ProbesBinary.Run("list", fifo);
+        ProcessResult result = ProbesBinary.Run([.. verb.Split(' '), fifo]);
         AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.NotFound, $"probes: error: {fifo}: not a regular file (a pipe or socket)");
+    }
+
+    [TestMethod]
+    [TestCategory("Kernel")]
+    [DataRow("list")]
+    [DataRow("list --phases")]
+    [DataRow("trace")]
+    public void A_kernel_stream_file_is_refused_like_a_pipe(string verb)
+    {
+        // tracefs's trace_pipe is "regular" by type, yet a stream: reading it blocks, and it cannot be read at an offset.
+        Requirements.Root();
+        const string tracePipe = "/sys/kernel/tracing/trace_pipe";
+        if (!File.Exists(tracePipe))
+        {
+            ProcessRunner.Run(Requirements.Tool("mount"), ["-t", "tracefs", "nodev", "/sys/kernel/tracing"], ProbesBinary.Timeout).EnsureSuccess("mount tracefs");
+        }
+        ProcessResult result = ProbesBinary.Run([.. verb.Split(' '), tracePipe]);
+        AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.NotFound,
+            $"probes: error: {tracePipe}: not a regular file (a kernel interface that cannot be read at an offset)");
+    }
+
+    [TestMethod]
+    [DataRow("list")]
+    [DataRow("list --phases")]
+    public void An_assembly_over_2_GiB_is_bad_input(string verb)
+    {
+        // A sparse file: 3 GiB long, a few bytes on disk, "MZ" first so it is taken for an assembly.
+        string big = Path.Combine(TestPaths.ScratchDirectory, $"big-{Guid.NewGuid():N}.dll");
+        using (var file = new FileStream(big, FileMode.CreateNew))
+        {
+            file.Write("MZ"u8);
+            file.SetLength(3L << 30);
+        }
+        try
+        {
+            ProcessResult result = ProbesBinary.Run([.. verb.Split(' '), big]);
+            AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.BadInput,
+                $"probes: error: {big}: 3221225472 bytes, larger than a .NET assembly can be (2 GiB)");
+        }
+        finally
+        {
+            File.Delete(big);
+        }
+    }
+
+    [TestMethod]
+    public void A_process_mapping_an_assembly_over_2_GiB_still_lists_the_phases_of_the_others()
+    {
+        // Any process can map such a file; one of them must not fail `list --phases --pid` as a whole.
+        string big = Path.Combine(TestPaths.ScratchDirectory, $"big-mapped-{Guid.NewGuid():N}.dll");
+        using (var file = new FileStream(big, FileMode.CreateNew))
+        {
+            file.Write("MZ"u8);
+            file.SetLength(3L << 30);
+        }
+        try
+        {
+            string script = "import mmap, sys, time\n"
+                + "files = [open(p, 'rb') for p in sys.argv[1:]]\n"
+                + "maps = [mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) for f in files]\n"
+                + "print('ready', flush=True)\ntime.sleep(600)\n";
+            using var mapper = new LiveProcess(TraceFixtures.Python, ["-c", script, SampleService.Dll, big]);
+            mapper.WaitForStdout("ready", ProbesBinary.Timeout);
+            ProcessResult result = ProbesBinary.Run("list", "--phases", "--pid", $"{mapper.Pid}");
+            Assert.AreEqual(0, result.ExitCode, result.Stderr);
+            StringAssert.Contains(result.Stdout, "Probes.Sample  phase HandleRequest");
+            Assert.AreEqual($"probes: warning: pid {mapper.Pid}: {big}: 3221225472 bytes, larger than a .NET assembly can be (2 GiB)\n", result.Stderr);
+        }
+        finally
+        {
+            File.Delete(big);
+        }
     }
 
     [TestMethod]

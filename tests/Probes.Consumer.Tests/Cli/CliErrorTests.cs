@@ -32,9 +32,42 @@ public sealed class CliErrorTests
         [new[] { "list", "--pid", "0" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not '0' (see 'probes --help')"],
         [new[] { "list", "--pid", "abc" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not 'abc' (see 'probes --help')"],
         [new[] { "list", "--pid", "-5" }, ExitCode.Usage, "probes: error: "],
-        [new[] { "list", "/bin/true", "--frobnicate" }, ExitCode.Usage, "probes: error: Unrecognized command or argument '--frobnicate'"],
-        [Array.Empty<string>(), ExitCode.Usage, "probes: error: Required command was not provided."],
-        // A directory or device given as FILE, to every verb.
+        [new[] { "list", "/bin/true", "--frobnicate" }, ExitCode.Usage, "probes: error: unknown option '--frobnicate' for 'probes list' (see 'probes --help')"],
+        [Array.Empty<string>(), ExitCode.Usage, "probes: error: no command given; the commands are list, trace, phases and containers (see 'probes --help')"],
+        // A mistyped verb or option is named as such, with the nearest one when it is a near miss.
+        [new[] { "bogus" }, ExitCode.Usage, "probes: error: unknown command 'bogus'; the commands are list, trace, phases and containers (see 'probes --help')"],
+        [new[] { "lsit", "/bin/true" }, ExitCode.Usage, "probes: error: unknown command 'lsit' (did you mean 'list'?) (see 'probes --help')"],
+        [new[] { "list", "--bogus-flag" }, ExitCode.Usage, "probes: error: unknown option '--bogus-flag' for 'probes list' (see 'probes --help')"],
+        [new[] { "trace", "LIBPROBES", "--durration", "5" }, ExitCode.Usage, "probes: error: unknown option '--durration' for 'probes trace' (did you mean '--duration'?) (see 'probes --help')"],
+        [new[] { "list", "/bin/true", "/bin/false" }, ExitCode.Usage, "probes: error: unexpected argument '/bin/false' for 'probes list' (see 'probes --help')"],
+        [new[] { "list", "--pid" }, ExitCode.Usage, "probes: error: option '--pid' needs a value (see 'probes --help')"],
+        // After --, what looks like an option is a file name.
+        [new[] { "list", "--", "--bogus-flag" }, ExitCode.NotFound, "probes: error: --bogus-flag: no such file"],
+        // No @response files: '@x' is a file name.
+        [new[] { "list", "@/bin/true" }, ExitCode.NotFound, "probes: error: @/bin/true: no such file"],
+        [new[] { "phases", "--format", "xml", "LIBPROBES" }, ExitCode.Usage, "probes: error: --format must be table, json or chrome, not 'xml' (see 'probes --help')"],
+        // Numbers that do not parse or are out of range are usage errors, never "internal error".
+        [new[] { "trace", "LIBPROBES", "--duration", "NaN" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not 'NaN'"],
+        [new[] { "trace", "LIBPROBES", "--duration", "Infinity" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not 'Infinity'"],
+        [new[] { "phases", "LIBPROBES", "--duration", "1e308" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not '1e308'"],
+        [new[] { "trace", "LIBPROBES", "--duration", "abc" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not 'abc'"],
+        [new[] { "trace", "LIBPROBES", "--duration", "0" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0"],
+        [new[] { "trace", "LIBPROBES", "--ring-size", "2147483648" }, ExitCode.Usage, "probes: error: --ring-size must be a power of two from 4096 to 1073741824 (1 GiB) bytes, in decimal digits, not '2147483648'"],
+        [new[] { "phases", "LIBPROBES", "--ring-size", "0x1000" }, ExitCode.Usage, "probes: error: --ring-size must be a power of two from 4096 to 1073741824 (1 GiB) bytes, in decimal digits, not '0x1000'"],
+        [new[] { "trace", "LIBPROBES", "--str", "abc" }, ExitCode.Usage, "probes: error: --str takes an argument number (0 for the first argument), not 'abc'"],
+        [new[] { "trace", "LIBPROBES", "--str", "-1" }, ExitCode.Usage, "probes: error: --str takes an argument number (0 for the first argument), not '-1'"],
+        [new[] { "trace", "LIBPROBES", "--probe", "" }, ExitCode.Usage, "probes: error: --probe '' is not a probe selector"],
+        [new[] { "trace", "--pid", "abc" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not 'abc'"],
+        [new[] { "phases", "--pid", "0" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not '0'"],
+        // Empty strings are not names.
+        [new[] { "list", "" }, ExitCode.Usage, "probes: error: FILE must not be an empty string"],
+        [new[] { "trace", "--container", "" }, ExitCode.Usage, "probes: error: --container must not be an empty string"],
+        [new[] { "phases", "--image", "" }, ExitCode.Usage, "probes: error: --image must not be an empty string"],
+        // phases -o is checked before anything is attached.
+        [new[] { "phases", "LIBPROBES", "-o", "" }, ExitCode.Usage, "probes: error: --output needs a file name, not an empty string"],
+        [new[] { "phases", "LIBPROBES", "-o", "/" }, ExitCode.Usage, "probes: error: --output /: is a directory; name a file"],
+        [new[] { "phases", "LIBPROBES", "-o", "/nonexistent/report.json" }, ExitCode.Usage, "probes: error: --output /nonexistent/report.json: no such directory /nonexistent"],
+        // A directory given as FILE, to every verb.
         [new[] { "trace", "/" }, ExitCode.NotFound, "probes: error: /: is a directory, not an ELF file"],
         [new[] { "list", "--phases", "/" }, ExitCode.NotFound, "probes: error: /: is a directory, not an ELF file"],
         [new[] { "list", "--phases", "/dev/null" }, ExitCode.NotFound, "probes: error: /dev/null: not a regular file (a device)"],
@@ -147,6 +180,19 @@ public sealed class CliErrorTests
     }
 
     [TestMethod]
+    [DataRow("list /bin/true >&-", "stdout is closed or not open for writing")]
+    [DataRow("trace LIBPROBES --duration 0.2 >&-", "stdout is closed or not open for writing")]
+    // With stdin closed too, descriptor 1 becomes the write end of the runtime's own pipe: nothing may be written there.
+    [DataRow("phases LIBPROBES --duration 0.2 --format json <&- >&-", "stdout is closed (descriptor 1 is a pipe of this process's own)")]
+    public void A_closed_stdout_fails_before_anything_is_done(string command, string reason)
+    {
+        string script = $"\"$0\" {command.Replace("LIBPROBES", TestPaths.LibProbes, StringComparison.Ordinal)}";
+        ProcessResult result = ProcessRunner.Run(Requirements.Tool("bash"), ["-c", script, TestPaths.ProbesExecutable], ProbesBinary.Timeout);
+        AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.OutputFailed,
+            $"probes: error: {reason}; give probes an open stdout (> /dev/null to discard it)");
+    }
+
+    [TestMethod]
     [TestCategory("Kernel")]
     public void UnprivilegedUserGetsThePrivilegesExitCode()
     {
@@ -168,7 +214,7 @@ public sealed class CliErrorTests
 
     private static (string[] Args, string Line) Substitute(string[] args, string line)
     {
-        (string Token, Func<string> Path)[] files = [("NOT_ELF", () => NotElf), ("TRUNCATED", () => TruncatedElf)];
+        (string Token, Func<string> Path)[] files = [("NOT_ELF", () => NotElf), ("TRUNCATED", () => TruncatedElf), ("LIBPROBES", () => TestPaths.LibProbes)];
         foreach ((string token, Func<string> path) in files)
         {
             if (args.Contains(token))

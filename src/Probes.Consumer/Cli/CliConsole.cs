@@ -7,10 +7,27 @@ namespace Probes.Consumer.Cli;
 /// </summary>
 public sealed record CliConsole(TextWriter Out, TextWriter Error)
 {
-    public static CliConsole System => new(Console.Out, Console.Error) { RawOut = Console.OpenStandardOutput() };
+    public static CliConsole System => new(Console.Out, Console.Error)
+    {
+        OutputProblem = StandardOutput.Problem(),
+        RawOut = StandardOutput.Open(),
+        ReaderGone = StandardOutput.ReaderGone,
+    };
 
-    /// <summary>The real stdout as bytes, for high-volume writers; null in tests.</summary>
+    /// <summary>Why stdout cannot be written at all (closed at start), or null; the command then fails before doing anything.</summary>
+    public string? OutputProblem { get; init; }
+
+    /// <summary>The real stdout as bytes, for high-volume writers; null in tests. Its writes fail once a pipe's reader has gone.</summary>
     public Stream? RawOut { get; init; }
+
+    /// <summary>Whether stdout is a pipe whose reader has gone (<c>| head</c> exited); tests may fake it.</summary>
+    public Func<bool> ReaderGone { get; init; } = () => false;
+
+    /// <summary>
+    /// Whether nobody reads what the command would print any more: then a command that runs
+    /// until stopped stops (exit 0, everything detached), as <c>bpftrace | head</c> does.
+    /// </summary>
+    public bool OutputClosed => ReaderGone();
 
     /// <summary>A byte stream onto <see cref="Out"/>: the raw stdout when there is one.</summary>
     public Stream OutStream()

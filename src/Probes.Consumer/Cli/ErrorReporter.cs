@@ -45,6 +45,7 @@ public static class ErrorReporter
     {
         TargetNotFoundException => ExitCode.NotFound,
         UsageException => ExitCode.Usage,
+        OutputException => ExitCode.OutputFailed,
         BpfPermissionException or MissingCapabilityException => ExitCode.Privileges,
         UprobeAttachException { InnerException: BpfSyscallException { Errno: Errno.ENOENT or Errno.ESRCH } } => ExitCode.NotFound,
         BpfVerifierException or BpfNotSupportedException or BpfException => ExitCode.KernelRefused,

@@ -23,4 +23,12 @@ public enum ExitCode
 
     /// <summary>The kernel refused: a verifier rejection, a missing feature, or an attach that failed.</summary>
     KernelRefused = 6,
+
+    /// <summary>
+    /// The results could not be written where asked: the <c>-o</c> file (then the report goes to
+    /// stdout instead), or stdout itself for another reason than a reader that left: closed when
+    /// probes started (<c>&gt;&amp;-</c>, checked first), a full disk.
+    /// A pipe whose reader has gone (<c>| head</c>) is not a failure: the command stops with 0.
+    /// </summary>
+    OutputFailed = 7,
 }

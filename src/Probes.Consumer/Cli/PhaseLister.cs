@@ -12,12 +12,22 @@ public static class PhaseLister
 {
     public static IReadOnlyList<(string Path, PhaseManifest Manifest)> OfFile(string path)
     {
-        if (!File.Exists(path))
+        // Opened the way every target is: the type checked first, so a FIFO, device or directory
+        // is refused in one line instead of blocking in open() or being read as an assembly.
+        using PinnedFile pinned = TargetFileOpener.PinPath(path);
+        PhaseManifest manifest;
+        using (var stream = new FileStream(pinned.BorrowHandle(), FileAccess.Read))
         {
-            throw new TargetNotFoundException($"{path}: no such file");
+            try
+            {
+                manifest = PhaseManifestReader.Read(stream)
+                    ?? throw new TargetNotFoundException($"{path}: not a .NET assembly woven by Probes (no {PhaseManifestReader.ResourceName} in it)");
+            }
+            catch (ManifestFormatException e)
+            {
+                throw new ManifestFormatException($"{path}: {e.Message}", e);
+            }
         }
-        PhaseManifest manifest = PhaseManifestReader.Read(path)
-            ?? throw new TargetNotFoundException($"{path}: not a .NET assembly woven by Probes (no {PhaseManifestReader.ResourceName} in it)");
         return [(path, manifest)];
     }
 

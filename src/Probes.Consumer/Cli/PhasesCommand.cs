@@ -17,16 +17,37 @@ public static class PhasesCommand
 {
     public static Command Create(CliConsole console)
     {
-        var file = new Argument<string?>("file") { Description = "A libprobes.so (or any file with probes:phase_* probes): every process mapping it.", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Argument<string?>("file")
+        {
+            Description = "A libprobes.so (or any file with probes:phase_* probes): every process mapping it.",
+            Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = result => CommonOptions.ParseNonEmpty(result, "FILE"),
+        };
         var pid = new Option<int?>("--pid", "-p") { Description = "Only this process (host pid).", CustomParser = TargetOptions.ParsePid };
-        var containers = new Option<string[]>("--container", "-c") { Description = "Only this container: a podman name, full id or id prefix (repeatable)." };
+        var containers = new Option<string[]>("--container", "-c")
+        {
+            Description = "Only this container: a podman name, full id or id prefix (repeatable).",
+            CustomParser = result => CommonOptions.ParseNonEmptyValues(result, "--container"),
+        };
         var all = new Option<bool>("--all") { Description = "Every process on the host that maps libprobes.so now, in or out of containers." };
-        var image = new Option<string?>("--image") { Description = "Every container of this podman image, including containers started later." };
-        var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: until Ctrl-C or SIGTERM)." };
-        var format = new Option<string>("--format", "-f") { Description = "Final report: table, json or chrome (Chrome trace event JSON; opens in Perfetto).", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "json", "chrome");
-        var output = new Option<string?>("--output", "-o") { Description = "Write the final report to this file instead of stdout." };
-        var ringSize = new Option<int?>("--ring-size") { Description = "Ring buffer size in bytes (power of two, at least 4096; default 8 MiB)." };
+        var image = new Option<string?>("--image")
+        {
+            Description = "Every container of this podman image, including containers started later.",
+            CustomParser = result => CommonOptions.ParseNonEmpty(result, "--image"),
+        };
+        Option<TimeSpan?> duration = CommonOptions.Duration();
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "Final report: table, json or chrome (Chrome trace event JSON; opens in Perfetto).",
+            DefaultValueFactory = _ => "table",
+            CustomParser = ParseFormat,
+        };
+        var output = new Option<string?>("--output", "-o")
+        {
+            Description = "Write the final report to this file instead of stdout (checked before anything is attached).",
+            CustomParser = ReportOutput.ParsePath,
+        };
+        Option<int?> ringSize = CommonOptions.RingSize("Ring buffer size in bytes (a power of two from 4096 to 1 GiB; default 8 MiB).");
 
         var command = new Command("phases", "How long each phase takes, per container: live table and final report.")
         {
@@ -39,14 +60,6 @@ public static class PhasesCommand
             if (targets != 1)
             {
                 result.AddError("give exactly one target: FILE, --pid PID, --container NAME (repeatable), --image NAME or --all");
-            }
-            if (result.GetValue(duration) is <= 0)
-            {
-                result.AddError("--duration must be a positive number of seconds");
-            }
-            if (result.GetValue(ringSize) is int size && (size < 4096 || (size & (size - 1)) != 0))
-            {
-                result.AddError($"--ring-size must be a power of two of at least 4096, not {size}");
             }
         });
         command.SetAction(parse =>
@@ -67,14 +80,27 @@ public static class PhasesCommand
             PhaseTargets targets = PhaseTargets.Resolve(parse.GetValue(file), processId, containerNames,
                 everyProcess, parse.GetValue(image), console, verbose, directory);
             string chosen = parse.GetValue(CommonOptions.Json) ? "json" : parse.GetValue(format) ?? "table";
-            double? seconds = parse.GetValue(duration);
-            return (int)Execute(console, targets, identity, directory, chosen, parse.GetValue(output), seconds is double s ? TimeSpan.FromSeconds(s) : null,
+            // Opened before anything is attached: a report that cannot be written is known now, not after the capture.
+            using ReportOutput? report = parse.GetValue(output) is { } path ? ReportOutput.Open(path) : null;
+            return (int)Execute(console, targets, identity, directory, chosen, report, parse.GetValue(duration),
                 parse.GetValue(ringSize) ?? TraceCommand.DefaultRingBytes, verbose);
         });
         return command;
     }
 
-    private static ExitCode Execute(CliConsole console, PhaseTargets targets, ProcessIdentity? identity, ContainerDirectory directory, string format, string? output,
+    private static readonly string[] Formats = ["table", "json", "chrome"];
+
+    private static string ParseFormat(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (!Formats.Contains(text, StringComparer.Ordinal))
+        {
+            result.AddError($"--format must be table, json or chrome, not '{text}'");
+        }
+        return text;
+    }
+
+    private static ExitCode Execute(CliConsole console, PhaseTargets targets, ProcessIdentity? identity, ContainerDirectory directory, string format, ReportOutput? output,
         TimeSpan? duration, int ringSize, bool verbose)
     {
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
@@ -96,6 +122,7 @@ public static class PhasesCommand
                 gone => uprobe => owners.ServesOnly(uprobe.Path, gone), session.Detach, shutdown, console, verbose)
             : null;
         removals?.AfterAttach();
+        shutdown.StartDuration();
         console.WriteNote($"attached to {plan.FileCount} file(s) for {targets.Description}; Ctrl-C for the report");
         using ProcessWatch? watch = identity is not null ? ProcessWatch.Start(identity, shutdown.Stop) : null;
 
@@ -140,24 +167,78 @@ public static class PhasesCommand
             {
                 session.Poll(OnRecord, timeoutMilliseconds: 100);
                 removals?.Poll();
+                if (output is null && console.OutputClosed)
+                {
+                    shutdown.Stop("output closed"); // nobody is left to read the report
+                }
             }
             session.Drain(OnRecord);
         }
 
         PhaseReport report = Snapshot();
-        WriteReport(console, format, output, report, collector, live);
+        (ExitCode code, string? unwritten) = WriteReport(console, format, output, report, collector, live);
+        if (unwritten is not null && shutdown.Reason is null)
+        {
+            shutdown.Stop(console.OutputClosed ? "output closed" : "output failed"); // the reason, when it came only after the capture
+        }
         console.WriteNote($"{report.Rows.Sum(r => r.Count)} phases completed, {report.Lost} events lost, {report.Unfinished.Count} unfinished, "
             + $"{report.EndsWithoutBegin} ended without a seen begin{(filtered > 0 ? $", {filtered} events of other containers ignored" : "")}"
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
             + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"
             + $"{(report.NotTabulated > 0 ? $", {report.NotTabulated} phases not tabulated (limit {PhaseStatistics.DefaultMaxRows} rows)" : "")}"
+            + $"{(unwritten is not null ? $", {unwritten}" : "")}"
             + $"{(shutdown.Reason is { } why ? $" ({why})" : "")}");
-        return ExitCode.Success;
+        return code;
     }
 
-    private static void WriteReport(CliConsole console, string format, string? output, PhaseReport report, PhaseCollector collector, bool liveShownAlready)
+    /// <summary>
+    /// Writes the report where it was asked for. A -o file that fails at the end (a full disk,
+    /// /dev/full) does not lose the capture: the report goes to stdout, and the exit code says
+    /// it did not reach the file. A stdout whose reader has gone gets nothing, and that is no failure.
+    /// </summary>
+    /// <returns>The exit code, and what was not written (for the summary line) or null.</returns>
+    private static (ExitCode Code, string? Unwritten) WriteReport(CliConsole console, string format, ReportOutput? output, PhaseReport report, PhaseCollector collector, bool liveShownAlready)
     {
-        using Stream stream = output is null ? console.OutStream() : File.Create(output);
+        byte[] rendered = Render(format, report, collector, liveShownAlready);
+        ExitCode code = ExitCode.Success;
+        if (output is not null)
+        {
+            try
+            {
+                output.Write(rendered);
+                return (code, null);
+            }
+            catch (IOException e)
+            {
+                console.WriteError($"cannot write the report to {output.Path}: {ReportOutput.Reason(e, output.Path)}; writing it to stdout instead");
+                code = ExitCode.OutputFailed;
+            }
+        }
+        if (rendered.Length == 0)
+        {
+            return (code, null);
+        }
+        try
+        {
+            using Stream stdout = console.OutStream();
+            stdout.Write(rendered);
+            stdout.Flush();
+        }
+        catch (IOException e)
+        {
+            if (console.OutputClosed)
+            {
+                return (code, "report not written");
+            }
+            console.WriteError($"cannot write the report to stdout: {e.Message}");
+            return (ExitCode.OutputFailed, "report not written");
+        }
+        return (code, null);
+    }
+
+    private static byte[] Render(string format, PhaseReport report, PhaseCollector collector, bool liveShownAlready)
+    {
+        using var stream = new MemoryStream();
         switch (format)
         {
             case "json":
@@ -182,6 +263,6 @@ public static class PhasesCommand
                 }
                 break;
         }
-        stream.Flush();
+        return stream.ToArray();
     }
 }

@@ -21,11 +21,19 @@ namespace Probes.Consumer.Cli;
 /// worded the same way by <see cref="KernelRefusal"/>.
 /// </summary>
 /// <param name="uprobesNeedSysAdmin">Whether this kernel lets only CAP_SYS_ADMIN create uprobes; asked only when it matters.</param>
-public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = ProcessTarget.DefaultProcRoot, Func<ProcessCredentials, bool>? uprobesNeedSysAdmin = null)
+/// <param name="podmanIdOf">The full id of a container as this user's podman names it, or null; asked only when it matters.</param>
+public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = ProcessTarget.DefaultProcRoot, Func<ProcessCredentials, bool>? uprobesNeedSysAdmin = null,
+    Func<string, string?>? podmanIdOf = null)
 {
     private const string SysAdminNote = "; this kernel lets only CAP_SYS_ADMIN create uprobes (CAP_BPF and CAP_PERFMON are not enough since Linux 6.16)";
+
+    /// <summary>An id prefix this long is taken for an id even when podman cannot be asked (podman and docker show 12).</summary>
+    private const int ShortIdLength = 12;
+
+    private static readonly TimeSpan PodmanTimeout = TimeSpan.FromSeconds(20);
     private static readonly Capability[] BpfAndPerfmon = [Capability.Bpf, Capability.Perfmon];
     private readonly Func<ProcessCredentials, bool> _uprobesNeedSysAdmin = uprobesNeedSysAdmin ?? KernelUprobesNeedSysAdmin;
+    private readonly Func<string, string?> _podmanIdOf = podmanIdOf ?? AskPodman;
 
     public static PrivilegeCheck Current() => new(ProcessCredentials.Self());
 
@@ -81,9 +89,11 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
         ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self) ? Why(target, $"pid {pid}") : null;
 
     /// <summary>
-    /// Null when every process of the containers <paramref name="namesOrIds"/> may name is readable.
-    /// An id prefix is matched against the container ids in the processes' cgroups; a name can
-    /// only be resolved later (podman), so then every container process counts.
+    /// Null when every process of the containers <paramref name="namesOrIds"/> name is readable.
+    /// Each is identified the way it can be without privileges: by this user's podman (a name
+    /// or an id prefix), else as an id prefix of at least 12 hex digits matching one container.
+    /// Anything else may be a name that only root's podman knows: no process is named for it
+    /// (the containers that happen to match could be others), the line says what is known.
     /// </summary>
     public string? ContainerReason(IEnumerable<string> namesOrIds)
     {
@@ -91,21 +101,79 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
         {
             return null; // nothing to find out: skip the /proc scan
         }
-        List<string> prefixes = namesOrIds.Select(n => n.ToLowerInvariant()).ToList();
-        bool anyContainer = prefixes.Count == 0 || prefixes.Any(p => p.Length == 0 || p.AsSpan().ContainsAnyExcept("0123456789abcdef"));
-        foreach ((int pid, string id) in new ContainerResolver(procRoot).ScanCgroups())
+        List<(int Pid, string Id)> processes = new ContainerResolver(procRoot).ScanCgroups().ToList();
+        foreach (string nameOrId in namesOrIds)
         {
-            if ((anyContainer || prefixes.Any(p => id.StartsWith(p, StringComparison.Ordinal)))
-                && ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
+            string? id = _podmanIdOf(nameOrId) ?? UniqueIdByPrefix(nameOrId, processes);
+            if (id is not null)
             {
-                return Why(target, $"pid {pid} of container {id[..12]}");
+                if (FirstUnreadable(processes.Where(p => p.Id == id)) is ({ } target, int pid))
+                {
+                    return Why(target, $"pid {pid} of container {id[..ShortIdLength]}");
+                }
+                continue;
+            }
+            if (FirstUnreadable(processes) is ({ } other, _))
+            {
+                return $"'{nameOrId}' is not a container this user's podman knows, and "
+                    + (other.IsSameUserAs(self) ? "containers holding capabilities this process lacks run on this host" : $"containers of other users run on this host (uid {other.Uid.ToString(CultureInfo.InvariantCulture)})");
             }
         }
         return null;
     }
 
+    /// <summary>The one container whose id starts with <paramref name="prefix"/> (12 hex digits or more), or null.</summary>
+    private static string? UniqueIdByPrefix(string prefix, List<(int Pid, string Id)> processes)
+    {
+        string lower = prefix.ToLowerInvariant();
+        if (lower.Length < ShortIdLength || lower.AsSpan().ContainsAnyExcept("0123456789abcdef"))
+        {
+            return null;
+        }
+        List<string> ids = processes.Select(p => p.Id).Where(id => id.StartsWith(lower, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+        return ids.Count == 1 ? ids[0] : null;
+    }
+
+    private (ProcessCredentials? Target, int Pid) FirstUnreadable(IEnumerable<(int Pid, string Id)> processes)
+    {
+        foreach ((int pid, _) in processes)
+        {
+            if (ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
+            {
+                return (target, pid);
+            }
+        }
+        return (null, 0);
+    }
+
+    /// <summary>The full id of the container this user's podman knows by <paramref name="nameOrId"/>; null without podman or when it does not know it.</summary>
+    private static string? AskPodman(string nameOrId)
+    {
+        if (Executables.Find("podman") is not { } podman)
+        {
+            return null;
+        }
+        var result = ExternalCommand.Run(podman, ["container", "inspect", "--format", "{{.Id}}", nameOrId], PodmanTimeout);
+        string id = result is { ExitCode: 0 } ok ? ok.Stdout.Trim() : "";
+        return id.Length == CgroupContainerId.IdLength && !id.AsSpan().ContainsAnyExcept("0123456789abcdef") ? id : null;
+    }
+
     /// <summary>Null when every container process on the host is readable (<c>probes containers</c> reads their maps and namespaces).</summary>
-    public string? EveryContainerReason() => ContainerReason([]);
+    public string? EveryContainerReason()
+    {
+        if (self.Effective.Has(Capability.SysPtrace))
+        {
+            return null;
+        }
+        foreach ((int pid, string id) in new ContainerResolver(procRoot).ScanCgroups())
+        {
+            if (ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
+            {
+                return Why(target, $"pid {pid} of container {id[..ShortIdLength]}");
+            }
+        }
+        return null;
+    }
 
     /// <summary>Null when every process on the host is readable (<c>phases --all</c> reads all their maps).</summary>
     public string? EveryProcessReason()
@@ -143,9 +211,11 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
             : $"{failed}, although this process holds {Sentence(needed)}: capabilities count for bpf and perf only in the initial user namespace, and this process runs in another one; run as root on the host";
     }
 
-    private string Why(ProcessCredentials target, string subject) => subject + (target.IsSameUserAs(self)
-        ? " holds capabilities this process lacks"
-        : $" runs as another user, uid {target.Uid.ToString(CultureInfo.InvariantCulture)}");
+    private string Why(ProcessCredentials target, string subject) => $"{subject} {Whose(target)}";
+
+    private string Whose(ProcessCredentials target) => target.IsSameUserAs(self)
+        ? "holds capabilities this process lacks"
+        : $"runs as another user, uid {target.Uid.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>
     /// The initial user namespace maps every uid to itself ("0 0 4294967295"); in any other,

@@ -27,11 +27,17 @@ public static class ProbesCli
         // exceptions arrive here): each failure becomes one line and its exit code.
         return CommandRunner.Run(console, () =>
         {
-            ParseResult result = BuildRoot(console).Parse(args);
-            if (result.Errors.Count > 0)
+            if (console.OutputProblem is { } closed)
+            {
+                console.WriteError(closed);
+                return ExitCode.OutputFailed;
+            }
+            // No @response files: a FILE that begins with '@' is a file name like any other.
+            ParseResult result = BuildRoot(console).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            if (UsageErrors.First(result) is { } usage)
             {
                 // One line, like every other failure; the full help is one --help away.
-                console.WriteError($"{result.Errors[0].Message} (see 'probes --help')");
+                console.WriteError($"{usage} (see 'probes --help')");
                 return ExitCode.Usage;
             }
             return (ExitCode)result.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });

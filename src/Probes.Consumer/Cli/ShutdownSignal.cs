@@ -6,18 +6,28 @@ namespace Probes.Consumer.Cli;
 /// Ctrl-C (SIGINT), SIGTERM and an optional duration, as one cancellation token. The signals
 /// are handled (not left to kill us), so a traced session always detaches and prints its
 /// counts on the way out; SIGKILL needs no handler because the kernel closes our descriptors.
+/// The duration is the traced window: it runs from <see cref="StartDuration"/>, called once
+/// every probe is attached, not from the start of the command (an attach that takes seconds
+/// on a loaded machine must not eat the window).
 /// </summary>
 public sealed class ShutdownSignal : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
+    private readonly TimeSpan? _duration;
 
     public ShutdownSignal(TimeSpan? duration)
     {
         _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        if (duration is { } limit)
+        _duration = duration;
+    }
+
+    /// <summary>Starts the duration, if there is one: call it when every probe is attached.</summary>
+    public void StartDuration()
+    {
+        if (_duration is { } limit)
         {
             _source.CancelAfter(limit);
         }

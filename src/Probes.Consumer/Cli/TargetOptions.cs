@@ -29,6 +29,7 @@ public sealed class TargetOptions
         {
             Description = $"{verb} the probes of this ELF file (executable or shared library); tracing covers every process that maps it.",
             Arity = ArgumentArity.ZeroOrOne,
+            CustomParser = result => CommonOptions.ParseNonEmpty(result, "FILE"),
         },
         new Option<int?>("--pid", "-p")
         {
@@ -38,6 +39,7 @@ public sealed class TargetOptions
         new Option<string?>("--container", "-c")
         {
             Description = $"{verb} the probes of the processes in this container: a podman name, a full id or an id prefix.",
+            CustomParser = result => CommonOptions.ParseNonEmpty(result, "--container"),
         });
 
     public void AddValidator(Command command) => command.Validators.Add(result =>

@@ -20,47 +20,51 @@ public static class TraceCommand
         {
             Description = "PROVIDER:NAME of a probe to trace (repeatable; * and ? are wildcards). Default: every 'probes:*' probe.",
             AllowMultipleArgumentsPerToken = false,
+            CustomParser = ParseSelectors,
         };
         var strings = new Option<int[]>("--str", "-s")
         {
             Description = "Read argument N (0-based) as a NUL-terminated string (repeatable). Phase and mark names of 'probes:*' are always strings.",
+            CustomParser = result => CommonOptions.ParseArgumentNumbers(result, "--str"),
         };
-        var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: until Ctrl-C or SIGTERM)." };
-        var ringSize = new Option<int?>("--ring-size")
-        {
-            Description = $"Ring buffer size in bytes, a power of two of at least 4096 (default {DefaultRingBytes >> 20} MiB). Events that do not fit are counted as lost.",
-        };
+        Option<TimeSpan?> duration = CommonOptions.Duration();
+        Option<int?> ringSize = CommonOptions.RingSize(
+            $"Ring buffer size in bytes, a power of two from 4096 to 1 GiB (default {DefaultRingBytes >> 20} MiB). Events that do not fit are counted as lost.");
 
         var command = new Command("trace", "Trace USDT probes live in a file's users, a process or a container.")
         {
             target.File, target.Pid, target.Container, probe, strings, duration, ringSize,
         };
         target.AddValidator(command);
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(ringSize) is int size && (size < 4096 || (size & (size - 1)) != 0))
-            {
-                result.AddError($"--ring-size must be a power of two of at least 4096, not {size}");
-            }
-            if (result.GetValue(duration) is <= 0)
-            {
-                result.AddError("--duration must be a positive number of seconds");
-            }
-            if (result.GetValue(strings)?.Any(n => n < 0) == true)
-            {
-                result.AddError("--str takes argument numbers from 0");
-            }
-        });
         command.SetAction(parse => (int)Execute(
             console,
             target.Resolve(parse),
             (parse.GetValue(probe) ?? []).Select(ProbePattern.Parse).ToList(),
             parse.GetValue(strings) ?? [],
-            parse.GetValue(duration) is double seconds ? TimeSpan.FromSeconds(seconds) : null,
+            parse.GetValue(duration),
             parse.GetValue(ringSize) ?? DefaultRingBytes,
             parse.GetValue(CommonOptions.Json),
             parse.GetValue(CommonOptions.Verbose)));
         return command;
+    }
+
+    /// <summary>Each selector checked while parsing, so a malformed one is a usage error like any other bad option value.</summary>
+    private static string[] ParseSelectors(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string[] selectors = result.Tokens.Select(token => token.Value).ToArray();
+        foreach (string selector in selectors)
+        {
+            try
+            {
+                ProbePattern.Parse(selector);
+            }
+            catch (UsdtSpecException e)
+            {
+                result.AddError($"--probe {e.Message}");
+                return [];
+            }
+        }
+        return selectors;
     }
 
     private static ExitCode Execute(CliConsole console, TraceTarget target, List<ProbePattern> patterns, int[] strings, TimeSpan? duration, int ringSize, bool json, bool verbose)
@@ -87,6 +91,7 @@ public static class TraceCommand
             ? new ContainerRemovals(new ContainerWatch([container.Id]), _ => container.Name ?? container.Id[..12], _ => _ => false, session.Detach, shutdown, console, verbose)
             : null;
         removals?.AfterAttach();
+        shutdown.StartDuration();
         console.WriteNote($"attached {plan.Probes.Count} probe(s) at {plan.SiteCount} site(s) in {plan.FileCount} file(s) of {target.Description}; Ctrl-C to stop");
 
         var writer = new TraceEventWriter(console.OutStream(), json, new MonotonicClock());
@@ -103,6 +108,7 @@ public static class TraceCommand
             writer.Write(record, plan.Probes[(int)record.ProbeId], container);
         }
 
+        string? writeFailure = null;
         try
         {
             while (!shutdown.Token.IsCancellationRequested)
@@ -112,18 +118,29 @@ public static class TraceCommand
                     writer.Flush();
                 }
                 removals?.Poll();
+                if (console.OutputClosed)
+                {
+                    shutdown.Stop("output closed"); // even when no event came to fail a write
+                }
             }
             session.Drain(OnRecord);
             writer.Flush();
         }
-        catch (IOException)
+        catch (IOException e)
         {
             // The reader went away (`| head`): stop like bpftrace does, detach, still report.
-            shutdown.Stop("output closed");
+            // Anything else (a full disk behind `>`) is a failure to deliver what was asked.
+            writeFailure = console.OutputClosed ? null : e.Message;
+            shutdown.Stop(writeFailure is null ? "output closed" : "output failed");
         }
 
         long shown = session.EventsReceived - filtered;
         console.WriteNote($"{shown} events, {session.LostCount} lost{(filtered > 0 ? $", {filtered} from other processes mapping the same file not shown" : "")}{(shutdown.Reason is { } why ? $" ({why})" : "")}");
+        if (writeFailure is not null)
+        {
+            console.WriteError($"cannot write events to stdout: {writeFailure}");
+            return ExitCode.OutputFailed;
+        }
         return ExitCode.Success;
     }
 }

@@ -80,7 +80,9 @@ public sealed class TracePlan : IDisposable
         {
             if (!found.Any(p => p.Probe.Provider == OwnProvider))
             {
-                throw new UsageException($"{targetDescription} has no '{OwnProvider}' probes; choose probes with --probe PROVIDER:NAME ('probes list' shows them)");
+                // Not found (3), like a --probe that matches nothing and like phases without phase probes: the
+                // command line is fine, the target lacks what it asks for by default.
+                throw new TargetNotFoundException($"{targetDescription} has no '{OwnProvider}' probes; choose probes with --probe PROVIDER:NAME ('probes list' shows them)");
             }
             patterns = [ProbePattern.Parse(OwnProvider + ":*")];
         }

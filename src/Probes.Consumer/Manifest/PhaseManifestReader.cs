@@ -35,6 +35,12 @@ public static class PhaseManifestReader
     /// <inheritdoc cref="Read(string)"/>
     public static PhaseManifest? Read(Stream assembly)
     {
+        // A PE image is addressed with 32-bit offsets (PEReader refuses more): a bigger file,
+        // which any process can map, is bad input, not a reason to fail a whole listing.
+        if (assembly.Length - assembly.Position > int.MaxValue)
+        {
+            throw new ManifestFormatException($"{assembly.Length - assembly.Position} bytes, larger than a .NET assembly can be (2 GiB)");
+        }
         byte[]? json = FindResource(assembly);
         return json is null ? null : Parse(json);
     }

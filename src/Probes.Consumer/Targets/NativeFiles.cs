@@ -99,6 +99,14 @@ internal static unsafe partial class NativeFiles
         return FileStatus.FromStatx(new ReadOnlySpan<byte>(buffer, FileStatus.BufferSize));
     }
 
+    /// <summary>Whether the descriptor can be read at an offset: lseek(2) fails with ESPIPE on pipes and on kernel files opened as streams.</summary>
+    public static bool IsSeekable(SafeFileHandle handle)
+    {
+        long position = lseek((int)handle.DangerousGetHandle(), 0, SeekCurrent);
+        GC.KeepAlive(handle);
+        return position >= 0;
+    }
+
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 
     [StructLayout(LayoutKind.Sequential)]
@@ -108,6 +116,11 @@ internal static unsafe partial class NativeFiles
         public ulong Mode;
         public ulong Resolve;
     }
+
+    private const int SeekCurrent = 1; // SEEK_CUR
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long lseek(int descriptor, long offset, int whence);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);

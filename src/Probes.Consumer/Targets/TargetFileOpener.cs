@@ -20,7 +20,8 @@ namespace Probes.Consumer.Targets;
 ///
 /// Every open is O_PATH first: the type is checked (a FIFO, socket or device is never opened
 /// for real, so opening it can neither block nor reach a driver) before the file is reopened
-/// for reading through its own descriptor.
+/// for reading through its own descriptor, which must be seekable (a kernel pseudo-file such
+/// as tracefs's trace_pipe is "regular" by type but a stream).
 /// </summary>
 public static class TargetFileOpener
 {
@@ -169,6 +170,12 @@ public static class TargetFileOpener
         }
         try
         {
+            if (!IsSeekable(readable))
+            {
+                // Regular by type, yet a stream (tracefs's trace_pipe and its like): reading it at
+                // offsets fails, and reading it in order would wait for the kernel's next line.
+                throw new TargetNotFoundException($"{shownAs}: not a regular file (a kernel interface that cannot be read at an offset)");
+            }
             FileIdentity found = StatusOf(readable, shownAs).Identity;
             if (expected is { } mapped && found != mapped.Region.Identity)
             {

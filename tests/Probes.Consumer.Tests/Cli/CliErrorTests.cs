@@ -32,8 +32,45 @@ public sealed class CliErrorTests
         [new[] { "list", "--pid", "0" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not '0' (see 'probes --help')"],
         [new[] { "list", "--pid", "abc" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not 'abc' (see 'probes --help')"],
         [new[] { "list", "--pid", "-5" }, ExitCode.Usage, "probes: error: "],
-        [new[] { "list", "/bin/true", "--frobnicate" }, ExitCode.Usage, "probes: error: Unrecognized command or argument '--frobnicate'"],
-        [Array.Empty<string>(), ExitCode.Usage, "probes: error: Required command was not provided."],
+        [new[] { "list", "/bin/true", "--frobnicate" }, ExitCode.Usage, "probes: error: unknown option '--frobnicate' for 'probes list' (see 'probes --help')"],
+        [Array.Empty<string>(), ExitCode.Usage, "probes: error: no command given; the commands are list, trace, phases and containers (see 'probes --help')"],
+        // A mistyped verb or option is named as such, with the nearest one when it is a near miss.
+        [new[] { "bogus" }, ExitCode.Usage, "probes: error: unknown command 'bogus'; the commands are list, trace, phases and containers (see 'probes --help')"],
+        [new[] { "lsit", "/bin/true" }, ExitCode.Usage, "probes: error: unknown command 'lsit' (did you mean 'list'?) (see 'probes --help')"],
+        [new[] { "list", "--bogus-flag" }, ExitCode.Usage, "probes: error: unknown option '--bogus-flag' for 'probes list' (see 'probes --help')"],
+        [new[] { "trace", "LIBPROBES", "--durration", "5" }, ExitCode.Usage, "probes: error: unknown option '--durration' for 'probes trace' (did you mean '--duration'?) (see 'probes --help')"],
+        [new[] { "list", "/bin/true", "/bin/false" }, ExitCode.Usage, "probes: error: unexpected argument '/bin/false' for 'probes list' (see 'probes --help')"],
+        [new[] { "list", "--pid" }, ExitCode.Usage, "probes: error: option '--pid' needs a value (see 'probes --help')"],
+        // After --, what looks like an option is a file name.
+        [new[] { "list", "--", "--bogus-flag" }, ExitCode.NotFound, "probes: error: --bogus-flag: no such file"],
+        // No @response files: '@x' is a file name.
+        [new[] { "list", "@/bin/true" }, ExitCode.NotFound, "probes: error: @/bin/true: no such file"],
+        [new[] { "phases", "--format", "xml", "LIBPROBES" }, ExitCode.Usage, "probes: error: --format must be table, json or chrome, not 'xml' (see 'probes --help')"],
+        // Numbers that do not parse or are out of range are usage errors, never "internal error".
+        [new[] { "trace", "LIBPROBES", "--duration", "NaN" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not 'NaN'"],
+        [new[] { "trace", "LIBPROBES", "--duration", "Infinity" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not 'Infinity'"],
+        [new[] { "phases", "LIBPROBES", "--duration", "1e308" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not '1e308'"],
+        [new[] { "trace", "LIBPROBES", "--duration", "abc" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not 'abc'"],
+        [new[] { "trace", "LIBPROBES", "--duration", "0" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0"],
+        [new[] { "trace", "LIBPROBES", "--ring-size", "2147483648" }, ExitCode.Usage, "probes: error: --ring-size must be a power of two from 4096 to 1073741824 (1 GiB) bytes, in decimal digits, not '2147483648'"],
+        [new[] { "phases", "LIBPROBES", "--ring-size", "0x1000" }, ExitCode.Usage, "probes: error: --ring-size must be a power of two from 4096 to 1073741824 (1 GiB) bytes, in decimal digits, not '0x1000'"],
+        [new[] { "trace", "LIBPROBES", "--str", "abc" }, ExitCode.Usage, "probes: error: --str takes an argument number (0 for the first argument), not 'abc'"],
+        [new[] { "trace", "LIBPROBES", "--str", "-1" }, ExitCode.Usage, "probes: error: --str takes an argument number (0 for the first argument), not '-1'"],
+        [new[] { "trace", "LIBPROBES", "--probe", "" }, ExitCode.Usage, "probes: error: --probe '' is not a probe selector"],
+        [new[] { "trace", "--pid", "abc" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not 'abc'"],
+        [new[] { "phases", "--pid", "0" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not '0'"],
+        // Empty strings are not names.
+        [new[] { "list", "" }, ExitCode.Usage, "probes: error: FILE must not be an empty string"],
+        [new[] { "trace", "--container", "" }, ExitCode.Usage, "probes: error: --container must not be an empty string"],
+        [new[] { "phases", "--image", "" }, ExitCode.Usage, "probes: error: --image must not be an empty string"],
+        // phases -o is checked before anything is attached.
+        [new[] { "phases", "LIBPROBES", "-o", "" }, ExitCode.Usage, "probes: error: --output needs a file name, not an empty string"],
+        [new[] { "phases", "LIBPROBES", "-o", "/" }, ExitCode.Usage, "probes: error: --output /: is a directory; name a file"],
+        [new[] { "phases", "LIBPROBES", "-o", "/nonexistent/report.json" }, ExitCode.Usage, "probes: error: --output /nonexistent/report.json: no such directory /nonexistent"],
+        // A directory given as FILE, to every verb.
+        [new[] { "trace", "/" }, ExitCode.NotFound, "probes: error: /: is a directory, not an ELF file"],
+        [new[] { "list", "--phases", "/" }, ExitCode.NotFound, "probes: error: /: is a directory, not an ELF file"],
+        [new[] { "list", "--phases", "/dev/null" }, ExitCode.NotFound, "probes: error: /dev/null: not a regular file (a device)"],
     ];
 
     [TestMethod]
@@ -57,13 +94,102 @@ public sealed class CliErrorTests
     }
 
     [TestMethod]
-    public void FifoGivenAsFileFailsInsteadOfWaitingForAWriter()
+    [DataRow("list")]
+    [DataRow("list --phases")]
+    [DataRow("trace")]
+    [DataRow("phases")]
+    public void FifoGivenAsFileFailsInsteadOfWaitingForAWriter(string verb)
     {
         // Only through the binary: ProcessRunner's time limit turns a regression (a blocking open) into a failure, not a hung suite.
         string fifo = Path.Combine(TestPaths.ScratchDirectory, $"fifo-{Guid.NewGuid():N}");
         ProcessRunner.Run(Requirements.Tool("mkfifo"), [fifo], ProbesBinary.Timeout).EnsureSuccess("mkfifo");
-        ProcessResult result = ProbesBinary.Run("list", fifo);
+        ProcessResult result = ProbesBinary.Run([.. verb.Split(' '), fifo]);
         AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.NotFound, $"probes: error: {fifo}: not a regular file (a pipe or socket)");
+    }
+
+    [TestMethod]
+    [TestCategory("Kernel")]
+    [DataRow("list")]
+    [DataRow("list --phases")]
+    [DataRow("trace")]
+    public void A_kernel_stream_file_is_refused_like_a_pipe(string verb)
+    {
+        // tracefs's trace_pipe is "regular" by type, yet a stream: reading it blocks, and it cannot be read at an offset.
+        Requirements.Root();
+        const string tracePipe = "/sys/kernel/tracing/trace_pipe";
+        if (!File.Exists(tracePipe))
+        {
+            ProcessRunner.Run(Requirements.Tool("mount"), ["-t", "tracefs", "nodev", "/sys/kernel/tracing"], ProbesBinary.Timeout).EnsureSuccess("mount tracefs");
+        }
+        ProcessResult result = ProbesBinary.Run([.. verb.Split(' '), tracePipe]);
+        AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.NotFound,
+            $"probes: error: {tracePipe}: not a regular file (a kernel interface that cannot be read at an offset)");
+    }
+
+    [TestMethod]
+    [DataRow("list")]
+    [DataRow("list --phases")]
+    public void An_assembly_over_2_GiB_is_bad_input(string verb)
+    {
+        // A sparse file: 3 GiB long, a few bytes on disk, "MZ" first so it is taken for an assembly.
+        string big = Path.Combine(TestPaths.ScratchDirectory, $"big-{Guid.NewGuid():N}.dll");
+        using (var file = new FileStream(big, FileMode.CreateNew))
+        {
+            file.Write("MZ"u8);
+            file.SetLength(3L << 30);
+        }
+        try
+        {
+            ProcessResult result = ProbesBinary.Run([.. verb.Split(' '), big]);
+            AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.BadInput,
+                $"probes: error: {big}: 3221225472 bytes, larger than a .NET assembly can be (2 GiB)");
+        }
+        finally
+        {
+            File.Delete(big);
+        }
+    }
+
+    [TestMethod]
+    public void A_process_mapping_an_assembly_over_2_GiB_still_lists_the_phases_of_the_others()
+    {
+        // Any process can map such a file; one of them must not fail `list --phases --pid` as a whole.
+        string big = Path.Combine(TestPaths.ScratchDirectory, $"big-mapped-{Guid.NewGuid():N}.dll");
+        using (var file = new FileStream(big, FileMode.CreateNew))
+        {
+            file.Write("MZ"u8);
+            file.SetLength(3L << 30);
+        }
+        try
+        {
+            string script = "import mmap, sys, time\n"
+                + "files = [open(p, 'rb') for p in sys.argv[1:]]\n"
+                + "maps = [mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) for f in files]\n"
+                + "print('ready', flush=True)\ntime.sleep(600)\n";
+            using var mapper = new LiveProcess(TraceFixtures.Python, ["-c", script, SampleService.Dll, big]);
+            mapper.WaitForStdout("ready", ProbesBinary.Timeout);
+            ProcessResult result = ProbesBinary.Run("list", "--phases", "--pid", $"{mapper.Pid}");
+            Assert.AreEqual(0, result.ExitCode, result.Stderr);
+            StringAssert.Contains(result.Stdout, "Probes.Sample  phase HandleRequest");
+            Assert.AreEqual($"probes: warning: pid {mapper.Pid}: {big}: 3221225472 bytes, larger than a .NET assembly can be (2 GiB)\n", result.Stderr);
+        }
+        finally
+        {
+            File.Delete(big);
+        }
+    }
+
+    [TestMethod]
+    [DataRow("list /bin/true >&-", "stdout is closed or not open for writing")]
+    [DataRow("trace LIBPROBES --duration 0.2 >&-", "stdout is closed or not open for writing")]
+    // With stdin closed too, descriptor 1 becomes the write end of the runtime's own pipe: nothing may be written there.
+    [DataRow("phases LIBPROBES --duration 0.2 --format json <&- >&-", "stdout is closed (descriptor 1 is a pipe of this process's own)")]
+    public void A_closed_stdout_fails_before_anything_is_done(string command, string reason)
+    {
+        string script = $"\"$0\" {command.Replace("LIBPROBES", TestPaths.LibProbes, StringComparison.Ordinal)}";
+        ProcessResult result = ProcessRunner.Run(Requirements.Tool("bash"), ["-c", script, TestPaths.ProbesExecutable], ProbesBinary.Timeout);
+        AssertOneLineFailure(result.ExitCode, result.Stdout, result.Stderr, ExitCode.OutputFailed,
+            $"probes: error: {reason}; give probes an open stdout (> /dev/null to discard it)");
     }
 
     [TestMethod]
@@ -88,7 +214,7 @@ public sealed class CliErrorTests
 
     private static (string[] Args, string Line) Substitute(string[] args, string line)
     {
-        (string Token, Func<string> Path)[] files = [("NOT_ELF", () => NotElf), ("TRUNCATED", () => TruncatedElf)];
+        (string Token, Func<string> Path)[] files = [("NOT_ELF", () => NotElf), ("TRUNCATED", () => TruncatedElf), ("LIBPROBES", () => TestPaths.LibProbes)];
         foreach ((string token, Func<string> path) in files)
         {
             if (args.Contains(token))

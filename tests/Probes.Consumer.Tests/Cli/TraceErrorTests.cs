@@ -31,10 +31,19 @@ public sealed class TraceErrorTests
         => AssertOneLineFailure(ProbesBinary.Run("trace", TestPaths.LibProbes, "--ring-size", "5000"), ExitCode.Usage, "--ring-size must be a power of two");
 
     [TestMethod]
-    public void A_foreign_file_without_probe_selection_is_a_usage_error()
+    public void A_foreign_file_without_probe_selection_is_not_found()
     {
         string fixture = Fixtures.Build(FixtureKind.Pie, "-O2");
-        AssertOneLineFailure(ProbesBinary.Run("trace", fixture), ExitCode.Usage, "choose probes with --probe PROVIDER:NAME");
+        AssertOneLineFailure(ProbesBinary.Run("trace", fixture), ExitCode.NotFound, "choose probes with --probe PROVIDER:NAME");
+    }
+
+    [TestMethod]
+    public void Trace_and_phases_agree_on_a_target_without_our_probes()
+    {
+        // Not found (3) for both: the command line is right, the target lacks the probes it asks for by default.
+        string fixture = Fixtures.Build(FixtureKind.Pie, "-O2");
+        AssertOneLineFailure(ProbesBinary.Run("trace", fixture), ExitCode.NotFound, "has no 'probes' probes");
+        AssertOneLineFailure(ProbesBinary.Run("phases", fixture), ExitCode.NotFound, "has no probes:phase_begin/phase_end");
     }
 
     [TestMethod]

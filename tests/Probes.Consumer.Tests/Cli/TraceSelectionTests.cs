@@ -50,7 +50,7 @@ public sealed class TraceSelectionTests
     [TestMethod]
     public void Without_probe_selection_a_foreign_target_needs_one()
     {
-        UsageException e = Assert.ThrowsExactly<UsageException>(() => TracePlan.Build([Site("python", "line")], [], [], null, "/usr/bin/python3.11"));
+        TargetNotFoundException e = Assert.ThrowsExactly<TargetNotFoundException>(() => TracePlan.Build([Site("python", "line")], [], [], null, "/usr/bin/python3.11"));
         StringAssert.Contains(e.Message, "--probe PROVIDER:NAME");
     }
 

@@ -98,13 +98,39 @@ public sealed partial class PrivilegeTests
         WriteStatus(proc, 300, uid: 65534, "0000000000000000");
         proc.Add(400, 1, $"/machine.slice/libpod-{theirs}.scope");
         WriteStatus(proc, 400, uid: 0, "000001fffeffffff");
-        var nobody = new PrivilegeCheck(Credentials(65534, CapabilitySet.None), proc.Root, _ => false);
+        // This user's podman knows its own container by name and by id prefix, not root's.
+        var nobody = new PrivilegeCheck(Credentials(65534, CapabilitySet.None), proc.Root, _ => false,
+            podmanIdOf: name => name is "web-ours" || ours.StartsWith(name, StringComparison.Ordinal) ? ours : null);
 
-        Assert.IsNull(nobody.ContainerReason(["aaaa"]), "a rootless container of our own user");
-        Assert.AreEqual($"pid 400 of container {theirs[..12]} runs as another user, uid 0", nobody.ContainerReason(["bbbb"]));
-        Assert.AreEqual($"pid 400 of container {theirs[..12]} runs as another user, uid 0", nobody.ContainerReason(["web-1"]), "a name could be any of them");
+        Assert.IsNull(nobody.ContainerReason(["aaaa"]), "a rootless container of our own user, by id prefix");
+        Assert.IsNull(nobody.ContainerReason(["web-ours"]), "the same container by its name");
+        Assert.AreEqual($"pid 400 of container {theirs[..12]} runs as another user, uid 0", nobody.ContainerReason([theirs[..12]]), "a short id names its container");
         Assert.AreEqual($"pid 400 of container {theirs[..12]} runs as another user, uid 0", nobody.EveryContainerReason());
         Assert.IsNull(new PrivilegeCheck(Credentials(65534, CapabilitySet.Of(Capability.SysPtrace)), proc.Root, _ => false).EveryContainerReason());
+    }
+
+    [TestMethod]
+    public void A_name_only_roots_podman_knows_is_not_blamed_on_a_container_whose_id_happens_to_match()
+    {
+        // `phases --container a` without root: 'a' is root's container, and another root
+        // container's id starts with 'a'. That other container's process is not the reason.
+        using var proc = new FakeProc();
+        string named = new('c', 64), other = "a" + new string('d', 63);
+        proc.Add(500, 1, $"/machine.slice/libpod-{named}.scope");
+        WriteStatus(proc, 500, uid: 0, "000001fffeffffff");
+        proc.Add(600, 1, $"/machine.slice/libpod-{other}.scope");
+        WriteStatus(proc, 600, uid: 0, "000001fffeffffff");
+        var nobody = new PrivilegeCheck(Credentials(65534, CapabilitySet.None), proc.Root, _ => false, podmanIdOf: _ => null);
+
+        foreach (string name in new[] { "a", "bbbb", "web-1" })
+        {
+            string? reason = nobody.ContainerReason([name]);
+            Assert.AreEqual($"'{name}' is not a container this user's podman knows, and containers of other users run on this host (uid 0)", reason);
+            var e = Assert.ThrowsExactly<MissingCapabilityException>(() => nobody.Demand("probes phases", tracing: true, reason));
+            Assert.DoesNotContain("pid 600", e.Message);
+            Assert.DoesNotContain(other[..12], e.Message);
+        }
+        Assert.AreEqual($"pid 500 of container {named[..12]} runs as another user, uid 0", nobody.ContainerReason([named[..12]]), "an id of 12 digits is an id");
     }
 
     [TestMethod]
@@ -205,17 +231,19 @@ public sealed partial class PrivilegeTests
         string shortId = container.Id[..12];
         bool upstreamRevert = Environment.OSVersion.Version >= new Version(6, 16);
         string tracing = upstreamRevert ? "CAP_SYS_ADMIN" : "CAP_BPF, CAP_PERFMON";
-        string note = upstreamRevert ? Regex.Escape(NoUprobesForPerfmon) : "";
 
-        // By id prefix the container is known before podman is asked: the line names its own process.
+        // By a short id (12 hex digits) the container is known without root's podman: the line names its own process.
         AssertRefused(RunProbes(setpriv, Nobody, ["list", "--container", shortId]),
             $"probes: error: probes list needs CAP_SYS_PTRACE (missing: CAP_SYS_PTRACE, because pid {container.HostPid} of container {shortId} runs as another user, uid 0); run as root or grant it");
         AssertRefused(RunProbes(setpriv, Nobody, ["trace", "--container", shortId]),
             $"probes: error: probes trace needs {tracing} and CAP_SYS_PTRACE (missing: {tracing}, CAP_SYS_PTRACE, because pid {container.HostPid} of container {shortId} runs as another user, uid 0){NoteText(upstreamRevert)}; run as root or grant them");
-        // By name (root's podman is not ours to ask) or for all containers, it is some container process of another user.
-        string anyContainer = @"because pid \d+ of container [0-9a-f]{12} runs as another user, uid \d+\)";
+        // By a name only root's podman knows: no process is named, since the one that would be could be another container's.
+        // (Other containers on this host may run as other uids than the fixture's 0.)
         AssertRefused(RunProbes(setpriv, Nobody, ["phases", "--container", container.Name]),
-            new Regex($@"^probes: error: probes phases needs {tracing} and CAP_SYS_PTRACE \(missing: {tracing}, CAP_SYS_PTRACE, {anyContainer}{note}; run as root or grant them$"));
+            new Regex($@"^probes: error: probes phases needs {tracing} and CAP_SYS_PTRACE \(missing: {tracing}, CAP_SYS_PTRACE, because '{Regex.Escape(container.Name)}' is not a container this user's podman knows, "
+                + $@"and containers of other users run on this host \(uid \d+\)\){Regex.Escape(NoteText(upstreamRevert))}; run as root or grant them$"));
+        // For all containers, it is some container process of another user.
+        string anyContainer = @"because pid \d+ of container [0-9a-f]{12} runs as another user, uid \d+\)";
         AssertRefused(RunProbes(setpriv, Nobody, ["containers"]),
             new Regex($@"^probes: error: probes containers needs CAP_SYS_PTRACE \(missing: CAP_SYS_PTRACE, {anyContainer}; run as root or grant it$"));
     }

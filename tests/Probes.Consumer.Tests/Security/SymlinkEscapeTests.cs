@@ -131,7 +131,7 @@ public sealed class SymlinkEscapeTests
             Assert.AreEqual(tracefsBefore, File.Exists(UprobeEvents) ? File.ReadAllText(UprobeEvents) : null, "tracefs uprobe_events changed");
             return;
         }
-        Assert.AreEqual(2, trace.ExitCode, trace.Stderr);
+        Assert.AreEqual(3, trace.ExitCode, trace.Stderr);
         string[] lines = Lines(trace.Stderr);
         Assert.HasCount(2, lines, trace.Stderr);
         Assert.AreEqual(refusal, lines[0]);

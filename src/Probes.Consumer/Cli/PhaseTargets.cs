@@ -70,7 +70,7 @@ public sealed class PhaseTargets
                 foreach (string nameOrId in containers)
                 {
                     ContainerInfo container = resolver.Resolve(nameOrId, Note);
-                    directory.Remember(container.Id, container.Name);
+                    directory.Remember(container);
                     IReadOnlyList<ListedProbe> found = lister.ListContainer(container);
                     if (containers.Count > 1 && !HasPhaseProbes(found))
                     {

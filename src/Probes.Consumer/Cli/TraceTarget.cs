@@ -48,7 +48,7 @@ public sealed class TraceTarget
             return lister.ListProcess(pid);
         }
         Container = new ContainerResolver().Resolve(ContainerName!, message => { if (verbose) { console.WriteNote(message); } });
-        containers.Remember(Container.Id, Container.Name);
+        containers.Remember(Container);
         return lister.ListContainer(Container);
     }
 }

@@ -47,6 +47,50 @@ public unsafe struct ProgLoadAttr
     public fixed byte ProgName[16];
     public uint ProgIfIndex;
     public uint ExpectedAttachType;
+    public uint ProgBtfFd;
+    public uint FuncInfoRecSize;
+    public ulong FuncInfo;
+    public uint FuncInfoCnt;
+    public uint LineInfoRecSize;
+    public ulong LineInfo;
+    public uint LineInfoCnt;
+    /// <summary>For tracing programs: the BTF id (in vmlinux) of the function they attach to.</summary>
+    public uint AttachBtfId;
+}
+
+/// <summary>BPF_LINK_CREATE for an iterator (attach type BPF_TRACE_ITER), with its bpf_iter_link_info.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct IterLinkCreateAttr
+{
+    public uint ProgFd;
+    public uint TargetFd;
+    public uint AttachType;
+    public uint Flags;
+    /// <summary>Pointer to a <see cref="IterTaskLinkInfo"/>.</summary>
+    public ulong IterInfo;
+    public uint IterInfoLen;
+    private readonly uint _pad;
+}
+
+/// <summary>
+/// The task part of union bpf_iter_link_info (Linux 6.1+): which task a task or task_vma
+/// iterator visits. At most one of the three is set; all zero visits every task.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct IterTaskLinkInfo
+{
+    public uint Tid;
+    public uint Pid;
+    public uint PidFd;
+    private readonly uint _pad; // the union is 16 bytes (its cgroup member has a u64)
+}
+
+/// <summary>BPF_ITER_CREATE: a readable descriptor that runs the iterator program as it is read.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct IterCreateAttr
+{
+    public uint LinkFd;
+    public uint Flags;
 }
 
 /// <summary>Helpers shared by the attr structs.</summary>

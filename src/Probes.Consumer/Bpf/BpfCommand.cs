@@ -11,6 +11,7 @@ public enum BpfCommand : int
     ProgLoad = 5,
     ObjGetInfoByFd = 15,
     LinkCreate = 28,
+    IterCreate = 33,
 }
 
 public static class BpfCommandNames
@@ -26,6 +27,7 @@ public static class BpfCommandNames
         BpfCommand.ProgLoad => "BPF_PROG_LOAD",
         BpfCommand.ObjGetInfoByFd => "BPF_OBJ_GET_INFO_BY_FD",
         BpfCommand.LinkCreate => "BPF_LINK_CREATE",
+        BpfCommand.IterCreate => "BPF_ITER_CREATE",
         _ => $"bpf command {(int)command}",
     };
 }

@@ -8,6 +8,15 @@ public enum BpfProgramType : uint
     SocketFilter = 1,
     /// <summary>Kprobe programs; uprobes use this type too (the context is struct pt_regs).</summary>
     Kprobe = 2,
+    /// <summary>BTF-typed tracing programs (fentry, iterators); the attach point is a kernel function's BTF id.</summary>
+    Tracing = 26,
+}
+
+/// <summary>Attach types we load programs for (enum bpf_attach_type).</summary>
+public enum BpfAttachType : uint
+{
+    /// <summary>BPF_TRACE_ITER: an iterator program, run by reading a descriptor made from its link.</summary>
+    TraceIterator = 28,
 }
 
 /// <summary>
@@ -35,7 +44,11 @@ public sealed unsafe class BpfProgram : IDisposable
     /// <summary>Number of 8-byte slots loaded.</summary>
     public int InstructionCount { get; }
 
-    public static BpfProgram Load(Kernel kernel, string name, BpfProgramType type, IReadOnlyList<Instruction> instructions, string license = "GPL")
+    public static BpfProgram Load(Kernel kernel, string name, BpfProgramType type, IReadOnlyList<Instruction> instructions, string license = "GPL") =>
+        Load(kernel, name, type, instructions, license, attachType: 0, attachBtfId: 0);
+
+    /// <summary>Loads a program that names its attach point up front (a tracing program: attach type and the kernel function's BTF id).</summary>
+    public static BpfProgram Load(Kernel kernel, string name, BpfProgramType type, IReadOnlyList<Instruction> instructions, string license, BpfAttachType attachType, int attachBtfId)
     {
         byte[] code = Assembler.Marshal(instructions);
         byte[] licenseBytes = Encoding.ASCII.GetBytes(license + "\0");
@@ -48,6 +61,8 @@ public sealed unsafe class BpfProgram : IDisposable
                 InsnCount = (uint)(code.Length / 8),
                 Insns = (ulong)codePointer,
                 License = (ulong)licensePointer,
+                ExpectedAttachType = (uint)attachType,
+                AttachBtfId = (uint)attachBtfId,
             };
             BpfObjectName.Write(attr.ProgName, name);
             try

@@ -21,6 +21,8 @@ public enum HelperFunction
     ProbeReadUserStr = 114,
     /// <summary><c>long bpf_get_ns_current_pid_tgid(u64 dev, u64 ino, struct bpf_pidns_info *nsdata, u32 size)</c>.</summary>
     GetNsCurrentPidTgid = 120,
+    /// <summary><c>long bpf_seq_write(struct seq_file *m, const void *data, u32 len)</c>: output of an iterator program.</summary>
+    SeqWrite = 127,
     /// <summary><c>struct task_struct *bpf_get_current_task_btf(void)</c>: a BTF-typed pointer the program may load from directly.</summary>
     GetCurrentTaskBtf = 158,
     /// <summary><c>long bpf_ringbuf_output(void *ringbuf, void *data, u64 size, u64 flags)</c>.</summary>

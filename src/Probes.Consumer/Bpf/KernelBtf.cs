@@ -14,13 +14,14 @@ public sealed class KernelBtf
 
     private const ushort Magic = 0xeb9f;
     private const int KindInt = 1, KindArray = 3, KindStruct = 4, KindUnion = 5, KindEnum = 6;
-    private const int KindFuncProto = 13, KindVar = 14, KindDatasec = 15, KindDeclTag = 17, KindEnum64 = 19;
+    private const int KindFunc = 12, KindFuncProto = 13, KindVar = 14, KindDatasec = 15, KindDeclTag = 17, KindEnum64 = 19;
 
     private readonly byte[] _data;
     private readonly int _stringsStart;
     private readonly int _stringsLength;
     private readonly List<int> _typeOffsets = [0]; // type id 0 is void
     private readonly Dictionary<string, int> _structsByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _functionsByName = new(StringComparer.Ordinal);
 
     public KernelBtf(byte[] data)
     {
@@ -52,6 +53,10 @@ public sealed class KernelBtf
             if (kind == KindStruct)
             {
                 _structsByName.TryAdd(Name(BinaryPrimitives.ReadUInt32LittleEndian(span[position..])), id);
+            }
+            else if (kind == KindFunc)
+            {
+                _functionsByName.TryAdd(Name(BinaryPrimitives.ReadUInt32LittleEndian(span[position..])), id);
             }
             position += 12 + kind switch
             {
@@ -106,6 +111,13 @@ public sealed class KernelBtf
         NsproxyMountNamespace: MemberOffset("nsproxy", "mnt_ns"),
         MountNamespaceNs: MemberOffset("mnt_namespace", "ns"),
         NsCommonInum: MemberOffset("ns_common", "inum"));
+
+    /// <summary>
+    /// The BTF type id of the kernel function <paramref name="name"/> (BTF_KIND_FUNC): what a
+    /// tracing program names as its attach point (e.g. <c>bpf_iter_task_vma</c> for a VMA iterator).
+    /// </summary>
+    public int FunctionId(string name) =>
+        _functionsByName.TryGetValue(name, out int id) ? id : throw new BpfException($"kernel BTF has no function {name}");
 
     private int StructId(string name) =>
         _structsByName.TryGetValue(name, out int id) ? id : throw new BpfException($"kernel BTF has no struct {name}");

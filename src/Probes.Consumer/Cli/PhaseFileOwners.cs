@@ -6,11 +6,12 @@ namespace Probes.Consumer.Cli;
 /// <summary>
 /// For <c>phases --container A --container B</c>: which of the traced containers each attached
 /// file serves, so the uprobes that served only a removed container can be detached while the
-/// others keep counting. <see cref="PhaseTargets"/> attaches each distinct file (device and
-/// inode) once, through the first container that maps it; containers of one image share that
-/// file. The owners are therefore found again here, from the containers' own
-/// <c>/proc/PID/maps</c>: a container owns a file when one of its processes maps that device and
-/// inode. A file without a known identity, and a container whose maps could not be read whole,
+/// others keep counting. <see cref="PhaseTargets"/> attaches each real file (the inode the
+/// kernel's uprobe lands on) once, through the first container that maps it; containers of one image share that
+/// file. The owners are the containers whose copies turned out to be that same real file
+/// (<see cref="TargetFile.SharedWith"/>, from the attach), and those found again here from the
+/// containers' own <c>/proc/PID/maps</c>: a container owns a file when one of its processes maps
+/// that device and inode. A file without a known identity, and a container whose maps could not be read whole,
 /// count as sharing everything, so nothing is detached that someone may still use.
 /// Files are keyed by <see cref="TargetFile.KernelPath"/>, the path their uprobes were opened with
 /// (<see cref="Bpf.UprobeTarget.Path"/>).
@@ -63,6 +64,7 @@ public sealed class PhaseFileOwners
                 : mappedBy.Where(pair => pair.Value.Contains(known)).Select(pair => pair.Key)
                     .Concat(unknown)
                     .Concat(file.ContainerId is { } found ? [found] : [])
+                    .Concat(file.SharedWith)
                     .ToHashSet(StringComparer.Ordinal);
         }
         return new PhaseFileOwners(owners, containerIds);

@@ -8,7 +8,8 @@ namespace Probes.Consumer.Cli;
 /// copies of libprobes.so (or any file with <c>probes:phase_*</c> notes) attached at the file
 /// level, so processes that start later (a container's startup) are covered from their first
 /// probe; a pid target adds the perf pid filter, and container targets keep only their events.
-/// One uprobe per distinct file (device and inode), or every hit would count twice.
+/// One uprobe per real file (the inode the kernel's uprobe lands on, <see cref="DistinctRealFiles"/>),
+/// or every hit would count once per container of the image.
 /// Every file is pinned when found (<see cref="TargetFile.Pinned"/>); the <see cref="TracePlan"/>
 /// built from <see cref="Probes"/> owns and closes them.
 /// </summary>
@@ -46,19 +47,21 @@ public sealed class PhaseTargets
             }
         }
 
+        List<ListedProbe> OnePerRealFile(List<ListedProbe> found) => DistinctRealFiles.Keep(found, Note, console.WriteWarning);
+
         if (file is not null)
         {
-            return new PhaseTargets(PhaseProbes(lister.ListFile(file), file), null, null, file);
+            return new PhaseTargets(OnePerRealFile(PhaseProbes(lister.ListFile(file), file)), null, null, file);
         }
         if (pid is int processId)
         {
-            return new PhaseTargets(PhaseProbes(lister.ListProcess(processId), $"pid {processId}"), processId, null, $"pid {processId}");
+            return new PhaseTargets(OnePerRealFile(PhaseProbes(lister.ListProcess(processId), $"pid {processId}")), processId, null, $"pid {processId}");
         }
         if (image is not null)
         {
             TargetFile shim = ImageLayers.FindShim(image, ShimFileName);
             Note($"image {image}: attaching to {shim.Path} in its layer, so every container of it is covered");
-            return new PhaseTargets(PhaseProbes(lister.ListFile(shim), $"image {image}"), null, null, $"image {image}");
+            return new PhaseTargets(OnePerRealFile(PhaseProbes(lister.ListFile(shim), $"image {image}")), null, null, $"image {image}");
         }
         if (containers.Count > 0)
         {
@@ -70,7 +73,7 @@ public sealed class PhaseTargets
                 foreach (string nameOrId in containers)
                 {
                     ContainerInfo container = resolver.Resolve(nameOrId, Note);
-                    directory.Remember(container.Id, container.Name);
+                    directory.Remember(container);
                     IReadOnlyList<ListedProbe> found = lister.ListContainer(container);
                     if (containers.Count > 1 && !HasPhaseProbes(found))
                     {
@@ -93,7 +96,7 @@ public sealed class PhaseTargets
                 Release(probes);
                 throw;
             }
-            return new PhaseTargets(DistinctFiles(probes), null, ids, containers.Count == 1 ? $"container {containers[0]}" : $"{containers.Count} containers");
+            return new PhaseTargets(OnePerRealFile(probes), null, ids, containers.Count == 1 ? $"container {containers[0]}" : $"{containers.Count} containers");
         }
         if (all)
         {
@@ -102,7 +105,7 @@ public sealed class PhaseTargets
             {
                 throw new TargetNotFoundException($"no running process maps {ShimFileName}; start one, or use --image to wait for containers of an image");
             }
-            return new PhaseTargets(PhaseProbes(lister.ListFiles(shims), "the running processes"), null, null, $"{shims.Count} copies of {ShimFileName} on this host");
+            return new PhaseTargets(OnePerRealFile(PhaseProbes(lister.ListFiles(shims), "the running processes")), null, null, $"{shims.Count} copies of {ShimFileName} on this host");
         }
         throw new UsageException("give a target: FILE, --pid, --container, --image or --all");
     }
@@ -161,29 +164,6 @@ public sealed class PhaseTargets
             }
         }
         return files;
-    }
-
-    /// <summary>
-    /// Keeps the probes of the first file of each inode: containers of one image share one, and
-    /// two uprobes on it would count every hit twice. The identity is the pinned descriptor's,
-    /// i.e. of the very file the uprobes will be on.
-    /// </summary>
-    private static List<ListedProbe> DistinctFiles(List<ListedProbe> probes)
-    {
-        var seen = new HashSet<FileIdentity>();
-        var keep = new HashSet<PinnedFile>();
-        foreach (PinnedFile pinned in probes.Select(p => p.File.Pinned).OfType<PinnedFile>().Distinct())
-        {
-            if (seen.Add(pinned.Identity))
-            {
-                keep.Add(pinned);
-            }
-            else
-            {
-                pinned.Dispose();
-            }
-        }
-        return probes.Where(p => p.File.Pinned is null || keep.Contains(p.File.Pinned)).ToList();
     }
 
     private static void Release(IEnumerable<ListedProbe> probes)

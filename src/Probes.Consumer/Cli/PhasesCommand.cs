@@ -129,7 +129,7 @@ public static class PhasesCommand
         long filtered = 0;
         void OnRecord(UsdtRecord record)
         {
-            ContainerRef? container = directory.Of(record.Pid, record.HasNamespaces ? record.PidNamespaceInode : 0);
+            ContainerRef? container = record.HasNamespaces ? directory.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode) : directory.Of(record.Pid);
             if (targets.ContainerIds is { } only && (container is null || !only.Contains(container.Id)))
             {
                 filtered++;

@@ -99,7 +99,7 @@ public static class TraceCommand
         long filtered = 0;
         void OnRecord(UsdtRecord record)
         {
-            ContainerRef? container = containers.Of(record.Pid, record.HasNamespaces ? record.PidNamespaceInode : 0);
+            ContainerRef? container = record.HasNamespaces ? containers.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode) : containers.Of(record.Pid);
             if (target.Container is { } only && container?.Id != only.Id)
             {
                 filtered++; // same file, another container (or the host): not what was asked for

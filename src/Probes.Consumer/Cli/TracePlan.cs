@@ -42,7 +42,8 @@ public sealed class TracePlan : IDisposable
 
     public int SiteCount => Probes.Sum(p => p.Sites.Count);
 
-    public int FileCount => Probes.Select(p => p.File).Distinct(StringComparer.Ordinal).Count();
+    /// <summary>Files attached to, by the path the uprobes are opened with: one per real file once <see cref="DistinctRealFiles"/> has run.</summary>
+    public int FileCount => Probes.SelectMany(p => p.Sites).Select(s => s.File.KernelPath).Distinct(StringComparer.Ordinal).Count();
 
     public static TracePlan Build(IReadOnlyList<ListedProbe> found, IReadOnlyList<ProbePattern> patterns, IReadOnlyCollection<int> strings, int? pid, string targetDescription)
     {

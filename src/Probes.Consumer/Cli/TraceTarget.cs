@@ -33,12 +33,24 @@ public sealed class TraceTarget
     public static TraceTarget From(string? file, int? pid, string? container) => new(file, pid, container);
 
     /// <summary>
-    /// The probes of the target, each file pinned (<see cref="TargetFile.Pinned"/>) for the attach;
-    /// the <see cref="TracePlan"/> built from them owns and closes those files.
+    /// The probes of the target, each file pinned (<see cref="TargetFile.Pinned"/>) for the attach,
+    /// one pinned file per real file (<see cref="DistinctRealFiles"/>); the <see cref="TracePlan"/>
+    /// built from them owns and closes those files.
     /// </summary>
     public IReadOnlyList<ListedProbe> FindProbes(CliConsole console, bool verbose, ContainerDirectory containers)
     {
-        var lister = new ProbeLister(console, verbose, keepPinned: true);
+        void Note(string message)
+        {
+            if (verbose)
+            {
+                console.WriteNote(message);
+            }
+        }
+        return DistinctRealFiles.Keep(Find(new ProbeLister(console, verbose, keepPinned: true), containers, Note), Note, console.WriteWarning);
+    }
+
+    private IReadOnlyList<ListedProbe> Find(ProbeLister lister, ContainerDirectory containers, Action<string> note)
+    {
         if (File is not null)
         {
             return lister.ListFile(File);
@@ -47,8 +59,8 @@ public sealed class TraceTarget
         {
             return lister.ListProcess(pid);
         }
-        Container = new ContainerResolver().Resolve(ContainerName!, message => { if (verbose) { console.WriteNote(message); } });
-        containers.Remember(Container.Id, Container.Name);
+        Container = new ContainerResolver().Resolve(ContainerName!, note);
+        containers.Remember(Container);
         return lister.ListContainer(Container);
     }
 }

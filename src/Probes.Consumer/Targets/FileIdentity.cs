@@ -27,6 +27,9 @@ public readonly record struct FileIdentity(uint Major, uint Minor, ulong Inode)
         return true;
     }
 
+    /// <summary>From a kernel-internal <c>dev_t</c> (<c>MKDEV</c>: major in the top 12 bits, minor in the low 20) and an inode number.</summary>
+    public static FileIdentity FromKernelDevice(uint device, ulong inode) => new(device >> 20, device & 0xfffff, inode);
+
     /// <summary>In the notation of /proc/PID/maps, so an operator can compare it with that file by eye.</summary>
     public override string ToString() => $"dev {Major:x2}:{Minor:x2} inode {Inode}";
 }

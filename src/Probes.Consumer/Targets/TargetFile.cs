@@ -15,6 +15,14 @@ public sealed record TargetFile(string Path, string HostPath, int? Pid = null, s
     /// <summary>The open, checked file once it has been read and is kept for attaching (see <see cref="TargetFileOpener"/>).</summary>
     public PinnedFile? Pinned { get; init; }
 
+    /// <summary>
+    /// Other containers whose own copy of this file (by path and overlay identity) is the same real
+    /// file to the kernel, so the one uprobe on this file serves them too (see <see cref="BackingInode"/>).
+    /// </summary>
+    public IReadOnlySet<string> SharedWith { get; init; } = EmptySet;
+
     /// <summary>The path perf_event_open gets: the pinned descriptor's magic link, or (for a file never pinned, in tests) the host path.</summary>
     public string KernelPath => Pinned?.KernelPath ?? HostPath;
+
+    private static readonly IReadOnlySet<string> EmptySet = new HashSet<string>();
 }

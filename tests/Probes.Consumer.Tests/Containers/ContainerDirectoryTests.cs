@@ -13,16 +13,16 @@ public sealed class ContainerDirectoryTests
     public void A_pid_reused_in_another_pid_namespace_is_looked_up_again()
     {
         using var proc = new FakeProc();
-        proc.Add(100, 1, $"/libpod_parent/libpod-{A}");
+        proc.Add(100, 1, $"/libpod_parent/libpod-{A}", pidNamespace: 11, mountNamespace: 31);
         var directory = new ContainerDirectory(proc.Root, id => id == A ? "a" : "b");
-        Assert.AreEqual(A, directory.Of(100, pidNamespace: 11)?.Id);
+        Assert.AreEqual(A, directory.Of(100, pidNamespace: 11, mountNamespace: 31)?.Id);
 
         // Container A's process exits and container B's new process gets the same host pid.
         Directory.Delete(Path.Combine(proc.Root, "100"), recursive: true);
-        proc.Add(100, 1, $"/libpod_parent/libpod-{B}");
+        proc.Add(100, 1, $"/libpod_parent/libpod-{B}", pidNamespace: 22, mountNamespace: 32);
 
-        Assert.AreEqual(B, directory.Of(100, pidNamespace: 22)?.Id, "a new pid namespace is a new process");
-        Assert.AreEqual(A, directory.Of(100, pidNamespace: 11)?.Id, "events of the old process keep their container");
+        Assert.AreEqual(B, directory.Of(100, pidNamespace: 22, mountNamespace: 32)?.Id, "new namespaces are a new process");
+        Assert.AreEqual(A, directory.Of(100, pidNamespace: 11, mountNamespace: 31)?.Id, "events of the old process keep their container");
     }
 
     [TestMethod]

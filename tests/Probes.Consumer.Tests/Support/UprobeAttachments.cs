@@ -1,0 +1,73 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Probes.Consumer.Tests.Support;
+
+/// <summary>One BPF program attached to a uprobe through a perf event descriptor of some process.</summary>
+public sealed record UprobeAttachment(int Fd, uint ProgramId, string Path, ulong Offset);
+
+/// <summary>
+/// The uprobes a process holds, asked of the kernel with BPF_TASK_FD_QUERY for each of its
+/// perf event descriptors (what <c>bpftool perf</c> prints): the path the uprobe was opened
+/// with and the file offset of its site. Counting them per offset tells how many uprobes sit on
+/// each probe site, independently of what the traced process says. Test-only.
+/// </summary>
+public static partial class UprobeAttachments
+{
+    private const long SysBpf = 321;
+    private const int TaskFdQuery = 20;       // BPF_TASK_FD_QUERY
+    private const uint FdTypeUprobe = 4;      // BPF_FD_TYPE_UPROBE
+    private const uint FdTypeUretprobe = 5;   // BPF_FD_TYPE_URETPROBE
+
+    public static IReadOnlyList<UprobeAttachment> Of(int pid)
+    {
+        var found = new List<UprobeAttachment>();
+        foreach (string link in Directory.EnumerateFiles($"/proc/{pid}/fd"))
+        {
+            string? target = new FileInfo(link).LinkTarget;
+            if (target != "anon_inode:[perf_event]" || !int.TryParse(Path.GetFileName(link), out int fd))
+            {
+                continue;
+            }
+            if (Query(pid, fd) is { } attachment)
+            {
+                found.Add(attachment);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>How many uprobes <paramref name="pid"/> holds at each file offset.</summary>
+    public static Dictionary<ulong, int> PerOffset(int pid) =>
+        Of(pid).GroupBy(a => a.Offset).ToDictionary(g => g.Key, g => g.Count());
+
+    private static unsafe UprobeAttachment? Query(int pid, int fd)
+    {
+        byte[] name = new byte[4096];
+        byte[] attr = new byte[48];
+        fixed (byte* buffer = name)
+        fixed (byte* attribute = attr)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(attr.AsSpan(0), (uint)pid);
+            BinaryPrimitives.WriteUInt32LittleEndian(attr.AsSpan(4), (uint)fd);
+            BinaryPrimitives.WriteUInt32LittleEndian(attr.AsSpan(12), (uint)name.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(attr.AsSpan(16), (ulong)buffer);
+            if (syscall(SysBpf, TaskFdQuery, (nint)attribute, attr.Length) < 0)
+            {
+                return null; // a perf event without a BPF program, or gone meanwhile
+            }
+        }
+        uint type = BinaryPrimitives.ReadUInt32LittleEndian(attr.AsSpan(28));
+        if (type is not (FdTypeUprobe or FdTypeUretprobe))
+        {
+            return null;
+        }
+        int length = Array.IndexOf(name, (byte)0);
+        return new UprobeAttachment(fd, BinaryPrimitives.ReadUInt32LittleEndian(attr.AsSpan(24)),
+            Encoding.UTF8.GetString(name, 0, length < 0 ? name.Length : length), BinaryPrimitives.ReadUInt64LittleEndian(attr.AsSpan(32)));
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long syscall(long number, nint command, nint attr, nint size);
+}

@@ -42,6 +42,14 @@ public enum OtlpOutcome
 /// size on the wire), what the receiver answered, and the decoded OTLP message (null when the
 /// payload could not be decoded).
 /// </summary>
+/// <param name="Sequence">1, 2, 3... in the order the receiver recorded requests.</param>
+/// <param name="HttpProtocol">"HTTP/1.1" or "HTTP/2", as Kestrel saw the request.</param>
+/// <param name="Path">/v1/traces, /v1/metrics, or the gRPC method path.</param>
+/// <param name="ContentEncoding">HTTP Content-Encoding, or the gRPC grpc-encoding header.</param>
+/// <param name="Compressed">The payload itself was gzip-compressed (HTTP body, or the gRPC frame's flag).</param>
+/// <param name="WireLength">Body bytes as received, before any gunzip (gRPC: with the 5-byte frame header); -1 past the size limit.</param>
+/// <param name="Headers">Every request header, names lowercased.</param>
+/// <param name="Error">Why the request was not accepted, for the outcomes that say so.</param>
 public sealed record OtlpRequest(
     long Sequence,
     DateTimeOffset ReceivedAt,

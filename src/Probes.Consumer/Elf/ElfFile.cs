@@ -130,8 +130,14 @@ public sealed class ElfFile : IElfFile
         RequireInsideFile(section.Offset, section.Size, $"section {section.Name}");
         byte[] data = new byte[(int)section.Size];
         ReadChecked(section.Offset, data, $"section {section.Name}");
-        // Notes are 4-byte aligned except in sections that declare 8 (gABI, e.g. .note.gnu.property).
-        int alignment = section.Alignment == 8 ? 8 : 4;
+        // Entries are 4-byte aligned except in sections that declare 8 (gABI, e.g. .note.gnu.property);
+        // 0, 1 and 2 mean no constraint, so 4 (as readelf reads them). Anything else is no note layout.
+        int alignment = section.Alignment switch
+        {
+            <= 4 => 4,
+            8 => 8,
+            _ => throw Error($"note section {section.Name} has alignment {section.Alignment}; note entries are aligned to 4 or 8 bytes"),
+        };
         return ElfNoteParser.Parse(data, alignment, $"{Path}: section {section.Name}");
     }
 

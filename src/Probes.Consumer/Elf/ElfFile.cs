@@ -143,6 +143,34 @@ public sealed class ElfFile : IElfFile
 
     public void ReadBytes(ulong offset, Span<byte> destination) => ReadChecked(offset, destination, "requested range");
 
+    public ElfSymbolSearch FindSymbols(IReadOnlyCollection<string> names) => new ElfSymbolReader(this).Find(names);
+
+    /// <summary>Reads a whole section that <see cref="ElfSymbolReader"/> has checked against its limit.</summary>
+    internal byte[] ReadSection(ElfSection section)
+    {
+        if (!section.HasFileData)
+        {
+            throw Error($"section {section.Name} has no file data");
+        }
+        RequireInsideFile(section.Offset, section.Size, $"section {section.Name}");
+        byte[] data = new byte[section.Size];
+        ReadChecked(section.Offset, data, $"section {section.Name}");
+        return data;
+    }
+
+    /// <summary>Reads part of a section, checked against the section and the file.</summary>
+    internal void ReadSectionPart(ElfSection section, ulong offset, Span<byte> destination)
+    {
+        RequireInsideFile(section.Offset, section.Size, $"section {section.Name}");
+        if (offset > section.Size || (ulong)destination.Length > section.Size - offset)
+        {
+            throw Error($"0x{destination.Length:x} bytes at 0x{offset:x} lie outside section {section.Name} (0x{section.Size:x} bytes)");
+        }
+        ReadChecked(section.Offset + offset, destination, $"section {section.Name}");
+    }
+
+    internal ElfFormatException Error(string message) => new($"{Path}: {message}");
+
     public void Dispose() => _source.Dispose();
 
     private static ElfFile Create(IElfSource source, string path)
@@ -199,7 +227,8 @@ public sealed class ElfFile : IElfFile
                 Offset: BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]),
                 VirtualAddress: BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]),
                 FileSize: BinaryPrimitives.ReadUInt64LittleEndian(entry[32..]),
-                MemorySize: BinaryPrimitives.ReadUInt64LittleEndian(entry[40..]));
+                MemorySize: BinaryPrimitives.ReadUInt64LittleEndian(entry[40..]),
+                Alignment: BinaryPrimitives.ReadUInt64LittleEndian(entry[48..]));
         }
         return segments;
     }
@@ -234,7 +263,9 @@ public sealed class ElfFile : IElfFile
                 Address: BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]),
                 Offset: BinaryPrimitives.ReadUInt64LittleEndian(entry[24..]),
                 Size: BinaryPrimitives.ReadUInt64LittleEndian(entry[32..]),
-                Alignment: BinaryPrimitives.ReadUInt64LittleEndian(entry[48..]));
+                Alignment: BinaryPrimitives.ReadUInt64LittleEndian(entry[48..]),
+                Link: BinaryPrimitives.ReadUInt32LittleEndian(entry[40..]),
+                EntrySize: BinaryPrimitives.ReadUInt64LittleEndian(entry[56..]));
         }
         return sections;
     }
@@ -325,5 +356,4 @@ public sealed class ElfFile : IElfFile
         }
     }
 
-    private ElfFormatException Error(string message) => new($"{Path}: {message}");
 }

@@ -41,6 +41,14 @@ public static class UsdtLimits
     /// <summary>Arguments of one probe: sys/sdt.h defines STAP_PROBE0 to STAP_PROBE12 (libbpf's USDT_MAX_ARG_CNT is 12 too).</summary>
     public const int MaxArguments = 12;
 
+    /// <summary>
+    /// Arguments of one file that may fail to decode, each with its own error. A compiler's
+    /// notes decode (the corpus of this machine: none fails); a file past this is damaged or
+    /// crafted, so its remaining probes share one error instead of costing an exception and a
+    /// message each.
+    /// </summary>
+    public const int MaxArgumentErrorsPerFile = 256;
+
     /// <summary>Everything allocated to read one file and parse its argument specs, garbage included (an upper bound on the peak).</summary>
     public const long MaxBytesAllocatedPerFile = 128L * 1024 * 1024;
 

@@ -1,0 +1,162 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using Probes.Consumer.Elf;
+using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Tests.Security;
+
+/// <summary>
+/// Hostile symbol tables: copies of the operand fixture (a fixed-address build, whose operands
+/// name globals that only .symtab holds) with .symtab or .strtab damaged or inflated. The file
+/// still lists; each operand that names a symbol gets an error that says what is wrong with the
+/// table, and the probes without symbols stay traceable. A table at every limit at once costs
+/// what <see cref="ElfLimits"/> says: its name table, and nothing by its claimed entry count.
+/// </summary>
+[TestClass]
+public sealed class CraftedSymbolTableTests
+{
+    private const int SectionHeaderSize = 64;
+    private const int ShOffset = 24, ShSize = 32, ShLink = 40, ShEntSize = 56;
+
+    public static IEnumerable<object[]> Damages =>
+    [
+        ["entries of 16 bytes", "its symbol tables cannot be read: {path}: symbol table .symtab has entries of 16 bytes, expected 24 for ELF64"],
+        ["a partial entry", "its symbol tables cannot be read: {path}: symbol table .symtab is {size} bytes, not a whole number of 24-byte entries"],
+        ["names in a table that is not a string table", "its symbol tables cannot be read: {path}: symbol table .symtab links to section {symtab}, which is not a string table"],
+        ["entries past the end of the file", "its symbol tables cannot be read: {path}: section .symtab (0x{hugeSize} bytes at offset 0x{offset}) lies outside the file (0x{length} bytes)"],
+        ["more entries than the limit", "symbol 'counter' is not defined in the file (searched .dynsym; not searched: .symtab: {tooMany} symbols, more than the limit of {maxSymbols})"],
+        ["a name table over the limit", "symbol 'counter' is not defined in the file (searched .dynsym; not searched: .symtab: its names (.strtab) take {tooLong} bytes, more than the limit of {maxNames})"],
+        ["names without a NUL", "symbol 'counter' is not defined in the file (searched .symtab and .dynsym)"],
+        ["name offsets past the name table", "symbol 'counter' is not defined in the file (searched .symtab and .dynsym)"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(Damages))]
+    public void A_damaged_symbol_table_costs_the_operands_that_name_symbols_and_nothing_else(string damage, string expected)
+    {
+        OperandFixture fixture = OperandFixture.Build(FixtureKind.NonPie, "-O2");
+        byte[] bytes = File.ReadAllBytes(fixture.ProbeFile);
+        List<ReadelfSection> sections = ReadelfTables.Sections(fixture.ProbeFile);
+        ReadelfSection symtab = sections.Single(s => s.Name == ".symtab");
+        ReadelfSection strtab = sections.Single(s => s.Name == ".strtab");
+        int header(ReadelfSection s) => (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(0x28)) + (s.Index * SectionHeaderSize);
+        ulong hugeSize = ((ulong)bytes.Length / 24 + 1000) * 24;
+        switch (damage)
+        {
+            case "entries of 16 bytes": Write64(bytes, header(symtab) + ShEntSize, 16); break;
+            case "a partial entry": Write64(bytes, header(symtab) + ShSize, symtab.Size - 1); break;
+            case "names in a table that is not a string table": Write32(bytes, header(symtab) + ShLink, (uint)symtab.Index); break;
+            case "entries past the end of the file": Write64(bytes, header(symtab) + ShSize, hugeSize); break;
+            case "more entries than the limit": Write64(bytes, header(symtab) + ShSize, (ulong)(ElfLimits.MaxSymbolsPerTable + 1) * 24); break;
+            case "a name table over the limit": Write64(bytes, header(strtab) + ShSize, ElfLimits.MaxSymbolNameTableBytes + 1UL); break;
+            case "names without a NUL": bytes.AsSpan((int)strtab.Offset, (int)strtab.Size).Replace((byte)0, (byte)'x'); break;
+            case "name offsets past the name table":
+                for (int entry = (int)symtab.Offset; entry < (int)(symtab.Offset + symtab.Size); entry += 24)
+                {
+                    Write32(bytes, entry, (uint)strtab.Size + (uint)entry);
+                }
+                break;
+            default: throw new ArgumentOutOfRangeException(nameof(damage));
+        }
+        string path = Path.Combine(TestPaths.ScratchDirectory, $"crafted-symtab-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, bytes);
+        string line = expected.Replace("{path}", path, StringComparison.Ordinal)
+            .Replace("{size}", $"{symtab.Size - 1}", StringComparison.Ordinal)
+            .Replace("{symtab}", $"{symtab.Index}", StringComparison.Ordinal)
+            .Replace("{hugeSize}", $"{hugeSize:x}", StringComparison.Ordinal)
+            .Replace("{offset}", $"{symtab.Offset:x}", StringComparison.Ordinal)
+            .Replace("{length}", $"{bytes.Length:x}", StringComparison.Ordinal)
+            .Replace("{tooMany}", $"{ElfLimits.MaxSymbolsPerTable + 1}", StringComparison.Ordinal)
+            .Replace("{maxSymbols}", $"{ElfLimits.MaxSymbolsPerTable}", StringComparison.Ordinal)
+            .Replace("{tooLong}", $"{ElfLimits.MaxSymbolNameTableBytes + 1}", StringComparison.Ordinal)
+            .Replace("{maxNames}", $"{ElfLimits.MaxSymbolNameTableBytes}", StringComparison.Ordinal);
+
+        using ElfFile elf = ElfFile.Open(File.OpenHandle(path), path);
+        IReadOnlyList<UsdtProbe> probes = UsdtNoteReader.ReadProbes(elf);
+        Dictionary<string, UsdtDecodedArguments> decoded = probes.Zip(UsdtArgumentDecoder.Decode(elf, probes)).ToDictionary(p => p.First.Name, p => p.Second);
+
+        Assert.HasCount(OperandFixture.ProbeNames.Length, probes, "every probe is still listed");
+        Assert.AreEqual(new UsdtArgumentError(0, "-8@counter(%rip)", line), decoded["globals"].Errors[0]);
+        foreach (string intact in new[] { "widths", "pointers", "constants" })
+        {
+            Assert.IsTrue(decoded[intact].IsComplete, $"{intact}: {string.Join("; ", decoded[intact].Errors)}");
+        }
+        Assert.IsFalse(decoded["arrays"].IsComplete, "table(,%rdi,4) names a symbol too");
+    }
+
+    /// <summary>
+    /// 4 Mi entries (the limit), every one defined and named like a wanted symbol but not
+    /// quite, and a 16 MiB name table (the limit): the lookup streams the entries, so it
+    /// allocates the name table and a chunk, not 96 MiB of entries or objects per entry.
+    /// </summary>
+    [TestMethod]
+    [DoNotParallelize]
+    public void A_symbol_table_at_every_limit_costs_its_name_table_and_a_chunk()
+    {
+        string path = TableAtEveryLimit();
+        using ElfFile elf = ElfFile.Open(File.OpenHandle(path), path);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        ElfSymbolSearch search = elf.FindSymbols(["counter", "table"]);
+        clock.Stop();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Console.WriteLine($"{new FileInfo(path).Length} byte file, {ElfLimits.MaxSymbolsPerTable} symbols: {allocated} bytes allocated, {clock.ElapsedMilliseconds} ms");
+        CollectionAssert.AreEqual(new[] { ".symtab", ".dynsym" }, search.TablesRead.ToList());
+        Assert.IsFalse(search.Definitions.ContainsKey("counter"));
+        Assert.IsLessThan(ElfLimits.MaxSymbolNameTableBytes + (1L << 20), allocated);
+        File.Delete(path);
+    }
+
+    /// <summary>The fixture with .symtab and .strtab replaced by tables at the limits, appended to the file.</summary>
+    private static string TableAtEveryLimit()
+    {
+        OperandFixture fixture = OperandFixture.Build(FixtureKind.NonPie, "-O2");
+        byte[] original = File.ReadAllBytes(fixture.ProbeFile);
+        List<ReadelfSection> sections = ReadelfTables.Sections(fixture.ProbeFile);
+        ReadelfSection symtab = sections.Single(s => s.Name == ".symtab");
+        ReadelfSection strtab = sections.Single(s => s.Name == ".strtab");
+        int shoff = (int)BinaryPrimitives.ReadUInt64LittleEndian(original.AsSpan(0x28));
+
+        // Names "counteA".."counteZ" and more of the same length: each is compared in full, and none matches.
+        byte[] names = new byte[ElfLimits.MaxSymbolNameTableBytes];
+        int stride = "counteX".Length + 1;
+        for (int at = 0; at + stride <= names.Length; at += stride)
+        {
+            Encoding.ASCII.GetBytes("counte", names.AsSpan(at));
+            names[at + 6] = (byte)('A' + (at / stride % 26));
+        }
+        ulong namesOffset = (ulong)original.Length;
+        ulong entriesOffset = namesOffset + (ulong)names.Length;
+        string path = Path.Combine(TestPaths.ScratchDirectory, $"symtab-at-every-limit-{Guid.NewGuid():N}");
+        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            Write64(original, shoff + (strtab.Index * SectionHeaderSize) + ShOffset, namesOffset);
+            Write64(original, shoff + (strtab.Index * SectionHeaderSize) + ShSize, (ulong)names.Length);
+            Write64(original, shoff + (symtab.Index * SectionHeaderSize) + ShOffset, entriesOffset);
+            Write64(original, shoff + (symtab.Index * SectionHeaderSize) + ShSize, (ulong)ElfLimits.MaxSymbolsPerTable * 24);
+            file.Write(original);
+            file.Write(names);
+            byte[] chunk = new byte[24 * 4096];
+            for (int first = 0; first < ElfLimits.MaxSymbolsPerTable; first += 4096)
+            {
+                for (int i = 0; i < 4096; i++)
+                {
+                    Span<byte> entry = chunk.AsSpan(i * 24, 24);
+                    BinaryPrimitives.WriteUInt32LittleEndian(entry, (uint)(((first + i) * stride) % (names.Length - stride)));
+                    entry[4] = 0x11; // STB_GLOBAL, STT_OBJECT
+                    BinaryPrimitives.WriteUInt16LittleEndian(entry[6..], 1);
+                    BinaryPrimitives.WriteUInt64LittleEndian(entry[8..], 0x404000);
+                }
+                file.Write(chunk);
+            }
+        }
+        return path;
+    }
+
+    private static void Write64(byte[] bytes, int at, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(at), value);
+
+    private static void Write32(byte[] bytes, int at, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(at), value);
+}

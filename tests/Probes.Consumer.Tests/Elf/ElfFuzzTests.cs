@@ -7,7 +7,8 @@ namespace Probes.Consumer.Tests.Elf;
 
 /// <summary>
 /// Robustness: 100,000 mutated and truncated versions of real binaries go through the whole
-/// read path (ELF tables, every note section, stapsdt notes, offsets, argument specs). Each
+/// read path (ELF tables, every note section, stapsdt notes, offsets, argument specs and the
+/// symbol tables their operands name). Each
 /// case must end in success or a <see cref="ProbesException"/>; any other exception, a hang
 /// (the run has a hard limit) or an allocation larger than the image itself fails the test.
 /// Mutations aim at the bytes the reader interprets (headers, tables, names, notes), because
@@ -23,7 +24,7 @@ public sealed class ElfFuzzTests
     private const int Seed = 20261121;
     private static readonly TimeSpan HangLimit = TimeSpan.FromMinutes(3);
 
-    private sealed record Image(string Name, byte[] Original, byte[] Working, (int Start, int Length)[] Targets, (int Start, int Length)[] Notes, (int Start, int Length)[] Specs);
+    private sealed record Image(string Name, byte[] Original, byte[] Working, (int Start, int Length)[] Targets, (int Start, int Length)[] Notes, (int Start, int Length)[] Specs, (int Start, int Length)[] Symbols);
 
     [TestMethod]
     public void MutatedAndTruncatedImagesEndInSuccessOrATypedError()
@@ -81,12 +82,15 @@ public sealed class ElfFuzzTests
         Assert.AreEqual(Cases, done);
         Console.WriteLine($"{Cases} cases: {succeeded} read successfully, {rejected} rejected with a typed error");
         Console.WriteLine($"reached: ELF tables parsed {reached.Tables}, every note section read {reached.NoteSections}, stapsdt note reader {reached.StapsdtReader}, argument parser {reached.ArgumentParser}");
+        Console.WriteLine($"arguments: {reached.Arguments} decoded ({reached.Symbols} through a symbol table), {reached.ArgumentErrors} refused with an error");
         // Both outcomes must occur, or the mutations are either too timid or too destructive to test anything.
         Assert.IsGreaterThan(Cases / 20, succeeded);
         Assert.IsGreaterThan(Cases / 20, rejected);
         // Most mutants must get as far as the notes and the argument specs, or those parsers are hardly fuzzed.
         Assert.IsGreaterThan(Cases / 2, reached.StapsdtReader, "mutants that reached the stapsdt note reader");
         Assert.IsGreaterThan(Cases / 2, reached.ArgumentParser, "mutants that reached the argument parser");
+        Assert.IsGreaterThan(Cases / 10, reached.Symbols, "arguments resolved through a (mutated) symbol table");
+        Assert.IsGreaterThan(Cases / 10, reached.ArgumentErrors, "arguments refused one by one");
     }
 
     /// <summary>How many cases got to each stage of the read path.</summary>
@@ -96,6 +100,9 @@ public sealed class ElfFuzzTests
         public int NoteSections;
         public int StapsdtReader;
         public int ArgumentParser;
+        public long Arguments;
+        public long ArgumentErrors;
+        public long Symbols;
     }
 
     private static void ReadEverything(ReadOnlyMemory<byte> bytes, Reached reached)
@@ -112,13 +119,18 @@ public sealed class ElfFuzzTests
         reached.NoteSections++;
         reached.StapsdtReader++;
         IReadOnlyList<UsdtProbe> probes = UsdtNoteReader.ReadProbes(elf);
-        if (probes.Count > 0)
+        if (probes.Count == 0)
         {
-            reached.ArgumentParser++;
+            return;
         }
-        foreach (UsdtProbe probe in probes)
+        reached.ArgumentParser++;
+        // The decoder parses each argument and looks the symbols up in the (mutated) symbol tables.
+        foreach (UsdtDecodedArguments decoded in UsdtArgumentDecoder.Decode(elf, probes))
         {
-            foreach (UsdtArgument argument in UsdtArgumentParser.Parse(probe, "fuzz"))
+            reached.Arguments += decoded.Arguments.Count;
+            reached.ArgumentErrors += decoded.Errors.Count;
+            reached.Symbols += decoded.Arguments.Count(a => a.SymbolValue is not null);
+            foreach (UsdtArgument argument in decoded.Arguments)
             {
                 UsdtArgumentText.Describe(argument);
             }
@@ -128,8 +140,9 @@ public sealed class ElfFuzzTests
     /// <summary>
     /// Applies one mutation in place, records what it touched, and returns the length to parse.
     /// Half of the cases edit argument specs (so the argument parser sees damaged operands, not
-    /// only intact ones), a fifth the note entries' sizes and addresses, the rest the headers,
-    /// tables and the file length, which mostly end at the ELF checks.
+    /// only intact ones), a tenth the symbol tables the operands' symbols are looked up in, a
+    /// tenth the note entries' sizes and addresses, the rest the headers, tables and the file
+    /// length, which mostly end at the ELF checks.
     /// </summary>
     private static int Mutate(Image image, Random random, List<(int, int)> touched, out string description)
     {
@@ -147,6 +160,16 @@ public sealed class ElfFuzzTests
                 touched.Add((at, 1));
             }
             description = $"{edits} operand characters in the spec at 0x{start:x}";
+        }
+        else if (roll < 60 && image.Symbols.Length > 0)
+        {
+            (int start, int count) = image.Symbols[random.Next(image.Symbols.Length)];
+            int width = 1 << random.Next(0, 4); // a name byte, st_shndx, st_name, st_value
+            int field = Math.Min(start + (random.Next(Math.Max(count, 1)) & ~(width - 1)), bytes.Length - width);
+            ulong value = width == 1 ? (ulong)random.Next(256) : BoundaryValue(random, bytes.Length);
+            WriteField(bytes.AsSpan(field, width), value);
+            touched.Add((field, width));
+            description = $"u{width * 8} in a symbol table at 0x{field:x} = 0x{value:x}";
         }
         else if (roll < 70 && image.Notes.Length > 0)
         {
@@ -201,6 +224,7 @@ public sealed class ElfFuzzTests
     {
         switch (target.Length)
         {
+            case 1: target[0] = (byte)value; break;
             case 2: BinaryPrimitives.WriteUInt16LittleEndian(target, (ushort)value); break;
             case 4: BinaryPrimitives.WriteUInt32LittleEndian(target, (uint)value); break;
             default: BinaryPrimitives.WriteUInt64LittleEndian(target, value); break;
@@ -251,6 +275,9 @@ public sealed class ElfFuzzTests
             Fixtures.Build(FixtureKind.Pie, "-O2"),
             Fixtures.Build(FixtureKind.NonPie, "-O0"),
             Fixtures.Build(FixtureKind.SharedLibrary, "-O2"),
+            OperandFixture.Build(FixtureKind.NonPie, "-O2").ProbeFile,
+            OperandFixture.Build(FixtureKind.Pie, "-O3").ProbeFile,
+            OperandFixture.Build(FixtureKind.SharedLibrary, "-O2").ProbeFile,
         };
         paths.AddRange(new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/bin/python3.11" }.Where(File.Exists));
         return paths.Select(Load).ToArray();
@@ -264,6 +291,7 @@ public sealed class ElfFuzzTests
         var targets = new List<(int, int)> { (0, 64) };
         var notes = new List<(int, int)>();
         var specs = new List<(int, int)>();
+        var symbols = new List<(int, int)>();
         int phoff = (int)BinaryPrimitives.ReadUInt64LittleEndian(original.AsSpan(0x20));
         int shoff = (int)BinaryPrimitives.ReadUInt64LittleEndian(original.AsSpan(0x28));
         targets.Add((phoff, elf.Segments.Count * 56));
@@ -282,8 +310,16 @@ public sealed class ElfFuzzTests
             {
                 specs.AddRange(SpecRanges(elf, section));
             }
+            if (section.Type is ElfSection.TypeSymbolTable or ElfSection.TypeDynamicSymbolTable)
+            {
+                symbols.Add(((int)section.Offset, (int)section.Size));
+                ElfSection names = elf.Sections[(int)section.Link];
+                symbols.Add(((int)names.Offset, (int)names.Size));
+                targets.Add((shoff + (section.Index * 64), 64));
+                targets.Add((shoff + (names.Index * 64), 64));
+            }
         }
-        return new Image(Path.GetFileName(path), original, (byte[])original.Clone(), targets.ToArray(), notes.ToArray(), specs.ToArray());
+        return new Image(Path.GetFileName(path), original, (byte[])original.Clone(), targets.ToArray(), notes.ToArray(), specs.ToArray(), symbols.ToArray());
     }
 
     /// <summary>File ranges of the argument specs: the third string after a stapsdt descriptor's three addresses.</summary>

@@ -206,6 +206,33 @@ public sealed class CraftedNoteTests
         Assert.AreEqual($"none of the 1 selected probe(s) in {path} can be traced, as their arguments cannot be decoded: probes:phase_begin in {path} ({reason})", refusal.Message);
     }
 
+    /// <summary>
+    /// A file of nothing but undecodable operands costs at most
+    /// <see cref="UsdtLimits.MaxArgumentErrorsPerFile"/> errors (each an exception and a
+    /// message); past that its probes share one error, and every probe is still listed.
+    /// </summary>
+    [TestMethod]
+    public void UndecodableArgumentsCostAtMostTheErrorBudgetOfTheFile()
+    {
+        ElfNotePatcher patcher = ElfNotePatcher.Shim();
+        PatchedNote begin = patcher.Note("phase_begin");
+        string spec = string.Join(' ', Enumerable.Repeat("8@%xyz", UsdtLimits.MaxArguments));
+        const int Probes = 30; // 360 bad arguments
+        patcher.ReplaceNotes(Enumerable.Range(0, Probes).Select(i => RawNote.Stapsdt(begin.Pc, begin.Base, begin.Semaphore, "probes", $"bad{i}", spec)));
+        string path = patcher.Save($"crafted-{Guid.NewGuid():N}.so");
+
+        IReadOnlyList<ListedProbe> listed = new ProbeLister(new CliConsole(TextWriter.Null, TextWriter.Null), verbose: false).ListFile(path);
+
+        Assert.HasCount(Probes, listed);
+        Assert.IsTrue(listed.All(p => !p.IsTraceable && p.Arguments.Count == 0));
+        List<UsdtArgumentError> errors = listed.SelectMany(p => p.ArgumentErrors).ToList();
+        Assert.AreEqual(UsdtLimits.MaxArgumentErrorsPerFile, errors.Count(e => e.Index >= 0));
+        Assert.AreEqual(new UsdtArgumentError(0, "8@%xyz", "unknown register '%xyz'"), errors[0]);
+        UsdtArgumentError shared = listed[^1].ArgumentErrors.Single();
+        Assert.AreEqual($"not decoded: this file's argument specs hold more than {UsdtLimits.MaxArgumentErrorsPerFile} errors", shared.Reason);
+        Assert.AreSame(shared, listed[^2].ArgumentErrors.Single(), "one shared error, not one per probe");
+    }
+
     /// <summary>The untouched shim lists, so every refusal above comes from its one change.</summary>
     [TestMethod]
     public void TheUntouchedCopyIsAccepted()

@@ -17,8 +17,8 @@ public sealed record TracedProbe(uint Id, string Provider, string Name, string F
 /// <summary>A selected probe that is not traced, because an argument of one of its sites cannot be decoded.</summary>
 public sealed record SkippedProbe(string Provider, string Name, string File, int SiteCount, IReadOnlyList<UsdtArgumentError> Errors)
 {
-    /// <summary>"python:line in /usr/bin/python3.11 (arg1 '8@x(%rip)': symbol 'x' is not defined ...)".</summary>
-    public override string ToString() => TerminalText.Safe($"{Provider}:{Name} in {File} ({string.Join(", ", Errors)})");
+    /// <summary>"python:line in /usr/bin/python3.11 (arg1 '8@x(%rip)': symbol 'x' is not defined ...)"; the console escapes it for the terminal.</summary>
+    public override string ToString() => $"{Provider}:{Name} in {File} ({string.Join(", ", Errors)})";
 }
 
 /// <summary>

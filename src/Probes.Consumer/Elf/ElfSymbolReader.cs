@@ -6,7 +6,8 @@ namespace Probes.Consumer.Elf;
 /// <summary>
 /// Looks names up in the file's symbol tables, <c>.symtab</c> first (it also holds local and
 /// hidden symbols, which is what a probe operand such as <c>counter(%rip)</c> names), then
-/// <c>.dynsym</c> for the names still missing (a stripped file keeps only that one).
+/// <c>.dynsym</c> for the names still missing (a stripped file keeps only that one); one
+/// table of each type, the first, as the gABI allows no more.
 ///
 /// A symbol table is the file's to say, so it is read under the same rules as the rest of the
 /// reader: each table's layout is checked (24-byte entries, a whole number of them, a string
@@ -29,30 +30,25 @@ internal sealed class ElfSymbolReader(ElfFile file)
         var skipped = new List<string>();
         var read = new List<string>();
         var wanted = new HashSet<string>(names.Where(n => n.Length > 0), StringComparer.Ordinal);
+        // The gABI allows one table of each type; only the first is read, so a file cannot make
+        // us read its name tables once per section header.
         foreach (uint type in (uint[])[ElfSection.TypeSymbolTable, ElfSection.TypeDynamicSymbolTable])
         {
-            if (wanted.Count == 0)
+            if (wanted.Count == 0 || file.Sections.FirstOrDefault(s => s.Type == type) is not { Type: not 0 } table)
             {
-                break;
+                continue;
             }
-            foreach (ElfSection table in file.Sections.Where(s => s.Type == type))
+            if (SkipReason(table) is { } reason)
             {
-                if (wanted.Count == 0)
-                {
-                    break;
-                }
-                if (SkipReason(table) is { } reason)
-                {
-                    skipped.Add($"{table.Name}: {reason}");
-                    continue;
-                }
-                Dictionary<string, List<ElfSymbol>> found = Search(table, wanted);
-                read.Add(table.Name);
-                foreach ((string name, List<ElfSymbol> symbols) in found)
-                {
-                    definitions[name] = symbols;
-                    wanted.Remove(name);
-                }
+                skipped.Add($"{table.Name}: {reason}");
+                continue;
+            }
+            Dictionary<string, List<ElfSymbol>> found = Search(table, wanted);
+            read.Add(table.Name);
+            foreach ((string name, List<ElfSymbol> symbols) in found)
+            {
+                definitions[name] = symbols;
+                wanted.Remove(name);
             }
         }
         return new ElfSymbolSearch(

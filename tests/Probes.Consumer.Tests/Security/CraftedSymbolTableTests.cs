@@ -110,6 +110,59 @@ public sealed class CraftedSymbolTableTests
         File.Delete(path);
     }
 
+    /// <summary>
+    /// 2,000 symbol table headers, all naming one 16 MiB string table: only the first table of a
+    /// type is read (the gABI allows one), so the name table is loaded once, not 2,000 times.
+    /// </summary>
+    [TestMethod]
+    [DoNotParallelize]
+    public void Many_symbol_tables_cost_one()
+    {
+        OperandFixture fixture = OperandFixture.Build(FixtureKind.NonPie, "-O2");
+        var bytes = new List<byte>(File.ReadAllBytes(fixture.ProbeFile));
+        List<ReadelfSection> sections = ReadelfTables.Sections(fixture.ProbeFile);
+        ReadelfSection symtab = sections.Single(s => s.Name == ".symtab");
+        int shoff = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes.ToArray().AsSpan(0x28));
+        byte[] table = bytes.GetRange(shoff, sections.Count * SectionHeaderSize).ToArray();
+
+        ulong namesOffset = (ulong)bytes.Count;
+        bytes.AddRange(new byte[ElfLimits.MaxSymbolNameTableBytes]);
+        byte[] names = table.AsSpan(sections.Single(s => s.Name == ".strtab").Index * SectionHeaderSize, SectionHeaderSize).ToArray();
+        Write64(names, ShOffset, namesOffset);
+        Write64(names, ShSize, (ulong)ElfLimits.MaxSymbolNameTableBytes);
+        byte[] entry = table.AsSpan(symtab.Index * SectionHeaderSize, SectionHeaderSize).ToArray();
+        Write32(entry, ShLink, (uint)sections.Count);
+        Write64(entry, ShSize, 24);
+        const int Tables = 2000;
+        var headers = new List<byte>(table);
+        headers.AddRange(names);
+        for (int i = 0; i < Tables; i++)
+        {
+            headers.AddRange(entry);
+        }
+        // The real .symtab becomes one of the copies: every table of the file is then a copy.
+        headers.RemoveRange(symtab.Index * SectionHeaderSize, SectionHeaderSize);
+        headers.InsertRange(symtab.Index * SectionHeaderSize, entry);
+        int newShoff = bytes.Count;
+        bytes.AddRange(headers);
+        byte[] image = bytes.ToArray();
+        Write64(image, 0x28, (ulong)newShoff);
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(0x3c), (ushort)(sections.Count + 1 + Tables));
+        string path = Path.Combine(TestPaths.ScratchDirectory, $"many-symbol-tables-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, image);
+
+        using ElfFile elf = ElfFile.Open(File.OpenHandle(path), path);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ElfSymbolSearch search = elf.FindSymbols(["counter"]);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Console.WriteLine($"{Tables + 1} symbol tables naming one {ElfLimits.MaxSymbolNameTableBytes}-byte string table: {allocated} bytes allocated");
+        Assert.AreEqual(Tables + 1, elf.Sections.Count(s => s.Type == ElfSection.TypeSymbolTable));
+        CollectionAssert.AreEqual(new[] { ".symtab", ".dynsym" }, search.TablesRead.ToList());
+        Assert.IsLessThan(ElfLimits.MaxSymbolNameTableBytes + (1L << 20), allocated);
+        File.Delete(path);
+    }
+
     /// <summary>The fixture with .symtab and .strtab replaced by tables at the limits, appended to the file.</summary>
     private static string TableAtEveryLimit()
     {

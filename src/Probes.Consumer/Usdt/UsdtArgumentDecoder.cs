@@ -79,7 +79,7 @@ public static class UsdtArgumentDecoder
             probeErrors.Sort((a, b) => a.Index.CompareTo(b.Index));
             decoded.Add(probeErrors.Count == 0 && slots[p].Length == 0
                 ? UsdtDecodedArguments.None
-                : new UsdtDecodedArguments(slots[p].OfType<UsdtArgument>().ToList(), probeErrors));
+                : new UsdtDecodedArguments(slots[p].OfType<UsdtArgument>().ToList(), probeErrors.Count == 0 ? [] : probeErrors));
         }
         return decoded;
     }

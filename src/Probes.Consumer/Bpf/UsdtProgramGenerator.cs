@@ -9,7 +9,7 @@ namespace Probes.Consumer.Bpf;
 ///   r7 = ctx (pt_regs *)
 ///   r6 = bpf_ringbuf_reserve(&amp;ring, record size, 0); if (!r6) { lost[0]++; return 0; }
 ///   header: ktime, pid_tgid, probe id, counts, comm, namespace fields (if a TaskLayout is given)
-///   per argument: fetch (register / memory / SIB / constant / rip-relative), extend, store
+///   per argument: fetch (constant, register, or memory at segment + base + index*scale + disp + symbol), extend, store
 ///   per string argument: bpf_probe_read_user_str into its slot
 ///   bpf_ringbuf_submit(r6, wake-up flags); return 0;
 /// </code>
@@ -220,27 +220,24 @@ public static class UsdtProgramGenerator
         }
         switch (argument.Kind)
         {
+            case UsdtArgumentKind.Constant when argument.Symbol is not null:
+                // $sym: the symbol's run-time address, ip - site + sym + displacement.
+                b.Emit(Asm.LoadMem(Register.R3, Register.R7, PtRegs.InstructionPointer, Size.DWord));
+                EmitAddDisplacement(b, unchecked((long)(SymbolValue(argument) - spec.SiteVirtualAddress) + argument.Displacement));
+                b.Emit(Asm.Mov(Register.R1, Register.R3));
+                break;
             case UsdtArgumentKind.Constant:
                 b.Emit(LoadConstant(Register.R1, argument.Displacement));
                 break;
             case UsdtArgumentKind.Register:
                 b.Emit(Asm.LoadMem(Register.R1, Register.R7, PtRegs.Offset(argument.Base), Size.DWord));
+                if (argument.RegisterBitOffset != 0)
+                {
+                    b.Emit(AluOp.RightShift.Imm(Register.R1, argument.RegisterBitOffset)); // %ah..%dh: bits 8-15
+                }
                 break;
-            case UsdtArgumentKind.Memory when argument.Base == X86Register.Rip:
-                EmitRipAddress(b, spec, argument);
-                EmitReadUser(b, argument, slot);
-                break;
-            case UsdtArgumentKind.Memory:
-                b.Emit(Asm.LoadMem(Register.R3, Register.R7, PtRegs.Offset(argument.Base), Size.DWord));
-                EmitAddDisplacement(b, argument.Displacement);
-                EmitReadUser(b, argument, slot);
-                break;
-            case UsdtArgumentKind.ScaleIndexBase:
-                EmitSibAddress(b, argument);
-                EmitReadUser(b, argument, slot);
-                break;
-            case UsdtArgumentKind.RipRelative:
-                EmitRipAddress(b, spec, argument);
+            case UsdtArgumentKind.Memory or UsdtArgumentKind.ScaleIndexBase or UsdtArgumentKind.RipRelative or UsdtArgumentKind.Absolute:
+                EmitAddress(b, spec, argument);
                 EmitReadUser(b, argument, slot);
                 break;
             default:
@@ -269,14 +266,26 @@ public static class UsdtProgramGenerator
         }
     }
 
-    /// <summary>r3 = base + index * scale + displacement.</summary>
-    private static void EmitSibAddress(ProgramBuilder b, UsdtArgument argument)
+    /// <summary>
+    /// r3 = segment base + base + index * scale + displacement + symbol: every memory form is
+    /// this sum with some terms absent. A symbol's address moves with the load bias, which the
+    /// uprobe gives away: pt_regs->ip is the site's run-time address, so
+    /// <c>ip - site vaddr + symbol vaddr</c> is the symbol's run-time address in a PIE or a
+    /// shared object, and just the symbol's in a fixed-address executable (ip = site vaddr).
+    /// %rip-relative operands are that sum without registers. A @tpoff symbol is already an
+    /// offset from the thread pointer, which the %fs segment base adds.
+    /// </summary>
+    private static void EmitAddress(ProgramBuilder b, UsdtProgramSpec spec, UsdtArgument argument)
     {
         if (argument.Scale is not (1 or 2 or 4 or 8))
         {
             throw new BpfException($"argument '{argument.Spec}' has scale {argument.Scale}; x86 scales are 1, 2, 4 or 8");
         }
-        b.Emit(argument.Base == X86Register.None
+        if (argument.Segment != X86Segment.None)
+        {
+            EmitSegmentBaseToStack(b, spec, argument.Segment); // first: its helper calls clobber r1-r5
+        }
+        b.Emit(argument.Base is X86Register.None or X86Register.Rip
             ? Asm.Mov(Register.R3, 0)
             : Asm.LoadMem(Register.R3, Register.R7, PtRegs.Offset(argument.Base), Size.DWord));
         if (argument.Index != X86Register.None)
@@ -288,28 +297,52 @@ public static class UsdtProgramGenerator
             }
             b.Emit(AluOp.Add.Reg(Register.R3, Register.R4));
         }
-        EmitAddDisplacement(b, argument.Displacement);
-    }
-
-    /// <summary>
-    /// r3 = run-time address of symbol + displacement. At the uprobe, pt_regs->ip is the site's
-    /// run-time address, so the load bias cancels: ip - site vaddr + symbol vaddr + displacement.
-    /// </summary>
-    private static void EmitRipAddress(ProgramBuilder b, UsdtProgramSpec spec, UsdtArgument argument)
-    {
-        ulong symbol = 0;
-        if (argument.Symbol is { Length: > 0 } name)
+        long constant = argument.Displacement;
+        if (argument.Symbol is not null)
         {
-            symbol = spec.ResolveSymbol?.Invoke(name)
-                ?? throw new BpfException($"argument '{argument.Spec}' names symbol '{name}', which could not be resolved to an address");
+            ulong symbol = SymbolValue(argument);
+            if (argument.Relocation == UsdtSymbolRelocation.Address)
+            {
+                b.Emit(Asm.LoadMem(Register.R4, Register.R7, PtRegs.InstructionPointer, Size.DWord), AluOp.Add.Reg(Register.R3, Register.R4));
+                constant = unchecked(constant + (long)(symbol - spec.SiteVirtualAddress));
+            }
+            else
+            {
+                constant = unchecked(constant + (long)symbol);
+            }
         }
-        else if (argument.Kind == UsdtArgumentKind.RipRelative || argument.Base == X86Register.Rip)
+        else if (argument.Base == X86Register.Rip)
         {
             throw new BpfException($"argument '{argument.Spec}' is rip-relative without a symbol; its target cannot be known from the note");
         }
-        long delta = unchecked((long)(symbol - spec.SiteVirtualAddress) + argument.Displacement);
-        b.Emit(Asm.LoadMem(Register.R3, Register.R7, PtRegs.InstructionPointer, Size.DWord));
-        EmitAddDisplacement(b, delta);
+        if (argument.Segment != X86Segment.None)
+        {
+            b.Emit(Asm.LoadMem(Register.R4, Register.R10, StackScratch, Size.DWord), AluOp.Add.Reg(Register.R3, Register.R4));
+        }
+        EmitAddDisplacement(b, constant);
+    }
+
+    private static ulong SymbolValue(UsdtArgument argument) => argument.SymbolValue
+        ?? throw new BpfException($"argument '{argument.Spec}' names symbol '{argument.Symbol}', which was not resolved to an address");
+
+    /// <summary>
+    /// Stack scratch = the current task's %fs (or %gs) base, <c>task->thread.fsbase</c>, read
+    /// with bpf_probe_read_kernel (zero if that fails, so the argument then reads as 0). The
+    /// kernel keeps it there for a task that set it through arch_prctl or clone (glibc does).
+    /// </summary>
+    private static void EmitSegmentBaseToStack(ProgramBuilder b, UsdtProgramSpec spec, X86Segment segment)
+    {
+        SegmentBaseOffsets offsets = spec.SegmentBases ?? SegmentBaseOffsets.RunningKernel;
+        int offset = segment == X86Segment.Fs ? offsets.FsBase : offsets.GsBase;
+        b.Emit(
+            Asm.StoreImm(Register.R10, StackScratch, 0, Size.DWord),
+            Asm.Call(HelperFunction.GetCurrentTask),
+            Asm.Mov(Register.R3, Register.R0),
+            AluOp.Add.Imm(Register.R3, offset),
+            Asm.Mov(Register.R1, Register.R10),
+            AluOp.Add.Imm(Register.R1, StackScratch),
+            Asm.Mov(Register.R2, 8),
+            Asm.Call(HelperFunction.ProbeReadKernel));
     }
 
     /// <summary>Zeroes the slot, reads <c>size</c> bytes from user address r3 into it (zeroed again on fault), loads it into r1.</summary>

@@ -11,15 +11,19 @@ namespace Probes.Consumer.Bpf;
 /// <param name="Arguments">The site's parsed argument specs.</param>
 /// <param name="StringArguments">0-based indexes of arguments to read as NUL-terminated user strings.</param>
 /// <param name="StringLength">Bytes reserved per string, NUL included.</param>
-/// <param name="SiteVirtualAddress">The probe site's link-time virtual address (needed only for rip-relative arguments).</param>
-/// <param name="ResolveSymbol">Link-time virtual address of a symbol named in a rip-relative argument.</param>
+/// <param name="SiteVirtualAddress">
+/// The probe site's link-time virtual address, in the layout of the file's symbol tables
+/// (<see cref="UsdtProbe.SiteAddress"/>): the program subtracts it from the run-time ip to find
+/// the load bias that symbol arguments (resolved in <see cref="UsdtArgument.SymbolValue"/>) move by.
+/// </param>
+/// <param name="SegmentBases">Where the kernel keeps a task's %fs/%gs bases, for %fs: arguments; null reads them from the running kernel's BTF when needed.</param>
 public sealed record UsdtProgramSpec(
     uint ProbeId,
     IReadOnlyList<UsdtArgument> Arguments,
     IReadOnlyCollection<int> StringArguments,
     int StringLength = UsdtProgramSpec.DefaultStringLength,
     ulong SiteVirtualAddress = 0,
-    Func<string, ulong?>? ResolveSymbol = null)
+    SegmentBaseOffsets? SegmentBases = null)
 {
     public const int DefaultStringLength = 256;
 

@@ -9,8 +9,11 @@ namespace Probes.Consumer.Cli;
 /// One JSON array, one object per probe. <c>pc</c>, <c>base</c> and <c>semaphore</c> are the raw
 /// note values as numbers (0 when there is no semaphore), <c>args</c> the spec string as stored;
 /// <c>pc_offset</c> and <c>semaphore_offset</c> are file offsets. Process targets add
-/// <c>pid</c> and <c>host_path</c>, container targets <c>container</c>; verbose adds the
-/// decoded <c>arguments</c>.
+/// <c>pid</c> and <c>host_path</c>, container targets <c>container</c>. A probe whose
+/// arguments do not all decode carries <c>argument_errors</c> (<c>index</c>, <c>spec</c>,
+/// <c>error</c>; index -1 for the spec as a whole). Verbose adds <c>arguments</c>: each
+/// decoded (<c>spec</c>, <c>kind</c>, <c>size</c>, <c>signed</c>, registers, <c>displacement</c>
+/// or <c>value</c>, <c>symbol</c> with <c>symbol_value</c>, ...) or <c>spec</c> and <c>error</c>.
 /// </summary>
 public sealed class JsonProbeRenderer(bool verbose) : IProbeRenderer
 {
@@ -51,12 +54,35 @@ public sealed class JsonProbeRenderer(bool verbose) : IProbeRenderer
         {
             json.WriteString("container", container);
         }
+        if (!listed.IsTraceable)
+        {
+            json.WriteStartArray("argument_errors");
+            foreach (UsdtArgumentError error in listed.ArgumentErrors)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("index", error.Index);
+                json.WriteString("spec", error.Spec);
+                json.WriteString("error", error.Reason);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
         if (verbose)
         {
             json.WriteStartArray("arguments");
-            foreach (UsdtArgument argument in listed.Arguments)
+            foreach ((int index, string spec, UsdtArgument? argument, UsdtArgumentError? error) in listed.EveryArgument().Where(a => a.Index >= 0))
             {
-                WriteArgument(json, argument);
+                if (argument is not null)
+                {
+                    WriteArgument(json, argument);
+                }
+                else
+                {
+                    json.WriteStartObject();
+                    json.WriteString("spec", spec);
+                    json.WriteString("error", error!.Reason);
+                    json.WriteEndObject();
+                }
             }
             json.WriteEndArray();
         }
@@ -83,6 +109,26 @@ public sealed class JsonProbeRenderer(bool verbose) : IProbeRenderer
         if (argument.Symbol is not null)
         {
             json.WriteString("symbol", argument.Symbol);
+            if (argument.Relocation == UsdtSymbolRelocation.ThreadPointerOffset)
+            {
+                json.WriteBoolean("tpoff", true);
+            }
+            if (argument.SymbolValue is ulong value)
+            {
+                json.WriteNumber("symbol_value", value);
+            }
+        }
+        if (argument.Segment != X86Segment.None)
+        {
+            json.WriteString("segment", argument.Segment.ToString().ToLowerInvariant());
+        }
+        if (argument.RegisterBitOffset != 0)
+        {
+            json.WriteNumber("bit_offset", argument.RegisterBitOffset);
+        }
+        if (argument.IsFloat)
+        {
+            json.WriteBoolean("float", true);
         }
         json.WriteString("description", UsdtArgumentText.Describe(argument));
         json.WriteEndObject();

@@ -6,7 +6,9 @@ namespace Probes.Consumer.Cli;
 
 /// <summary>
 /// Wires Targets, Elf and Usdt together for <c>probes list</c>, <c>trace</c> and <c>phases</c>.
-/// A single named file must be a good ELF file with good notes, or the command fails. For a
+/// A single named file must be a good ELF file with good notes, or the command fails; an
+/// argument spec that does not decode only marks its probe (<see cref="ListedProbe.ArgumentErrors"/>),
+/// it never costs the file its listing. For a
 /// process or container, the mapped files are many and mostly not ours: non-ELF files are
 /// skipped silently, unreadable ones are mentioned in verbose mode, and a file with broken
 /// notes or the wrong identity gets one warning line while the listing goes on.
@@ -91,7 +93,7 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
     private List<ListedProbe> ReadProbes(TargetFile file, bool skipNonElf)
     {
         PinnedFile pinned = file.Pinned ?? TargetFileOpener.Pin(file);
-        List<(UsdtProbe Probe, IReadOnlyList<UsdtArgument> Arguments)> found;
+        List<(UsdtProbe Probe, UsdtDecodedArguments Arguments)> found;
         try
         {
             if (pinned.Route == PinRoute.ProcessRoot && !_saidProcessRoot)
@@ -106,7 +108,8 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
             else
             {
                 using ElfFile elf = ElfFile.Open(pinned.BorrowHandle(), file.Path);
-                found = UsdtNoteReader.ReadProbes(elf).Select(probe => (probe, UsdtArgumentParser.Parse(probe, file.Path))).ToList();
+                IReadOnlyList<UsdtProbe> probes = UsdtNoteReader.ReadProbes(elf);
+                found = probes.Zip(UsdtArgumentDecoder.Decode(elf, probes)).ToList();
             }
         }
         catch
@@ -134,7 +137,7 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
         {
             pinned.Dispose();
         }
-        return found.Select(f => new ListedProbe(listed, f.Probe, f.Arguments)).ToList();
+        return found.Select(f => new ListedProbe(listed, f.Probe, f.Arguments.Arguments) { ArgumentErrors = f.Arguments.Errors }).ToList();
     }
 
     private void Note(string message)

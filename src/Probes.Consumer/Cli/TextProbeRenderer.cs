@@ -6,7 +6,8 @@ namespace Probes.Consumer.Cli;
 /// <summary>
 /// One line per probe: <c>FILE provider:name pc=0x… semaphore=0x…|none args="…"</c>, plus
 /// <c>pid=N</c> when it was found in a process. With verbose, indented lines follow with the
-/// file offsets and each argument in words.
+/// file offsets and each argument in words, or why it cannot be decoded; without, one note at
+/// the end counts the probes whose arguments cannot be decoded.
 /// </summary>
 public sealed class TextProbeRenderer(bool verbose) : IProbeRenderer
 {
@@ -22,6 +23,11 @@ public sealed class TextProbeRenderer(bool verbose) : IProbeRenderer
                     console.Out.WriteLine($"    {detail}");
                 }
             }
+        }
+        int undecoded = probes.Count(p => !p.IsTraceable);
+        if (undecoded > 0 && !verbose)
+        {
+            console.WriteNote($"{undecoded} probe(s) have arguments probes cannot decode, so they cannot be traced; --verbose says why");
         }
     }
 
@@ -40,10 +46,12 @@ public sealed class TextProbeRenderer(bool verbose) : IProbeRenderer
         yield return probe.HasSemaphore
             ? $"site at file offset {Hex(probe.PcOffset)}, semaphore at file offset {Hex(probe.SemaphoreOffset)}"
             : $"site at file offset {Hex(probe.PcOffset)}, no semaphore";
-        for (int i = 0; i < listed.Arguments.Count; i++)
+        foreach ((int index, string spec, UsdtArgument? argument, UsdtArgumentError? error) in listed.EveryArgument())
         {
-            UsdtArgument argument = listed.Arguments[i];
-            yield return TerminalText.Safe($"arg{i.ToString(CultureInfo.InvariantCulture)} {argument.Spec}: {UsdtArgumentText.Describe(argument)}");
+            string what = argument is not null ? UsdtArgumentText.Describe(argument) : $"cannot be decoded: {error!.Reason}";
+            yield return TerminalText.Safe(index < 0
+                ? $"arguments {what}"
+                : $"arg{index.ToString(CultureInfo.InvariantCulture)} {spec}: {what}");
         }
     }
 

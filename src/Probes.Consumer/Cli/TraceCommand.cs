@@ -79,6 +79,10 @@ public static class TraceCommand
         IReadOnlyList<ListedProbe> found = target.FindProbes(console, verbose, containers);
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
         using TracePlan plan = TracePlan.Build(found, patterns, strings, target.Pid, target.Description);
+        if (plan.SkippedSummary is { } skipped)
+        {
+            console.WriteWarning(skipped);
+        }
 
         using var shutdown = new ShutdownSignal(duration);
         using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = ringSize });

@@ -14,10 +14,20 @@ public sealed record TracedProbe(uint Id, string Provider, string Name, string F
     public bool IsSigned(int argument) => argument < Sites[0].Arguments.Count && Sites[0].Arguments[argument].IsSigned;
 }
 
+/// <summary>A selected probe that is not traced, because an argument of one of its sites cannot be decoded.</summary>
+public sealed record SkippedProbe(string Provider, string Name, string File, int SiteCount, IReadOnlyList<UsdtArgumentError> Errors)
+{
+    /// <summary>"python:line in /usr/bin/python3.11 (arg1 '8@x(%rip)': symbol 'x' is not defined ...)"; the console escapes it for the terminal.</summary>
+    public override string ToString() => $"{Provider}:{Name} in {File} ({string.Join(", ", Errors)})";
+}
+
 /// <summary>
 /// Which probes to trace and where to attach them: turns the probes found in the target and
-/// the <c>--probe</c>/<c>--str</c> selections into session sites. Pure apart from closing
-/// descriptors: no kernel calls, so the selection rules are unit-tested.
+/// the <c>--probe</c>/<c>--str</c> selections into session sites. A selected probe whose
+/// arguments cannot all be decoded is skipped (<see cref="Skipped"/>, one line for the user);
+/// only when no selected probe is left does building fail (<see cref="UsdtSpecException"/>, exit
+/// code 4). Pure apart from closing descriptors: no kernel calls, so the selection rules are
+/// unit-tested.
 ///
 /// The plan owns the pinned files of its sites (<see cref="TargetFile.Pinned"/>): their
 /// <c>/proc/self/fd/N</c> paths are what the uprobes are opened with, so they must stay open
@@ -29,13 +39,22 @@ public sealed class TracePlan : IDisposable
     /// <summary>Our own probes: the phase or mark name is argument 1, always read as a string.</summary>
     public const string OwnProvider = "probes";
 
-    private TracePlan(IReadOnlyList<TracedProbe> probes, int? pid)
+    private TracePlan(IReadOnlyList<TracedProbe> probes, IReadOnlyList<SkippedProbe> skipped, int? pid)
     {
         Probes = probes;
+        Skipped = skipped;
         Pid = pid;
     }
 
     public IReadOnlyList<TracedProbe> Probes { get; }
+
+    /// <summary>Selected probes left out because an argument of one of their sites cannot be decoded.</summary>
+    public IReadOnlyList<SkippedProbe> Skipped { get; }
+
+    /// <summary>One line naming every skipped probe and why, or null when none was skipped.</summary>
+    public string? SkippedSummary => Skipped.Count == 0
+        ? null
+        : $"skipping {Skipped.Count} selected probe(s) whose arguments cannot be decoded: {string.Join("; ", Skipped)}";
 
     /// <summary>Only this process (perf pid filter), or null for every process mapping the files.</summary>
     public int? Pid { get; }
@@ -94,10 +113,18 @@ public sealed class TracePlan : IDisposable
             throw new TargetNotFoundException($"no probe matches '{unmatched}' in {targetDescription} ('probes list' shows what there is)");
         }
 
+        // A probe is traced at every site or not at all: counting the hits of some of its sites
+        // would be a count that looks whole and is not.
         var probes = new List<TracedProbe>();
+        var skipped = new List<SkippedProbe>();
         foreach (IGrouping<(string HostPath, string Provider, string Name), ListedProbe> group in selected.GroupBy(p => (p.File.HostPath, p.Probe.Provider, p.Probe.Name)))
         {
             List<ListedProbe> sites = group.ToList();
+            if (sites.FirstOrDefault(s => !s.IsTraceable) is { } undecodable)
+            {
+                skipped.Add(new SkippedProbe(group.Key.Provider, group.Key.Name, sites[0].File.Path, sites.Count, undecodable.ArgumentErrors));
+                continue;
+            }
             int argumentCount = sites.Min(s => s.Arguments.Count);
             var stringArguments = strings.Where(index => index < argumentCount).ToHashSet();
             if (group.Key.Provider == OwnProvider && argumentCount > 1)
@@ -106,11 +133,15 @@ public sealed class TracePlan : IDisposable
             }
             probes.Add(new TracedProbe((uint)probes.Count, group.Key.Provider, group.Key.Name, sites[0].File.Path, sites, stringArguments.Order().ToList()));
         }
+        if (probes.Count == 0)
+        {
+            throw new UsdtSpecException($"none of the {skipped.Count} selected probe(s) in {targetDescription} can be traced, as their arguments cannot be decoded: {string.Join("; ", skipped)}");
+        }
         foreach (int index in strings.Where(index => probes.All(p => index >= p.Sites.Min(s => s.Arguments.Count))))
         {
             throw new UsageException($"--str {index}: no selected probe has an argument {index} (arguments count from 0)");
         }
-        return new TracePlan(probes, pid);
+        return new TracePlan(probes, skipped, pid);
     }
 
     /// <summary>
@@ -126,7 +157,7 @@ public sealed class TracePlan : IDisposable
         {
             foreach (ListedProbe site in probe.Sites)
             {
-                var spec = new UsdtProgramSpec(probe.Id, site.Arguments, probe.StringArguments, SiteVirtualAddress: site.Probe.Pc);
+                var spec = new UsdtProgramSpec(probe.Id, site.Arguments, probe.StringArguments, SiteVirtualAddress: site.Probe.SiteAddress);
                 var target = new UprobeTarget(site.File.KernelPath, site.Probe.PcOffset, site.Probe.HasSemaphore ? site.Probe.SemaphoreOffset : null, Pid)
                 {
                     ShownPath = site.File.HostPath,

@@ -130,12 +130,46 @@ public sealed class ElfFile : IElfFile
         RequireInsideFile(section.Offset, section.Size, $"section {section.Name}");
         byte[] data = new byte[(int)section.Size];
         ReadChecked(section.Offset, data, $"section {section.Name}");
-        // Notes are 4-byte aligned except in sections that declare 8 (gABI, e.g. .note.gnu.property).
-        int alignment = section.Alignment == 8 ? 8 : 4;
+        // Entries are 4-byte aligned except in sections that declare 8 (gABI, e.g. .note.gnu.property);
+        // 0, 1 and 2 mean no constraint, so 4 (as readelf reads them). Anything else is no note layout.
+        int alignment = section.Alignment switch
+        {
+            <= 4 => 4,
+            8 => 8,
+            _ => throw Error($"note section {section.Name} has alignment {section.Alignment}; note entries are aligned to 4 or 8 bytes"),
+        };
         return ElfNoteParser.Parse(data, alignment, $"{Path}: section {section.Name}");
     }
 
     public void ReadBytes(ulong offset, Span<byte> destination) => ReadChecked(offset, destination, "requested range");
+
+    public ElfSymbolSearch FindSymbols(IReadOnlyCollection<string> names) => new ElfSymbolReader(this).Find(names);
+
+    /// <summary>Reads a whole section that <see cref="ElfSymbolReader"/> has checked against its limit.</summary>
+    internal byte[] ReadSection(ElfSection section)
+    {
+        if (!section.HasFileData)
+        {
+            throw Error($"section {section.Name} has no file data");
+        }
+        RequireInsideFile(section.Offset, section.Size, $"section {section.Name}");
+        byte[] data = new byte[section.Size];
+        ReadChecked(section.Offset, data, $"section {section.Name}");
+        return data;
+    }
+
+    /// <summary>Reads part of a section, checked against the section and the file.</summary>
+    internal void ReadSectionPart(ElfSection section, ulong offset, Span<byte> destination)
+    {
+        RequireInsideFile(section.Offset, section.Size, $"section {section.Name}");
+        if (offset > section.Size || (ulong)destination.Length > section.Size - offset)
+        {
+            throw Error($"0x{destination.Length:x} bytes at 0x{offset:x} lie outside section {section.Name} (0x{section.Size:x} bytes)");
+        }
+        ReadChecked(section.Offset + offset, destination, $"section {section.Name}");
+    }
+
+    internal ElfFormatException Error(string message) => new($"{Path}: {message}");
 
     public void Dispose() => _source.Dispose();
 
@@ -193,7 +227,8 @@ public sealed class ElfFile : IElfFile
                 Offset: BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]),
                 VirtualAddress: BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]),
                 FileSize: BinaryPrimitives.ReadUInt64LittleEndian(entry[32..]),
-                MemorySize: BinaryPrimitives.ReadUInt64LittleEndian(entry[40..]));
+                MemorySize: BinaryPrimitives.ReadUInt64LittleEndian(entry[40..]),
+                Alignment: BinaryPrimitives.ReadUInt64LittleEndian(entry[48..]));
         }
         return segments;
     }
@@ -228,7 +263,9 @@ public sealed class ElfFile : IElfFile
                 Address: BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]),
                 Offset: BinaryPrimitives.ReadUInt64LittleEndian(entry[24..]),
                 Size: BinaryPrimitives.ReadUInt64LittleEndian(entry[32..]),
-                Alignment: BinaryPrimitives.ReadUInt64LittleEndian(entry[48..]));
+                Alignment: BinaryPrimitives.ReadUInt64LittleEndian(entry[48..]),
+                Link: BinaryPrimitives.ReadUInt32LittleEndian(entry[40..]),
+                EntrySize: BinaryPrimitives.ReadUInt64LittleEndian(entry[56..]));
         }
         return sections;
     }
@@ -319,5 +356,4 @@ public sealed class ElfFile : IElfFile
         }
     }
 
-    private ElfFormatException Error(string message) => new($"{Path}: {message}");
 }

@@ -13,7 +13,9 @@ namespace Probes.Consumer.Elf;
 /// 16,384 string headers); one note section (4 MiB) and its entries, at most 100,000 objects
 /// of ~60 B whose owner names come out of those same 4 MiB (~8 MiB of UTF-16 at worst).
 /// About 25 MiB in all, most of it garbage once the tables are decoded; Usdt/UsdtLimits
-/// states what reading the probes adds and tests the sum.
+/// states what reading the probes adds and tests the sum. Looking symbols up (only for probe
+/// operands that name one) adds one symbol name table (16 MiB at most) and a 48 KiB chunk of
+/// entries, garbage once the lookup returns.
 /// </summary>
 public static class ElfLimits
 {
@@ -44,4 +46,20 @@ public static class ElfLimits
 
     /// <summary>Bytes of one note's owner name ("stapsdt", "GNU", "FDO": a few bytes; the gABI sets no limit).</summary>
     public const int MaxNoteOwnerBytes = 256;
+
+    /// <summary>
+    /// Entries of one symbol table searched (.symtab or .dynsym). They are streamed in chunks, so
+    /// this bounds time, not memory: libjvm.so has 70,000, a large unstripped C++ program a
+    /// million or two. A table over the limit is skipped, and the lookup says so.
+    /// </summary>
+    public const int MaxSymbolsPerTable = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of a symbol table's string table, the one part of a symbol table held in memory
+    /// whole (libjvm.so's .strtab is 3.3 MB, python3.11's .dynstr 40 KB). A larger one is skipped.
+    /// </summary>
+    public const int MaxSymbolNameTableBytes = 16 * 1024 * 1024;
+
+    /// <summary>Definitions of one name kept (a static variable may be defined in several translation units; more than a few is no answer either).</summary>
+    public const int MaxDefinitionsPerSymbol = 16;
 }

@@ -7,9 +7,11 @@ public readonly record struct ElfSegment(
     ulong Offset,
     ulong VirtualAddress,
     ulong FileSize,
-    ulong MemorySize)
+    ulong MemorySize,
+    ulong Alignment = 0)
 {
     public const uint TypeLoad = 1;  // PT_LOAD
+    public const uint TypeTls = 7;   // PT_TLS: the initial image of the thread-local storage block
     public const uint FlagExecute = 1; // PF_X
     public const uint FlagWrite = 2;   // PF_W
 

@@ -34,4 +34,11 @@ public interface IElfFile : IDisposable
     /// (<see cref="ElfFormatException"/> otherwise); the caller's buffer bounds what is read.
     /// </summary>
     void ReadBytes(ulong offset, Span<byte> destination);
+
+    /// <summary>
+    /// The definitions of <paramref name="names"/> in the file's symbol tables (.symtab first,
+    /// then .dynsym for the names still missing); throws <see cref="ElfFormatException"/> when a
+    /// table is malformed.
+    /// </summary>
+    ElfSymbolSearch FindSymbols(IReadOnlyCollection<string> names);
 }

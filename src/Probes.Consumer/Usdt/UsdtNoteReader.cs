@@ -55,6 +55,9 @@ public static class UsdtNoteReader
         ulong shift = actualBase is { } realBase && raw.Base != 0 ? unchecked(realBase - raw.Base) : 0;
         ulong pcOffset = ProbeSiteCheck.FileOffset(file, mapper, raw, unchecked(raw.Pc + shift));
         ulong semaphoreOffset = raw.Semaphore == 0 ? 0 : SemaphoreCheck.FileOffset(file, mapper, raw, unchecked(raw.Semaphore + shift));
-        return new UsdtProbe(raw.Provider, raw.Name, raw.Pc, raw.Base, raw.Semaphore, raw.Arguments, pcOffset, semaphoreOffset);
+        return new UsdtProbe(raw.Provider, raw.Name, raw.Pc, raw.Base, raw.Semaphore, raw.Arguments, pcOffset, semaphoreOffset)
+        {
+            SiteAddress = unchecked(raw.Pc + shift),
+        };
     }
 }

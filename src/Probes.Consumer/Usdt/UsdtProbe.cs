@@ -25,6 +25,13 @@ public sealed record UsdtProbe(
     ulong PcOffset,
     ulong SemaphoreOffset)
 {
+    /// <summary>
+    /// The site's link-time address after the <c>.stapsdt.base</c> correction (equal to
+    /// <see cref="Pc"/> unless the file was prelinked): the address in the same layout as the
+    /// file's symbol tables, from which the program derives the load bias (<c>ip - SiteAddress</c>).
+    /// </summary>
+    public ulong SiteAddress { get; init; } = Pc;
+
     public bool HasSemaphore => Semaphore != 0;
 
     public override string ToString() => $"{Provider}:{Name}";

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Bpf;
 
@@ -105,16 +106,24 @@ public sealed class KernelObjectTests
         using BpfMap ring = BpfMap.CreateRingBuffer(Kernel, "gen_ring", 64 * 1024);
         using BpfMap lost = BpfMap.CreatePerCpuArray(Kernel, "gen_lost", 8, 1);
         TaskLayout task = KernelBtf.LoadVmlinux().ReadTaskLayout();
-        var spec = new UsdtProgramSpec(9, TestSpecParser.ParseAll("-1@%bl 2@%r13w -4@-20(%rbp) -8@(%rdi,%rsi,8) 8@sym+8(%rip) -4@$42 8@%rsi"), [6],
-            SiteVirtualAddress: 0x1000, ResolveSymbol: _ => 0x4000);
-
-        foreach (RingWakeup wakeup in new[] { RingWakeup.EveryRecord, RingWakeup.WhenPending(16384) })
+        string[] specs =
+        [
+            "-1@%bl 2@%r13w -4@-20(%rbp) -8@(%rdi,%rsi,8) 8@sym+8(%rip) -4@$42 8@%rsi",
+            "-4@table-8(,%rdi,4) -2@shorts(%rsi,%rsi) 1@%ah -4@%fs:tv@tpoff 8@$sym 8f@8+sym(%rip) -8@sym 4@%fs:(%rax) 8@0x601040",
+        ];
+        foreach (string text in specs)
         {
-            foreach (NamespaceAccess access in Enum.GetValues<NamespaceAccess>())
+            IReadOnlyList<UsdtArgument> arguments = UsdtArgumentParser.Parse(text);
+            var spec = new UsdtProgramSpec(9, arguments.Select(a => a.Symbol is null ? a : a with { SymbolValue = 0x4000 }).ToList(), [6],
+                SiteVirtualAddress: 0x1000);
+            foreach (RingWakeup wakeup in new[] { RingWakeup.EveryRecord, RingWakeup.WhenPending(16384) })
             {
-                var instructions = UsdtProgramGenerator.Generate(spec, ring.Handle.Fd, lost.Handle.Fd, task, wakeup, access);
-                using BpfProgram program = BpfProgram.Load(Kernel, "usdt_all_kinds", BpfProgramType.Kprobe, instructions);
-                Assert.IsTrue(program.InstructionCount > 50, $"{wakeup} {access}");
+                foreach (NamespaceAccess access in Enum.GetValues<NamespaceAccess>())
+                {
+                    var instructions = UsdtProgramGenerator.Generate(spec, ring.Handle.Fd, lost.Handle.Fd, task, wakeup, access);
+                    using BpfProgram program = BpfProgram.Load(Kernel, "usdt_all_kinds", BpfProgramType.Kprobe, instructions);
+                    Assert.IsTrue(program.InstructionCount > 50, $"{text}: {wakeup} {access}");
+                }
             }
         }
     }

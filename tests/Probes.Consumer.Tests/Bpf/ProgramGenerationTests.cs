@@ -81,24 +81,136 @@ public sealed class ProgramGenerationTests
     [TestMethod]
     public void Rip_relative_argument_is_computed_from_the_probe_ip()
     {
-        var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-8@counter+8(%rip)"), [], SiteVirtualAddress: 0x1469,
-            ResolveSymbol: name => name == "counter" ? 0x4048UL : null);
+        var spec = Resolved(TestSpecParser.ParseAll("-8@counter+8(%rip)"), 0x1469, ("counter", 0x4048));
         var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord);
 
         AssertContainsSequence(program,
-            Asm.LoadMem(Register.R3, Register.R7, PtRegs.InstructionPointer, Size.DWord),
+            Asm.Mov(Register.R3, 0),
+            Asm.LoadMem(Register.R4, Register.R7, PtRegs.InstructionPointer, Size.DWord),
+            AluOp.Add.Reg(Register.R3, Register.R4),
             AluOp.Add.Imm(Register.R3, 0x4048 + 8 - 0x1469));
     }
 
     [TestMethod]
-    public void Unresolvable_symbol_names_the_argument()
+    public void Symbol_with_an_index_and_no_base_adds_the_scaled_index_and_the_relocated_symbol()
+    {
+        // Non-PIE gcc -O2: table[i] as table(,%rdi,4). ip - site is 0 there, the load bias in a PIE.
+        var spec = Resolved(TestSpecParser.ParseAll("-4@table-8(,%rdi,4)"), 0x401136, ("table", 0x404040));
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord);
+
+        AssertContainsSequence(program,
+            Asm.Mov(Register.R3, 0),
+            Asm.LoadMem(Register.R4, Register.R7, 112, Size.DWord),          // regs->di
+            AluOp.LeftShift.Imm(Register.R4, 2),
+            AluOp.Add.Reg(Register.R3, Register.R4),
+            Asm.LoadMem(Register.R4, Register.R7, PtRegs.InstructionPointer, Size.DWord),
+            AluOp.Add.Reg(Register.R3, Register.R4),
+            AluOp.Add.Imm(Register.R3, 0x404040 - 8 - 0x401136),
+            Asm.StoreImm(Register.R6, (short)UsdtRecordLayout.ArgumentOffset(0), 0, Size.DWord));
+    }
+
+    [TestMethod]
+    public void Absolute_symbol_is_read_at_its_relocated_address()
+    {
+        var spec = Resolved(UsdtArgumentParser.Parse("-8@counter+16"), 0x401136, ("counter", 0x404028));
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord);
+
+        AssertContainsSequence(program,
+            Asm.Mov(Register.R3, 0),
+            Asm.LoadMem(Register.R4, Register.R7, PtRegs.InstructionPointer, Size.DWord),
+            AluOp.Add.Reg(Register.R3, Register.R4),
+            AluOp.Add.Imm(Register.R3, 0x404028 + 16 - 0x401136),
+            Asm.StoreImm(Register.R6, (short)UsdtRecordLayout.ArgumentOffset(0), 0, Size.DWord));
+    }
+
+    [TestMethod]
+    public void Absolute_number_is_read_at_that_address()
+    {
+        var program = UsdtProgramGenerator.Generate(new UsdtProgramSpec(1, UsdtArgumentParser.Parse("4@0x601040"), []), RingFd, LostFd, null, RingWakeup.EveryRecord);
+
+        AssertContainsSequence(program,
+            Asm.Mov(Register.R3, 0),
+            AluOp.Add.Imm(Register.R3, 0x601040),
+            Asm.StoreImm(Register.R6, (short)UsdtRecordLayout.ArgumentOffset(0), 0, Size.DWord));
+    }
+
+    [TestMethod]
+    public void Address_constant_is_the_symbols_run_time_address()
+    {
+        var spec = Resolved(UsdtArgumentParser.Parse("8@$table+4"), 0x1140, ("table", 0x4020));
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord);
+
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R3, Register.R7, PtRegs.InstructionPointer, Size.DWord),
+            AluOp.Add.Imm(Register.R3, 0x4020 + 4 - 0x1140),
+            Asm.Mov(Register.R1, Register.R3),
+            Asm.StoreMem(Register.R6, (short)UsdtRecordLayout.ArgumentOffset(0), Register.R1, Size.DWord));
+    }
+
+    [TestMethod]
+    public void High_byte_register_is_shifted_down_before_extension()
+    {
+        var program = UsdtProgramGenerator.Generate(new UsdtProgramSpec(1, UsdtArgumentParser.Parse("-1@%ah"), []), RingFd, LostFd, null, RingWakeup.EveryRecord);
+
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R1, Register.R7, 80, Size.DWord),           // regs->ax
+            AluOp.RightShift.Imm(Register.R1, 8),
+            AluOp.LeftShift.Imm(Register.R1, 56),
+            AluOp.ArithmeticRightShift.Imm(Register.R1, 56));
+    }
+
+    [TestMethod]
+    public void Thread_local_argument_adds_the_fs_base_read_from_the_task()
+    {
+        const int FsBase = 0x1a38;
+        var arguments = UsdtArgumentParser.Parse("-4@%fs:tv@tpoff -8@%fs:tz@tpoff(,%rdi,8)");
+        var spec = Resolved(arguments, 0x1140, ("tv", unchecked((ulong)-0x3c)), ("tz", unchecked((ulong)-0x30))) with
+        {
+            SegmentBases = new SegmentBaseOffsets(FsBase, FsBase + 8),
+        };
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord);
+
+        Instruction[] fsBaseToStack =
+        [
+            Asm.StoreImm(Register.R10, -8, 0, Size.DWord),
+            Asm.Call(HelperFunction.GetCurrentTask),
+            Asm.Mov(Register.R3, Register.R0),
+            AluOp.Add.Imm(Register.R3, FsBase),
+            Asm.Mov(Register.R1, Register.R10),
+            AluOp.Add.Imm(Register.R1, -8),
+            Asm.Mov(Register.R2, 8),
+            Asm.Call(HelperFunction.ProbeReadKernel),
+        ];
+        AssertContainsSequence(program, [.. fsBaseToStack,
+            Asm.Mov(Register.R3, 0),
+            Asm.LoadMem(Register.R4, Register.R10, -8, Size.DWord),
+            AluOp.Add.Reg(Register.R3, Register.R4),
+            AluOp.Add.Imm(Register.R3, -0x3c),
+            Asm.StoreImm(Register.R6, (short)UsdtRecordLayout.ArgumentOffset(0), 0, Size.DWord)]);
+        AssertContainsSequence(program, [.. fsBaseToStack,
+            Asm.Mov(Register.R3, 0),
+            Asm.LoadMem(Register.R4, Register.R7, 112, Size.DWord),
+            AluOp.LeftShift.Imm(Register.R4, 3),
+            AluOp.Add.Reg(Register.R3, Register.R4),
+            Asm.LoadMem(Register.R4, Register.R10, -8, Size.DWord),
+            AluOp.Add.Reg(Register.R3, Register.R4),
+            AluOp.Add.Imm(Register.R3, -0x30)]);
+        Assert.IsFalse(program.Any(i => i == Asm.LoadMem(Register.R4, Register.R7, PtRegs.InstructionPointer, Size.DWord)), "@tpoff does not move with the load bias");
+    }
+
+    [TestMethod]
+    public void Unresolved_symbol_names_the_argument()
     {
         var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-8@counter(%rip)"), []);
 
         var e = Assert.ThrowsExactly<BpfException>(() => UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord));
 
-        StringAssert.Contains(e.Message, "counter");
+        Assert.AreEqual("argument '-8@counter(%rip)' names symbol 'counter', which was not resolved to an address", e.Message);
     }
+
+    /// <summary>A spec whose symbol arguments carry the given link-time values, as the decoder resolves them.</summary>
+    private static UsdtProgramSpec Resolved(IReadOnlyList<UsdtArgument> arguments, ulong site, params (string Name, ulong Value)[] symbols) =>
+        new(1, arguments.Select(a => a.Symbol is { } name ? a with { SymbolValue = symbols.Single(s => s.Name == name).Value } : a).ToList(), [], SiteVirtualAddress: site);
 
     [TestMethod]
     public void String_argument_is_read_with_probe_read_user_str_into_its_slot()

@@ -323,7 +323,8 @@ public sealed class UprobeTests
         {
             var (probe, target) = binary.Target(name, pid);
             IReadOnlyCollection<int> strings = name == "text" ? [0] : [];
-            session.AddSite(new UsdtProgramSpec(id, probe.Arguments, strings, StringLength: 32, SiteVirtualAddress: probe.Location, ResolveSymbol: binary.Symbol), [target]);
+            var arguments = probe.Arguments.Select(a => a.Symbol is { } symbol ? a with { SymbolValue = binary.Symbol(symbol) } : a).ToList();
+            session.AddSite(new UsdtProgramSpec(id, arguments, strings, StringLength: 32, SiteVirtualAddress: probe.Location), [target]);
             names[id++] = name;
         }
         return names;

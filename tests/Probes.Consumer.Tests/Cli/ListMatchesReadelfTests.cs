@@ -49,6 +49,34 @@ public sealed class ListMatchesReadelfTests
         Assert.AreEqual(8, probes.Count, "the fixture sources define eight probe sites");
     }
 
+    public static IEnumerable<object[]> OperandVariants => OperandFixture.Variants;
+
+    /// <summary>Every operand form (issue 12: a fixed-address build's table(,%rdi,4) used to fail the whole listing).</summary>
+    [TestMethod]
+    [DynamicData(nameof(OperandVariants))]
+    public void OperandFixtureMatchesReadelfAndDecodesEveryArgument(FixtureKind kind, string optimisation)
+    {
+        string path = OperandFixture.Build(kind, optimisation).ProbeFile;
+        AssertSameProbes(path);
+        ProcessResult verbose = ProbesBinary.Run("list", "--json", "--verbose", path).EnsureSuccess("probes list --json --verbose");
+        Assert.DoesNotContain("\"error\"", verbose.Stdout, "every argument of every probe decodes");
+        Assert.DoesNotContain("argument_errors", verbose.Stdout);
+    }
+
+    [TestMethod]
+    public void A_stripped_file_lists_every_probe_and_each_argument_it_cannot_decode()
+    {
+        string path = OperandFixture.BuildStripped(FixtureKind.Pie, "-O2").ProbeFile;
+        List<JsonProbe> probes = AssertSameProbes(path);
+        Assert.HasCount(OperandFixture.ProbeNames.Length, probes);
+
+        ProcessResult text = ProbesBinary.Run("list", path);
+        Assert.AreEqual(0, text.ExitCode, text.Stderr);
+        Assert.AreEqual("probes: 4 probe(s) have arguments probes cannot decode, so they cannot be traced; --verbose says why", text.Stderr.Trim());
+        ProcessResult verbose = ProbesBinary.Run("list", "--verbose", path);
+        StringAssert.Contains(verbose.Stdout, "    arg0 -8@counter(%rip): cannot be decoded: symbol 'counter' is not defined in the file (searched .dynsym)\n");
+    }
+
     private static List<JsonProbe> AssertSameProbes(string path)
     {
         List<ReadelfProbe> expected = ReadelfNotes.Read(path);

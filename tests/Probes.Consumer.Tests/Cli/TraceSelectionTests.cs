@@ -54,6 +54,45 @@ public sealed class TraceSelectionTests
         StringAssert.Contains(e.Message, "--probe PROVIDER:NAME");
     }
 
+    private static ListedProbe Undecodable(string provider, string name, ulong pc = 0x4000) => Site(provider, name, "8@%rdi -8@counter(%rip)", pc: pc) with
+    {
+        ArgumentErrors = [new UsdtArgumentError(1, "-8@counter(%rip)", "symbol 'counter' is not defined in the file (searched .dynsym)")],
+    };
+
+    [TestMethod]
+    public void A_probe_with_an_undecodable_site_is_skipped_whole_and_named_in_one_line()
+    {
+        // app:hit has two sites, one of which cannot be decoded: tracing the other alone would count half its hits.
+        ListedProbe[] found = [Site("app", "hit", pc: 0x1000), Undecodable("app", "hit", pc: 0x2000), Site("app", "ok", pc: 0x3000), Undecodable("app", "gone")];
+        TracePlan plan = TracePlan.Build(found, [ProbePattern.Parse("app:*")], [], null, "/lib/a.so");
+
+        CollectionAssert.AreEqual(new[] { "app:ok" }, plan.Probes.Select(p => p.FullName).ToList());
+        Assert.AreEqual(1, plan.SiteCount);
+        Assert.AreEqual(
+            "skipping 2 selected probe(s) whose arguments cannot be decoded: " +
+            "app:hit in /lib/a.so (arg1 '-8@counter(%rip)': symbol 'counter' is not defined in the file (searched .dynsym)); " +
+            "app:gone in /lib/a.so (arg1 '-8@counter(%rip)': symbol 'counter' is not defined in the file (searched .dynsym))",
+            plan.SkippedSummary);
+        Assert.AreEqual(2, plan.Skipped.Single(p => p.Name == "hit").SiteCount);
+    }
+
+    [TestMethod]
+    public void Nothing_left_to_trace_is_bad_input_naming_each_probe()
+    {
+        var e = Assert.ThrowsExactly<UsdtSpecException>(() => TracePlan.Build([Undecodable("app", "gone"), Site("app", "unselected")], [ProbePattern.Parse("app:gone")], [], null, "pid 7"));
+        Assert.AreEqual("none of the 1 selected probe(s) in pid 7 can be traced, as their arguments cannot be decoded: app:gone in /lib/a.so (arg1 '-8@counter(%rip)': symbol 'counter' is not defined in the file (searched .dynsym))", e.Message);
+        Assert.IsNull(TracePlan.Build([Site("app", "ok")], [ProbePattern.Parse("app:*")], [], null, "pid 7").SkippedSummary);
+    }
+
+    [TestMethod]
+    public void The_load_bias_is_taken_from_the_sites_address_in_the_symbol_tables_layout()
+    {
+        // A prelinked file: the note's pc is the old address, SiteAddress the corrected one.
+        ListedProbe site = Site("app", "hit", "-8@counter(%rip)", pc: 0x1000);
+        TracePlan plan = TracePlan.Build([site with { Probe = site.Probe with { SiteAddress = 0x9000 } }], [ProbePattern.Parse("app:hit")], [], null, "x");
+        Assert.AreEqual(0x9000UL, plan.Sites().Single().Spec.SiteVirtualAddress);
+    }
+
     [TestMethod]
     public void A_selector_matching_nothing_is_an_error_naming_it()
     {

@@ -36,6 +36,91 @@ public sealed class ElfFileTests
             elf.Sections.Select(s => (s.Index, s.Name, s.Address, s.Offset, s.Size)).ToList());
     }
 
+    /// <summary>
+    /// Every note section, not only .note.stapsdt: gcc-linked programs carry an 8-byte-aligned
+    /// .note.gnu.property, whose descriptor starts right after "GNU\0", at entry offset 16.
+    /// </summary>
+    [TestMethod]
+    [DynamicData(nameof(Files))]
+    [DataRow("fixture")]
+    public void EveryNoteSectionMatchesReadelf(string file)
+    {
+        string path = file switch
+        {
+            "shim" => TestPaths.LibProbes,
+            "fixture" => Fixtures.Build(FixtureKind.Pie, "-O2"),
+            _ => file,
+        };
+        if (!File.Exists(path))
+        {
+            Assert.Inconclusive($"{path} is not installed here");
+        }
+        List<ReadelfNoteEntry> expected = ReadelfNotes.Entries(path);
+        using ElfFile elf = ElfFile.Parse(File.ReadAllBytes(path), path);
+        var actual = new List<ReadelfNoteEntry>();
+        foreach (ElfSection section in elf.Sections.Where(s => s.Type == ElfSection.TypeNote))
+        {
+            foreach (ElfNote note in elf.ReadNotes(section))
+            {
+                string? buildId = note.Owner == "GNU" && note.Type == 3 ? Convert.ToHexStringLower(note.Descriptor.Span) : null;
+                actual.Add(new ReadelfNoteEntry(section.Name, note.Owner, note.Descriptor.Length, buildId));
+            }
+        }
+        Assert.IsNotEmpty(expected);
+        CollectionAssert.AreEqual(expected, actual, $"notes of {path}:\nreadelf: {string.Join("; ", expected)}\nours:    {string.Join("; ", actual)}");
+    }
+
+    [TestMethod]
+    public void EightByteAlignedNotesPlaceTheDescriptorAfterTheAlignedName()
+    {
+        // "stapsdt\0" is 8 bytes: 12 + 8 = 20 is where a 4-aligned descriptor starts, 24 an 8-aligned one.
+        byte[] section = [.. Entry("stapsdt", 8, [1, 2, 3, 4]), .. Entry("GNU", 8, [5, 6, 7, 8, 9, 10, 11, 12])];
+        List<ElfNote> notes = ElfNoteParser.Parse(section, 8, "test");
+        Assert.HasCount(2, notes);
+        CollectionAssert.AreEqual(new byte[] { 1, 2, 3, 4 }, notes[0].Descriptor.ToArray());
+        Assert.AreEqual(32, notes[1].Offset, "the next entry starts at the 8-aligned end of the descriptor");
+        Assert.AreEqual("GNU", notes[1].Owner);
+        CollectionAssert.AreEqual(new byte[] { 5, 6, 7, 8, 9, 10, 11, 12 }, notes[1].Descriptor.ToArray());
+
+        byte[] fourAligned = [.. Entry("stapsdt", 4, [1, 2, 3, 4]), .. Entry("GNU", 4, [5, 6, 7, 8, 9, 10, 11, 12])];
+        List<ElfNote> four = ElfNoteParser.Parse(fourAligned, 4, "test");
+        CollectionAssert.AreEqual(new byte[] { 1, 2, 3, 4 }, four[0].Descriptor.ToArray());
+        Assert.AreEqual(24, four[1].Offset);
+    }
+
+    [TestMethod]
+    public void NoteSectionWithAnAlignmentOtherThanFourOrEightIsRefused()
+    {
+        byte[] bytes = Shim();
+        SetNoteSectionField(bytes, 48, 16);
+        using ElfFile elf = ElfFile.Parse(bytes, "x");
+        var error = Assert.ThrowsExactly<ElfFormatException>(() => UsdtNoteReader.ReadProbes(elf));
+        Assert.AreEqual("x: note section .note.stapsdt has alignment 16; note entries are aligned to 4 or 8 bytes", error.Message);
+    }
+
+    /// <summary>One note entry, its name and descriptor each padded so the entry's parts start at multiples of <paramref name="alignment"/>.</summary>
+    private static byte[] Entry(string owner, int alignment, byte[] descriptor)
+    {
+        var bytes = new List<byte>();
+        byte[] name = [.. System.Text.Encoding.ASCII.GetBytes(owner), 0];
+        Span<byte> header = stackalloc byte[12];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)name.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], (uint)descriptor.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], 3);
+        bytes.AddRange(header.ToArray());
+        bytes.AddRange(name);
+        while (bytes.Count % alignment != 0)
+        {
+            bytes.Add(0);
+        }
+        bytes.AddRange(descriptor);
+        while (bytes.Count % alignment != 0)
+        {
+            bytes.Add(0);
+        }
+        return bytes.ToArray();
+    }
+
     [TestMethod]
     public void ReadsFromAFileHandleLikeFromMemory()
     {

@@ -9,7 +9,8 @@ namespace Probes.Consumer.Tests.Security;
 
 /// <summary>
 /// Hostile notes: copies of our shim whose stapsdt notes point the probe site or the semaphore
-/// where the kernel must never patch or write, or exceed a reader limit. Each is refused when
+/// where the kernel must never patch or write, or exceed a reader limit (an argument spec that
+/// cannot be decoded only costs its probe, see the last tests). Each is refused when
 /// the file is read, before anything could attach, with one line naming the file, the probe
 /// and the address (or the limit), and the exit code BadInput: checked in-process and through
 /// the real binary. <c>probes list</c> is the command because it reads exactly what
@@ -130,12 +131,6 @@ public sealed class CraftedNoteTests
             line: $"stapsdt note at offset 0x0: name is longer than the limit of {UsdtLimits.MaxNameBytes} bytes")),
         ["argument spec too long"] = Case(p => Rewritten(p, arguments: string.Concat(Enumerable.Repeat("8@%rax ", 600))[..(UsdtLimits.MaxArgumentSpecBytes + 1)],
             line: $"stapsdt note at offset 0x0: argument spec is longer than the limit of {UsdtLimits.MaxArgumentSpecBytes} bytes")),
-        ["too many arguments"] = Case(p =>
-        {
-            string spec = string.Join(' ', Enumerable.Repeat("8@%rax", UsdtLimits.MaxArguments + 1));
-            return Rewritten(p, arguments: spec,
-                line: $"probe probes:phase_begin: argument spec \"{spec}\": {UsdtLimits.MaxArguments + 1} arguments, more than the limit of {UsdtLimits.MaxArguments} (sys/sdt.h emits at most 12)");
-        }),
         ["provider with a terminal escape"] = Case(p => Rewritten(p, provider: "pro\u001b[2Jbes",
             line: "stapsdt note at offset 0x0: provider holds byte 0x1b at position 3; only printable ASCII without spaces is accepted")),
         ["name without a NUL in the note"] = Case(p =>
@@ -181,6 +176,61 @@ public sealed class CraftedNoteTests
         (string path, string line) = Cases[refusal].Value;
         ProcessResult result = ProbesBinary.Run("list", path);
         AssertRefused(result.ExitCode, result.Stdout, result.Stderr, line);
+    }
+
+    /// <summary>
+    /// A spec with more arguments than sys/sdt.h can write is counted before anything is parsed,
+    /// and costs only its probe: the file lists, the probe with one spec-wide error, and a trace
+    /// of it alone fails as bad input (nothing else selected could be attached).
+    /// </summary>
+    [TestMethod]
+    public void TooManyArgumentsListTheProbeWithAnErrorAndLeaveNothingToTrace()
+    {
+        string spec = string.Join(' ', Enumerable.Repeat("8@%rax", UsdtLimits.MaxArguments + 1));
+        ElfNotePatcher patcher = ElfNotePatcher.Shim();
+        Rewritten(patcher, "", arguments: spec);
+        string path = patcher.Save($"crafted-{Guid.NewGuid():N}.so");
+        string reason = $"{UsdtLimits.MaxArguments + 1} arguments, more than the limit of {UsdtLimits.MaxArguments} (sys/sdt.h emits at most 12)";
+
+        ProcessResult listed = ProbesBinary.Run("list", "--json", path);
+        Assert.AreEqual(0, listed.ExitCode, listed.Stderr);
+        using (var json = System.Text.Json.JsonDocument.Parse(listed.Stdout))
+        {
+            System.Text.Json.JsonElement error = json.RootElement[0].GetProperty("argument_errors").EnumerateArray().Single();
+            Assert.AreEqual(-1, error.GetProperty("index").GetInt32());
+            Assert.AreEqual(reason, error.GetProperty("error").GetString());
+        }
+
+        IReadOnlyList<ListedProbe> found = new ProbeLister(new CliConsole(TextWriter.Null, TextWriter.Null), verbose: false).ListFile(path);
+        var refusal = Assert.ThrowsExactly<UsdtSpecException>(() => TracePlan.Build(found, [ProbePattern.Parse("probes:*")], [], null, path));
+        Assert.AreEqual($"none of the 1 selected probe(s) in {path} can be traced, as their arguments cannot be decoded: probes:phase_begin in {path} ({reason})", refusal.Message);
+    }
+
+    /// <summary>
+    /// A file of nothing but undecodable operands costs at most
+    /// <see cref="UsdtLimits.MaxArgumentErrorsPerFile"/> errors (each an exception and a
+    /// message); past that its probes share one error, and every probe is still listed.
+    /// </summary>
+    [TestMethod]
+    public void UndecodableArgumentsCostAtMostTheErrorBudgetOfTheFile()
+    {
+        ElfNotePatcher patcher = ElfNotePatcher.Shim();
+        PatchedNote begin = patcher.Note("phase_begin");
+        string spec = string.Join(' ', Enumerable.Repeat("8@%xyz", UsdtLimits.MaxArguments));
+        const int Probes = 30; // 360 bad arguments
+        patcher.ReplaceNotes(Enumerable.Range(0, Probes).Select(i => RawNote.Stapsdt(begin.Pc, begin.Base, begin.Semaphore, "probes", $"bad{i}", spec)));
+        string path = patcher.Save($"crafted-{Guid.NewGuid():N}.so");
+
+        IReadOnlyList<ListedProbe> listed = new ProbeLister(new CliConsole(TextWriter.Null, TextWriter.Null), verbose: false).ListFile(path);
+
+        Assert.HasCount(Probes, listed);
+        Assert.IsTrue(listed.All(p => !p.IsTraceable && p.Arguments.Count == 0));
+        List<UsdtArgumentError> errors = listed.SelectMany(p => p.ArgumentErrors).ToList();
+        Assert.AreEqual(UsdtLimits.MaxArgumentErrorsPerFile, errors.Count(e => e.Index >= 0));
+        Assert.AreEqual(new UsdtArgumentError(0, "8@%xyz", "unknown register '%xyz'"), errors[0]);
+        UsdtArgumentError shared = listed[^1].ArgumentErrors.Single();
+        Assert.AreEqual($"not decoded: this file's argument specs hold more than {UsdtLimits.MaxArgumentErrorsPerFile} errors", shared.Reason);
+        Assert.AreSame(shared, listed[^2].ArgumentErrors.Single(), "one shared error, not one per probe");
     }
 
     /// <summary>The untouched shim lists, so every refusal above comes from its one change.</summary>

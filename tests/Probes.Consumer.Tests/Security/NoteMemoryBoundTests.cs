@@ -28,22 +28,19 @@ public sealed class NoteMemoryBoundTests
         long retainedBefore = GC.GetTotalMemory(forceFullCollection: true);
         long before = GC.GetAllocatedBytesForCurrentThread();
         IReadOnlyList<UsdtProbe> probes;
-        var arguments = new List<IReadOnlyList<UsdtArgument>>();
+        IReadOnlyList<UsdtDecodedArguments> arguments;
         using (ElfFile elf = ElfFile.Open(File.OpenHandle(path), path))
         {
             Assert.AreEqual(ElfLimits.MaxSegments, elf.Segments.Count);
             Assert.AreEqual(ElfLimits.MaxSections, elf.Sections.Count);
             probes = UsdtNoteReader.ReadProbes(elf);
-            foreach (UsdtProbe probe in probes)
-            {
-                arguments.Add(UsdtArgumentParser.Parse(probe, path));
-            }
+            arguments = UsdtArgumentDecoder.Decode(elf, probes); // what `probes list` and `trace` do
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         long retained = GC.GetTotalMemory(forceFullCollection: true) - retainedBefore;
 
         Assert.HasCount(UsdtLimits.MaxProbesPerFile, probes);
-        Assert.AreEqual(UsdtLimits.MaxProbesPerFile * UsdtLimits.MaxArguments, arguments.Sum(a => a.Count));
+        Assert.AreEqual(UsdtLimits.MaxProbesPerFile * UsdtLimits.MaxArguments, arguments.Sum(a => a.Arguments.Count));
         Console.WriteLine($"{new FileInfo(path).Length} byte file: {allocated} bytes allocated to read it (bound {UsdtLimits.MaxBytesAllocatedPerFile}), {retained} kept (bound {UsdtLimits.MaxBytesKeptPerFile})");
         Assert.IsLessThan(UsdtLimits.MaxBytesAllocatedPerFile, allocated);
         Assert.IsLessThan(UsdtLimits.MaxBytesKeptPerFile, retained);

@@ -5,6 +5,9 @@ namespace Probes.Consumer.Tests.Support;
 /// <summary>One stapsdt note as <c>readelf -n</c> prints it.</summary>
 public sealed record ReadelfProbe(string Provider, string Name, ulong Location, ulong Base, ulong Semaphore, string Arguments);
 
+/// <summary>One note entry as <c>readelf -n</c> heads it: its section, owner and descriptor size (and a build id's hex).</summary>
+public sealed record ReadelfNoteEntry(string Section, string Owner, int DescriptorSize, string? BuildId);
+
 /// <summary>
 /// Runs <c>readelf -n</c> and parses its stapsdt blocks:
 /// <code>
@@ -55,6 +58,42 @@ public static class ReadelfNotes
             }
         }
         return probes;
+    }
+
+    /// <summary>
+    /// Every note of every note section, as (section, owner, descriptor size, build id hex if
+    /// readelf printed one), in file order:
+    /// <code>
+    /// Displaying notes found in: .note.gnu.property
+    ///   Owner                Data size 	Description
+    ///   GNU                  0x00000010	NT_GNU_PROPERTY_TYPE_0	      Properties: x86 ISA needed: x86-64-baseline
+    /// </code>
+    /// </summary>
+    public static List<ReadelfNoteEntry> Entries(string file)
+    {
+        string readelf = Requirements.Tool("readelf");
+        string output = ProcessRunner.Run(readelf, ["-n", "-W", file], TimeSpan.FromMinutes(1)).EnsureSuccess("readelf -n").Stdout;
+        var entries = new List<ReadelfNoteEntry>();
+        string? section = null;
+        foreach (string raw in output.Split('\n'))
+        {
+            string line = raw.TrimEnd('\r');
+            const string heading = "Displaying notes found in: ";
+            if (line.StartsWith(heading, StringComparison.Ordinal))
+            {
+                section = line[heading.Length..].Trim();
+                continue;
+            }
+            string[] fields = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (section is null || fields.Length < 3 || !line.StartsWith("  ", StringComparison.Ordinal) || line.StartsWith("    ", StringComparison.Ordinal) || !fields[1].StartsWith("0x", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            int buildIdAt = line.IndexOf("Build ID: ", StringComparison.Ordinal);
+            string? buildId = buildIdAt >= 0 ? line[(buildIdAt + "Build ID: ".Length)..].Trim() : null;
+            entries.Add(new ReadelfNoteEntry(section, fields[0], (int)Hex(fields[1]), buildId));
+        }
+        return entries;
     }
 
     private static ulong Hex(string field) =>

@@ -9,9 +9,37 @@ public static class SampleService
 
     public static string Dotnet => Requirements.Which("dotnet") ?? "dotnet";
 
-    /// <summary>Starts the sample; an empty PROBES_LIBRARY makes it load its own shim whatever our environment says.</summary>
-    public static LiveProcess Start(params string[] args) =>
-        new(Dotnet, [Dll, .. args], new Dictionary<string, string> { ["PROBES_LIBRARY"] = "" });
+    /// <summary>
+    /// Starts the sample and returns once it maps its shim (the SDK loads it at the first probe use),
+    /// so a tracer pointed at its pid finds the probes however slowly the machine starts it. An empty
+    /// PROBES_LIBRARY makes it load its own shim whatever our environment says.
+    /// </summary>
+    public static LiveProcess Start(params string[] args)
+    {
+        var sample = new LiveProcess(Dotnet, [Dll, .. args], new Dictionary<string, string> { ["PROBES_LIBRARY"] = "" });
+        try
+        {
+            LiveProcess.WaitUntil(() => MapsShim(sample.Pid), TimeSpan.FromMinutes(1), $"the sample (pid {sample.Pid}) maps {Shim}");
+            return sample;
+        }
+        catch
+        {
+            sample.Dispose();
+            throw;
+        }
+    }
+
+    private static bool MapsShim(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/maps").Contains(Shim, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>File offset of a probe's semaphore in the sample's shim, from `probes list`.</summary>
     public static ulong SemaphoreOffset(string probe) => ProbesBinary.ListJson(Shim).Single(p => p.Name == probe).SemaphoreOffset;

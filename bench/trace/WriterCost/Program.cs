@@ -8,8 +8,13 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Btf;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Cli;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Usdt;
 
 if (args is ["btf"])

@@ -12,7 +12,7 @@ public class BpfException : Exception
 public class BpfSyscallException : BpfException
 {
     public BpfSyscallException(string call, int errno, string? detail = null)
-        : base($"{call} failed: {Bpf.Errno.Name(errno)} ({Bpf.Errno.Describe(errno)}){(detail is null ? "" : ": " + detail)}")
+        : base($"{call} failed: {Syscalls.Errno.Name(errno)} ({Syscalls.Errno.Describe(errno)}){(detail is null ? "" : ": " + detail)}")
     {
         Call = call;
         Errno = errno;
@@ -40,7 +40,7 @@ public class BpfSyscallException : BpfException
 public sealed class BpfPermissionException : BpfSyscallException
 {
     public BpfPermissionException(string call, int errno)
-        : base(call, errno, $"{call} failed: {Bpf.Errno.Name(errno)}: not permitted; run as root or grant CAP_BPF and CAP_PERFMON (and CAP_SYS_ADMIN for uprobes since Linux 6.16)", true)
+        : base(call, errno, $"{call} failed: {Syscalls.Errno.Name(errno)}: not permitted; run as root or grant CAP_BPF and CAP_PERFMON (and CAP_SYS_ADMIN for uprobes since Linux 6.16)", true)
     {
     }
 }
@@ -75,7 +75,7 @@ public sealed class BpfVerifierException : BpfSyscallException
         string[] lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         IEnumerable<string> tail = lines.Skip(Math.Max(0, lines.Length - MessageLines));
         string joined = lines.Length == 0 ? "(no verifier log)" : string.Join(" | ", tail);
-        return $"verifier rejected program '{programName}' ({Bpf.Errno.Name(errno)}){(truncated ? " [log truncated]" : "")}: {joined}";
+        return $"verifier rejected program '{programName}' ({Syscalls.Errno.Name(errno)}){(truncated ? " [log truncated]" : "")}: {joined}";
     }
 }
 

@@ -1,3 +1,11 @@
+using Probes.Consumer.Bpf.Btf;
+using Probes.Consumer.Bpf.Instructions;
+using Probes.Consumer.Bpf.Maps;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Bpf.Syscalls;
+using Probes.Consumer.Bpf.Uprobes;
+
 namespace Probes.Consumer.Bpf;
 
 /// <summary>Receives one decoded record view; valid only during the call.</summary>

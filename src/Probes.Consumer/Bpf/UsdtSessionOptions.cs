@@ -1,3 +1,7 @@
+using Probes.Consumer.Bpf.Btf;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Syscalls;
+
 namespace Probes.Consumer.Bpf;
 
 /// <summary>Tuning of a <see cref="UsdtSession"/>.</summary>

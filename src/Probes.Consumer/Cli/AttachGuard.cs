@@ -1,5 +1,6 @@
 using Probes.Consumer.Bpf;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Bpf.Uprobes;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Cli;
 

@@ -1,5 +1,7 @@
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
 
 namespace Probes.Consumer.Cli;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
 
 namespace Probes.Consumer.Cli;
 

@@ -1,5 +1,6 @@
 using Probes.Consumer.Bpf;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Targets.Files;
 
 namespace Probes.Consumer.Cli;
 

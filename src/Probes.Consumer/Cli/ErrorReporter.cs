@@ -1,6 +1,9 @@
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Syscalls;
+using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Elf;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Cli;

@@ -1,4 +1,6 @@
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
 
 namespace Probes.Consumer.Cli;
 

@@ -57,7 +57,7 @@ public static class ListCommand
     {
         try
         {
-            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = Targets.TargetFileOpener.Open(new Targets.TargetFile(file, file));
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = Targets.Files.TargetFileOpener.Open(new Targets.Files.TargetFile(file, file));
             Span<byte> magic = stackalloc byte[2];
             return RandomAccess.Read(handle, magic, 0) == 2 && magic[0] == (byte)'M' && magic[1] == (byte)'Z';
         }

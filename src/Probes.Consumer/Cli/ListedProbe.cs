@@ -1,4 +1,4 @@
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Cli;

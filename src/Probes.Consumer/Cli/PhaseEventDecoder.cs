@@ -1,5 +1,5 @@
 using System.Text;
-using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Phases;
 
 namespace Probes.Consumer.Cli;

@@ -1,5 +1,7 @@
 using System.Globalization;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Cli;
 
@@ -14,7 +16,7 @@ namespace Probes.Consumer.Cli;
 /// that device and inode. A file without a known identity, and a container whose maps could not be read whole,
 /// count as sharing everything, so nothing is detached that someone may still use.
 /// Files are keyed by <see cref="TargetFile.KernelPath"/>, the path their uprobes were opened with
-/// (<see cref="Bpf.UprobeTarget.Path"/>).
+/// (<see cref="Bpf.Uprobes.UprobeTarget.Path"/>).
 /// </summary>
 public sealed class PhaseFileOwners
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Probes.Consumer.Manifest;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
 
 namespace Probes.Consumer.Cli;
 

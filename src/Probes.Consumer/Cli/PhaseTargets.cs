@@ -1,5 +1,8 @@
 using System.Globalization;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Cli;
 

@@ -1,8 +1,12 @@
 using System.CommandLine;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Phases;
 using Probes.Consumer.Phases.Reports;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Usdt;
 using Spectre.Console;
 

@@ -1,6 +1,9 @@
 using System.Globalization;
 using Probes.Consumer.Bpf;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Bpf.Syscalls;
+using Probes.Consumer.Bpf.Uprobes;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Cli;
 

@@ -1,5 +1,8 @@
 using Probes.Consumer.Elf;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Cli;

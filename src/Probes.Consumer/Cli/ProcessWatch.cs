@@ -1,4 +1,5 @@
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Cli;
 

@@ -1,5 +1,5 @@
 using System.CommandLine.Parsing;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
 
 namespace Probes.Consumer.Cli;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
 
 namespace Probes.Consumer.Cli;
 

@@ -1,6 +1,10 @@
 using System.CommandLine;
 using Probes.Consumer.Bpf;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Bpf.Uprobes;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Cli;

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Probes.Consumer.Bpf;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Targets.Containers;
 
 namespace Probes.Consumer.Cli;
 

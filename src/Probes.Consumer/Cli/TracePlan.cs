@@ -1,5 +1,7 @@
-using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Cli;

@@ -1,3 +1,5 @@
+using Probes.Consumer.Targets.Files;
+
 namespace Probes.Consumer.Targets;
 
 /// <summary>

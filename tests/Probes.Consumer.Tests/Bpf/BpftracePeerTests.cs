@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;

@@ -113,7 +113,7 @@ internal sealed partial class FixtureBinary
 
     public UprobeTargetFor Target(FixtureProbe p, int? pid = null)
     {
-        return new UprobeTargetFor(p, new Probes.Consumer.Bpf.UprobeTarget(Path, FileOffset(p.Location), p.Semaphore == 0 ? null : FileOffset(p.Semaphore), pid));
+        return new UprobeTargetFor(p, new Probes.Consumer.Bpf.Uprobes.UprobeTarget(Path, FileOffset(p.Location), p.Semaphore == 0 ? null : FileOffset(p.Semaphore), pid));
     }
 
     private void ReadElf()
@@ -159,4 +159,4 @@ internal sealed partial class FixtureBinary
 }
 
 /// <summary>A fixture probe and the uprobe target for it.</summary>
-internal sealed record UprobeTargetFor(FixtureProbe Probe, Probes.Consumer.Bpf.UprobeTarget Target);
+internal sealed record UprobeTargetFor(FixtureProbe Probe, Probes.Consumer.Bpf.Uprobes.UprobeTarget Target);

@@ -1,5 +1,11 @@
 using System.Buffers.Binary;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Btf;
+using Probes.Consumer.Bpf.Instructions;
+using Probes.Consumer.Bpf.Maps;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Bpf.Syscalls;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Bpf;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Instructions;
 
 namespace Probes.Consumer.Tests.Bpf;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
-using Probes.Consumer.Bpf;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;

@@ -1,4 +1,5 @@
-using Probes.Consumer.Bpf;
+
+using Probes.Consumer.Bpf.Maps;
 
 namespace Probes.Consumer.Tests.Bpf;
 

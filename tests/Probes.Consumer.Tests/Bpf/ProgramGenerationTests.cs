@@ -1,4 +1,8 @@
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Btf;
+using Probes.Consumer.Bpf.Instructions;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Bpf;

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Maps;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Bpf.Syscalls;
 
 namespace Probes.Consumer.Tests.Bpf;
 

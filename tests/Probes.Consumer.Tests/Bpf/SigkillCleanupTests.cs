@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Uprobes;
 
 namespace Probes.Consumer.Tests.Bpf;
 

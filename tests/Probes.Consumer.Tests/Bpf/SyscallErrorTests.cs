@@ -1,5 +1,10 @@
 using System.Text;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Instructions;
+using Probes.Consumer.Bpf.Maps;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Syscalls;
+using Probes.Consumer.Bpf.Uprobes;
 
 namespace Probes.Consumer.Tests.Bpf;
 

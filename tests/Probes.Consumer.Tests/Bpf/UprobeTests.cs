@@ -1,6 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Btf;
+using Probes.Consumer.Bpf.Instructions;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Bpf.Syscalls;
+using Probes.Consumer.Bpf.Uprobes;
 
 namespace Probes.Consumer.Tests.Bpf;
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Ring;
 
 namespace Probes.Consumer.Tests.Bpf;
 

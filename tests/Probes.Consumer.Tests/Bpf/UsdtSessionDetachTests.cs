@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;

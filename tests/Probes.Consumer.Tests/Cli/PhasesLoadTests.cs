@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Tests.Support;
 

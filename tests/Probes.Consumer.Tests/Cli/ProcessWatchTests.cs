@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Tests.Cli;
 

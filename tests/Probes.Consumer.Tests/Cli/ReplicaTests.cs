@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Cli;

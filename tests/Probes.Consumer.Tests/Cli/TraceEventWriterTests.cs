@@ -2,8 +2,10 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Cli;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Cli;

@@ -1,5 +1,6 @@
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Cli;

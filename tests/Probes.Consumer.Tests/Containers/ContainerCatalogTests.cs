@@ -1,4 +1,6 @@
-using Probes.Consumer.Targets;
+
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Tests.Containers;
 

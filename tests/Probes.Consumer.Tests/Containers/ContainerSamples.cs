@@ -1,4 +1,4 @@
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Containers;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
 
 namespace Probes.Consumer.Tests.Containers;
 

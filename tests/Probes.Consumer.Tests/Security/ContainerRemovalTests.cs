@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Tests.Cli;
 using Probes.Consumer.Tests.Containers;
 using Probes.Consumer.Tests.Support;

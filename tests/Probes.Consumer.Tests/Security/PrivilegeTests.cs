@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Syscalls;
 using Probes.Consumer.Cli;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Tests.Containers;
 using Probes.Consumer.Tests.Support;
 

@@ -1,10 +1,12 @@
 using System.Buffers.Binary;
 using System.Text;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Phases;
 using Probes.Consumer.Phases.Reports;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tests.Cli;
 using Probes.Consumer.Tests.Support;
 using Probes.Consumer.Usdt;

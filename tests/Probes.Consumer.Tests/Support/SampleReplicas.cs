@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Tests.Support;
 

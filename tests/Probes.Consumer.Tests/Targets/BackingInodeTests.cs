@@ -1,5 +1,5 @@
-using Probes.Consumer.Bpf;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Targets;

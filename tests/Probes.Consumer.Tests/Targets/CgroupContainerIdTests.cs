@@ -1,4 +1,5 @@
-using Probes.Consumer.Targets;
+
+using Probes.Consumer.Targets.Containers;
 
 namespace Probes.Consumer.Tests.Targets;
 

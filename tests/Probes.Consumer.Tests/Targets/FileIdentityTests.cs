@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Tests.Targets;
 

@@ -1,6 +1,9 @@
 using System.Globalization;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Tests.Targets;
 

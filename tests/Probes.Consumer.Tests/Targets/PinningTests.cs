@@ -1,4 +1,6 @@
 using Probes.Consumer.Targets;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Targets;

@@ -1,4 +1,0 @@
-namespace Probes.Consumer.Targets;
-
-/// <summary>A running container: its full id, its name when the runtime told us, and its host pids.</summary>
-public sealed record ContainerInfo(string Id, string? Name, IReadOnlyList<int> Pids);

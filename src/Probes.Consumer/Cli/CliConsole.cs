@@ -1,3 +1,5 @@
+using Probes.Consumer.Output;
+
 namespace Probes.Consumer.Cli;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Probes.Consumer.Output;
 using Probes.Consumer.Targets.Containers;
 
 namespace Probes.Consumer.Cli;

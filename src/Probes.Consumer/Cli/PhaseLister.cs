@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Probes.Consumer.Manifest;
+using Probes.Consumer.Output;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Files;
 

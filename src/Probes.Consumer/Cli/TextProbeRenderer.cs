@@ -1,4 +1,5 @@
 using System.Globalization;
+using Probes.Consumer.Output;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Cli;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Output;
 using Probes.Consumer.Targets.Containers;
 
 namespace Probes.Consumer.Cli;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Probes.Consumer.Output.Reports;
 using Probes.Consumer.Phases;
-using Probes.Consumer.Phases.Reports;
 using Spectre.Console;
 using static Probes.Consumer.Tests.Phases.PhasePairingTests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Probes.Consumer.Phases;
 
-namespace Probes.Consumer.Phases.Reports;
+namespace Probes.Consumer.Output.Reports;
 
 /// <summary>
 /// <c>--format json</c>: one object with <c>phases</c> (per container and phase) and the counts

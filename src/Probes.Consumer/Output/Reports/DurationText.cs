@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Probes.Consumer.Phases.Reports;
+namespace Probes.Consumer.Output.Reports;
 
 /// <summary>Durations for people: three significant digits in the largest fitting unit.</summary>
 public static class DurationText

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Output;
 
 /// <summary>
 /// Makes text that a target controls safe to print on the operator's terminal. Phase names,

@@ -1,9 +1,9 @@
 using System.Globalization;
-using Probes.Consumer.Cli;
+using Probes.Consumer.Phases;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace Probes.Consumer.Phases.Reports;
+namespace Probes.Consumer.Output.Reports;
 
 /// <summary>The per-phase, per-container table, for the live view and the final report.</summary>
 public static class TableReportWriter

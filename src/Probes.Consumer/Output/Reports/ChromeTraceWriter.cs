@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Probes.Consumer.Phases;
 
-namespace Probes.Consumer.Phases.Reports;
+namespace Probes.Consumer.Output.Reports;
 
 /// <summary>
 /// <c>--format chrome</c>: Chrome trace event JSON (opens in Perfetto and chrome://tracing).

@@ -1,6 +1,4 @@
-using Probes.Consumer.Cli;
-
-namespace Probes.Consumer;
+namespace Probes.Consumer.Cli;
 
 internal static class Program
 {

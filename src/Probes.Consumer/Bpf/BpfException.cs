@@ -1,11 +1,17 @@
 namespace Probes.Consumer.Bpf;
 
-/// <summary>Base of every failure raised by the eBPF engine, so the CLI can catch one type.</summary>
-public class BpfException : Exception
+/// <summary>
+/// Base of every failure raised by the eBPF engine: the kernel refused (<see cref="ErrorKind.KernelRefused"/>)
+/// unless a subtype says otherwise. Messages state what failed and why in the kernel's terms;
+/// what to do about it (run as root, grant a capability) is for the caller to say.
+/// </summary>
+public class BpfException : ProbesException
 {
-    public BpfException(string message) : base(message) { }
+    public BpfException(string message) : base(ErrorKind.KernelRefused, message) { }
 
-    public BpfException(string message, Exception? inner) : base(message, inner) { }
+    public BpfException(string message, Exception? inner) : base(ErrorKind.KernelRefused, message, inner) { }
+
+    protected BpfException(ErrorKind kind, string message, Exception? inner = null) : base(kind, message, inner) { }
 }
 
 /// <summary>A syscall (bpf, perf_event_open, ioctl, mmap, epoll) failed; names the call and the errno.</summary>
@@ -18,8 +24,8 @@ public class BpfSyscallException : BpfException
         Errno = errno;
     }
 
-    protected BpfSyscallException(string call, int errno, string message, bool _)
-        : base(message)
+    protected BpfSyscallException(string call, int errno, string message, ErrorKind kind)
+        : base(kind, message)
     {
         Call = call;
         Errno = errno;
@@ -33,14 +39,14 @@ public class BpfSyscallException : BpfException
 }
 
 /// <summary>
-/// The kernel refused for lack of privilege (EPERM, or EACCES from perf_event_open). The CLI
-/// rewords it with the capabilities this process lacks (Cli/PrivilegeCheck); this message is
-/// the fallback.
+/// The kernel refused for lack of privilege (EPERM, or EACCES from perf_event_open). The message
+/// names the capabilities the kernel checks; the CLI words what to do, with the capabilities this
+/// process lacks (Cli/PrivilegeCheck).
 /// </summary>
 public sealed class BpfPermissionException : BpfSyscallException
 {
     public BpfPermissionException(string call, int errno)
-        : base(call, errno, $"{call} failed: {Syscalls.Errno.Name(errno)}: not permitted; run as root or grant CAP_BPF and CAP_PERFMON (and CAP_SYS_ADMIN for uprobes since Linux 6.16)", true)
+        : base(call, errno, $"{call} failed: {Syscalls.Errno.Name(errno)}: not permitted (the kernel checks CAP_BPF and CAP_PERFMON, and CAP_SYS_ADMIN for uprobes since Linux 6.16)", ErrorKind.Privileges)
     {
     }
 }
@@ -52,7 +58,7 @@ public sealed class BpfPermissionException : BpfSyscallException
 public sealed class BpfVerifierException : BpfSyscallException
 {
     public BpfVerifierException(string programName, int errno, string log, bool logTruncated)
-        : base("bpf(BPF_PROG_LOAD)", errno, Compose(programName, errno, log, logTruncated), true)
+        : base("bpf(BPF_PROG_LOAD)", errno, Compose(programName, errno, log, logTruncated), ErrorKind.KernelRefused)
     {
         ProgramName = programName;
         Log = log;

@@ -246,4 +246,4 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
 }
 
 /// <summary>This process lacks a capability the verb needs for its target; the message names it.</summary>
-public sealed class MissingCapabilityException(string message) : ProbesException(message);
+public sealed class MissingCapabilityException(string message) : ProbesException(ErrorKind.Privileges, message);

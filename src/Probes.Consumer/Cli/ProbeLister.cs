@@ -76,26 +76,47 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
         var probes = new List<ListedProbe>();
         foreach (TargetFile file in files)
         {
+            PinnedFile pinned;
             try
             {
-                probes.AddRange(ReadProbes(file, skipNonElf: true));
-            }
-            catch (Exception e) when (e is TargetNotFoundException or TargetAccessException)
-            {
-                Note($"skipping {file.Path}: {e.Message}");
+                // The opener names the process in what it refuses (it has the mapping at hand).
+                pinned = file.Pinned ?? TargetFileOpener.Pin(file);
             }
             catch (ProbesException e)
             {
-                // Which process mapped it says which container holds the refused file.
-                console.WriteWarning(file.Pid is int pid && !e.Message.StartsWith("pid ", StringComparison.Ordinal) ? $"pid {pid}: {e.Message}" : e.Message);
+                Skip(file, e, e.Message);
+                continue;
+            }
+            try
+            {
+                probes.AddRange(ReadProbes(file, pinned, skipNonElf: true));
+            }
+            catch (ProbesException e)
+            {
+                // The file's own words: which process mapped it says which container holds the refused file.
+                Skip(file, e, file.Pid is int pid ? $"pid {pid}: {e.Message}" : e.Message);
             }
         }
         return probes;
     }
 
-    private List<ListedProbe> ReadProbes(TargetFile file, bool skipNonElf)
+    /// <summary>A file gone or unreadable is a note; one refused (bad ELF, bad notes, not the file mapped) a warning.</summary>
+    private void Skip(TargetFile file, ProbesException failure, string refusal)
     {
-        PinnedFile pinned = file.Pinned ?? TargetFileOpener.Pin(file);
+        if (failure.Kind is ErrorKind.NotFound or ErrorKind.Privileges)
+        {
+            Note($"skipping {file.Path}: {failure.Message}");
+        }
+        else
+        {
+            console.WriteWarning(refusal);
+        }
+    }
+
+    private List<ListedProbe> ReadProbes(TargetFile file, bool skipNonElf) => ReadProbes(file, file.Pinned ?? TargetFileOpener.Pin(file), skipNonElf);
+
+    private List<ListedProbe> ReadProbes(TargetFile file, PinnedFile pinned, bool skipNonElf)
+    {
         List<(UsdtProbe Probe, UsdtDecodedArguments Arguments)> found;
         try
         {

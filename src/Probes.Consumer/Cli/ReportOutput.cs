@@ -121,4 +121,4 @@ public sealed class ReportOutput : IDisposable
 }
 
 /// <summary>Results could not be written where they were asked for (exit code 7).</summary>
-public sealed class OutputException(string message, Exception? inner = null) : ProbesException(message, inner);
+public sealed class OutputException(string message, Exception? inner = null) : ProbesException(ErrorKind.OutputFailed, message, inner);

@@ -13,4 +13,4 @@ public sealed record PhaseEntry(string Name, uint Id, string Kind, string Method
 public sealed record PhaseManifest(int Version, string Assembly, IReadOnlyList<PhaseEntry> Phases);
 
 /// <summary>A manifest resource that is present but cannot be read as version 1.</summary>
-public sealed class ManifestFormatException(string message, Exception? inner = null) : ProbesException(message, inner);
+public sealed class ManifestFormatException(string message, Exception? inner = null) : ProbesException(ErrorKind.BadInput, message, inner);

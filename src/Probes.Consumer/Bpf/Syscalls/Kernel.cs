@@ -3,7 +3,7 @@ namespace Probes.Consumer.Bpf.Syscalls;
 /// <summary>
 /// Typed wrappers over the seam: one method per bpf() command we use, plus perf_event_open
 /// and ioctl. Failures become exceptions naming the call and errno; EPERM becomes
-/// <see cref="BpfPermissionException"/> with the capability to grant.
+/// <see cref="BpfPermissionException"/>, naming the capabilities the kernel checks.
 /// </summary>
 public sealed unsafe class Kernel(ISyscalls syscalls)
 {

@@ -107,9 +107,12 @@ public sealed unsafe class UprobeAttachment : IDisposable
     public void Dispose() => PerfEvent.Dispose();
 }
 
-/// <summary>perf_event_open refused a uprobe; names the target (ESRCH: process gone, ENOENT: file gone, EINVAL: bad offset).</summary>
+/// <summary>
+/// perf_event_open refused a uprobe; names the target (ESRCH: process gone, ENOENT: file gone,
+/// EINVAL: bad offset). A target that went away is not found; anything else the kernel refused.
+/// </summary>
 public sealed class UprobeAttachException(UprobeTarget target, BpfSyscallException inner)
-    : BpfException($"cannot attach uprobe at {target}: {inner.Message}", inner)
+    : BpfException(inner.Errno is Syscalls.Errno.ENOENT or Syscalls.Errno.ESRCH ? ErrorKind.NotFound : ErrorKind.KernelRefused, $"cannot attach uprobe at {target}: {inner.Message}", inner)
 {
     public UprobeTarget Target { get; } = target;
 

@@ -5,4 +5,4 @@ namespace Probes.Consumer.Targets.Files;
 /// path or a mount over a directory leads elsewhere), or it could be reached only through a
 /// symlink where none is allowed. Refused: reading or attaching there could touch a host file.
 /// </summary>
-public sealed class TargetIdentityException(string message) : ProbesException(message);
+public sealed class TargetIdentityException(string message) : ProbesException(ErrorKind.BadInput, message);

@@ -37,7 +37,7 @@ public sealed class PhaseFileOwners
         limits ??= MapsLimits.Default;
         var mappedBy = new Dictionary<string, HashSet<FileIdentity>>(StringComparer.Ordinal);
         var unknown = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((int pid, string id) in new ContainerResolver(procRoot).ScanCgroups())
+        foreach ((int pid, string id) in ContainerProcessScan.Processes(procRoot))
         {
             if (!containerIds.Contains(id))
             {

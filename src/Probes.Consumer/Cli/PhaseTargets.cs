@@ -1,4 +1,3 @@
-using System.Globalization;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Targets.Files;
@@ -142,12 +141,8 @@ public sealed class PhaseTargets
     {
         var seen = new HashSet<FileIdentity>();
         var files = new List<TargetFile>();
-        foreach (string directory in Directory.EnumerateDirectories(ProcessTarget.DefaultProcRoot))
+        foreach (int pid in HostProcesses.Pids())
         {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-            {
-                continue;
-            }
             IReadOnlyList<TargetFile> mapped;
             try
             {

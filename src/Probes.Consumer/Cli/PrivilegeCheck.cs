@@ -104,7 +104,7 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
         {
             return null; // nothing to find out: skip the /proc scan
         }
-        List<(int Pid, string Id)> processes = new ContainerResolver(procRoot).ScanCgroups().ToList();
+        List<(int Pid, string Id)> processes = ContainerProcessScan.Processes(procRoot).ToList();
         foreach (string nameOrId in namesOrIds)
         {
             string? id = _podmanIdOf(nameOrId) ?? UniqueIdByPrefix(nameOrId, processes);
@@ -168,7 +168,7 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
         {
             return null;
         }
-        foreach ((int pid, string id) in new ContainerResolver(procRoot).ScanCgroups())
+        foreach ((int pid, string id) in ContainerProcessScan.Processes(procRoot))
         {
             if (ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
             {
@@ -185,10 +185,9 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
         {
             return null;
         }
-        foreach (string directory in Directory.EnumerateDirectories(procRoot))
+        foreach (int pid in HostProcesses.Pids(procRoot))
         {
-            if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
-                && ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
+            if (ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
             {
                 return Why(target, $"pid {pid}");
             }

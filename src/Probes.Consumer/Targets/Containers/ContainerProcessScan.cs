@@ -1,4 +1,3 @@
-using System.Globalization;
 using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Targets.Containers;
@@ -11,38 +10,13 @@ namespace Probes.Consumer.Targets.Containers;
 /// </summary>
 public static class ContainerProcessScan
 {
+    /// <summary>The containers, each with its runtime and its processes in pid order.</summary>
     public static IReadOnlyList<ContainerProcesses> Scan(string procRoot = ProcessTarget.DefaultProcRoot)
     {
         var pidsById = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var runtimeById = new Dictionary<string, ContainerRuntime>(StringComparer.Ordinal);
-        IEnumerable<string> directories;
-        try
+        foreach ((int pid, string id, string[] lines) in Members(procRoot))
         {
-            directories = Directory.EnumerateDirectories(procRoot).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TargetAccessException($"cannot list {procRoot}: {e.Message}", e);
-        }
-        foreach (string directory in directories)
-        {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-            {
-                continue;
-            }
-            string[] lines;
-            try
-            {
-                lines = File.ReadAllLines(Path.Combine(directory, "cgroup"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue; // exited meanwhile, or hidden from us
-            }
-            if (CgroupContainerId.FromFile(lines) is not { } id)
-            {
-                continue;
-            }
             if (!pidsById.TryGetValue(id, out List<int>? pids))
             {
                 pidsById[id] = pids = [];
@@ -54,5 +28,29 @@ public static class ContainerProcessScan
             .Select(pair => new ContainerProcesses(pair.Key, runtimeById[pair.Key], [.. pair.Value.Order()]))
             .OrderBy(container => container.Id, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>Every process whose cgroup names a container, with that container's id.</summary>
+    public static IEnumerable<(int Pid, string ContainerId)> Processes(string procRoot = ProcessTarget.DefaultProcRoot) =>
+        Members(procRoot).Select(member => (member.Pid, member.ContainerId));
+
+    private static IEnumerable<(int Pid, string ContainerId, string[] CgroupLines)> Members(string procRoot)
+    {
+        foreach (int pid in HostProcesses.Pids(procRoot))
+        {
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(Path.Combine(procRoot, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "cgroup"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // exited meanwhile, or hidden from us: not a process we can inspect anyway
+            }
+            if (CgroupContainerId.FromFile(lines) is { } id)
+            {
+                yield return (pid, id, lines);
+            }
+        }
     }
 }

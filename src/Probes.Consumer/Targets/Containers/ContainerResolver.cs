@@ -1,4 +1,3 @@
-using System.Globalization;
 using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Targets.Containers;
@@ -23,7 +22,7 @@ public sealed class ContainerResolver(string procRoot = ProcessTarget.DefaultPro
         }
 
         var byId = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        foreach ((int pid, string id) in ScanCgroups())
+        foreach ((int pid, string id) in ContainerProcessScan.Processes(procRoot))
         {
             if (id.StartsWith(prefix, StringComparison.Ordinal))
             {
@@ -48,31 +47,6 @@ public sealed class ContainerResolver(string procRoot = ProcessTarget.DefaultPro
         {
             match.Value.Sort();
             return new ContainerInfo(match.Key, name, match.Value);
-        }
-    }
-
-    /// <summary>Every process whose cgroup names a container, with that container's id.</summary>
-    public IEnumerable<(int Pid, string ContainerId)> ScanCgroups()
-    {
-        foreach (string directory in Directory.EnumerateDirectories(procRoot))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-            {
-                continue;
-            }
-            string[] lines;
-            try
-            {
-                lines = File.ReadAllLines(Path.Combine(directory, "cgroup"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue; // exited meanwhile, or hidden from us: not a process we can inspect anyway
-            }
-            if (CgroupContainerId.FromFile(lines) is { } id)
-            {
-                yield return (pid, id);
-            }
         }
     }
 

@@ -55,7 +55,7 @@ public sealed class ContainerWatch
             return [];
         }
         var found = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach ((int pid, string id) in new ContainerResolver(_procRoot).ScanCgroups())
+        foreach ((int pid, string id) in ContainerProcessScan.Processes(_procRoot))
         {
             // A zombie still shows its cgroup until it is reaped, but runs nothing.
             if (!found.ContainsKey(id) && _memberOf.ContainsKey(id) && ProcessIdentity.ReadStartTime(pid, _procRoot) is not null)

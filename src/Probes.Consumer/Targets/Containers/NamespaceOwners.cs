@@ -75,7 +75,7 @@ public sealed class NamespaceOwners(string procRoot = ProcessTarget.DefaultProcR
         }
         _lastScan = now;
         Scans++;
-        foreach ((int pid, string id) in new ContainerResolver(procRoot).ScanCgroups())
+        foreach ((int pid, string id) in ContainerProcessScan.Processes(procRoot))
         {
             if (Of(pid) is { } namespaces)
             {

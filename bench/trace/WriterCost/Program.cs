@@ -1,20 +1,20 @@
 // `WriterCost btf`: times the cold vmlinux BTF parse that `probes trace` does before attaching.
-// Measures TraceEventWriter.Write (the --json path of `probes trace`) on a synthetic
-// bench:hit record: ns per event and managed bytes allocated per event, next to a variant
-// that avoids the per-event strings (see bench/trace/README.md, "Problems found").
-using System.Buffers;
+// `WriterCost load FILE`: BPF_PROG_LOAD per site of bench:hit, by namespace access mode.
+// `WriterCost [N]`: TraceEventWriter.Write (the --json and text paths of `probes trace`) on a
+// synthetic bench:hit record: ns per event and managed bytes allocated per event.
+// Uses the layers below the CLI only (Bpf, Targets, Tracing, Output), as any consumer of the engine would.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Btf;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Bpf.Uprobes;
-using Probes.Consumer.Cli;
-using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Output;
 using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 
 if (args is ["btf"])
@@ -33,7 +33,7 @@ if (args is ["btf"])
 if (args is ["load", string file])
 {
     // Start-up share of `probes trace`: BPF_PROG_LOAD per site of bench:hit, by namespace access mode (needs root).
-    IReadOnlyList<ListedProbe> sites = new ProbeLister(new CliConsole(TextWriter.Null, Console.Error), verbose: false)
+    IReadOnlyList<ListedProbe> sites = new ProbeDiscovery(NullDiagnostics.Instance)
         .ListFile(file).Where(p => p.Probe.ToString() == "bench:hit").ToList();
     foreach ((string mode, UsdtSessionOptions options) in new[]
     {
@@ -77,7 +77,7 @@ var site = new ListedProbe(new TargetFile("/tmp/fixture", "/tmp/fixture"), probe
 var probe = new TracedProbe(0, "bench", "hit", "/tmp/fixture", [site], []);
 var clock = new MonotonicClock();
 
-Measure("TraceEventWriter (as shipped)", () =>
+Measure("TraceEventWriter --json", () =>
 {
     using var writer = new TraceEventWriter(Stream.Null, json: true, clock);
     for (int i = 0; i < n; i++)
@@ -85,14 +85,13 @@ Measure("TraceEventWriter (as shipped)", () =>
         writer.Write(new UsdtRecord(bytes, layout), probe, null);
     }
 });
-Measure("suggested: cached names, comm as UTF-8", () =>
+Measure("TraceEventWriter text", () =>
 {
-    var writer = new LeanJsonWriter(Stream.Null, clock, probe);
+    using var writer = new TraceEventWriter(Stream.Null, json: false, clock);
     for (int i = 0; i < n; i++)
     {
-        writer.Write(new UsdtRecord(bytes, layout), null);
+        writer.Write(new UsdtRecord(bytes, layout), probe, null);
     }
-    writer.Flush();
 });
 
 void Measure(string name, Action run)
@@ -106,73 +105,4 @@ void Measure(string name, Action run)
     watch.Stop();
     long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
     Console.WriteLine($"{name,-42} {watch.Elapsed.TotalNanoseconds / n,7:F0} ns/event {(double)allocated / n,7:F1} B/event {GC.CollectionCount(0) - gcs,5} gen0 GCs per {n} events");
-}
-
-/// <summary>The same JSON line with no per-event string: pre-encoded names, comm written from its UTF-8 bytes.</summary>
-sealed class LeanJsonWriter(Stream output, MonotonicClock clock, TracedProbe probe)
-{
-    private static readonly JsonEncodedText Time = JsonEncodedText.Encode("time"), Pid = JsonEncodedText.Encode("pid"),
-        Tid = JsonEncodedText.Encode("tid"), NsPid = JsonEncodedText.Encode("ns_pid"), NsTid = JsonEncodedText.Encode("ns_tid"),
-        Comm = JsonEncodedText.Encode("comm"), Container = JsonEncodedText.Encode("container"),
-        ContainerName = JsonEncodedText.Encode("container_name"), Probe = JsonEncodedText.Encode("probe"),
-        File = JsonEncodedText.Encode("file"), Args = JsonEncodedText.Encode("args");
-    private readonly JsonEncodedText _probe = JsonEncodedText.Encode(probe.FullName), _file = JsonEncodedText.Encode(probe.File);
-    private readonly BufferedStream _buffer = new(output, 1 << 16);
-    private readonly ArrayBufferWriter<byte> _line = new(512);
-    private readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { SkipValidation = true });
-
-    public void Write(UsdtRecord record, ContainerRef? container)
-    {
-        _line.ResetWrittenCount();
-        _json.Reset(_line);
-        _json.WriteStartObject();
-        _json.WriteString(Time, clock.ToWallClock(record.TimestampNanoseconds));
-        _json.WriteNumber(Pid, record.Pid);
-        _json.WriteNumber(Tid, record.Tid);
-        if (record.HasNamespaces)
-        {
-            _json.WriteNumber(NsPid, record.NamespacePid);
-            _json.WriteNumber(NsTid, record.NamespaceTid);
-        }
-        ReadOnlySpan<byte> comm = record.CommBytes;
-        if (System.Text.Unicode.Utf8.IsValid(comm))
-        {
-            _json.WriteString(Comm, comm);
-        }
-        else
-        {
-            _json.WriteString(Comm, Encoding.UTF8.GetString(comm));
-        }
-        if (container is null)
-        {
-            _json.WriteNull(Container);
-            _json.WriteNull(ContainerName);
-        }
-        else
-        {
-            _json.WriteString(Container, container.Id);
-            _json.WriteString(ContainerName, container.Name);
-        }
-        _json.WriteString(Probe, _probe);
-        _json.WriteString(File, _file);
-        _json.WriteStartArray(Args);
-        for (int i = 0; i < record.ArgumentCount; i++)
-        {
-            if (probe.IsSigned(i))
-            {
-                _json.WriteNumberValue((long)record.Argument(i));
-            }
-            else
-            {
-                _json.WriteNumberValue(record.Argument(i));
-            }
-        }
-        _json.WriteEndArray();
-        _json.WriteEndObject();
-        _json.Flush();
-        _buffer.Write(_line.WrittenSpan);
-        _buffer.WriteByte((byte)'\n');
-    }
-
-    public void Flush() => _buffer.Flush();
 }

@@ -3,6 +3,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Probes.Consumer.Usdt;
 
+using Probes.Consumer.Tracing.Discovery;
+
 namespace Probes.Consumer.Cli;
 
 /// <summary>

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Tracing.Discovery;
+using Probes.Consumer.Tracing.Resolution;
 
 namespace Probes.Consumer.Cli;
 
@@ -10,40 +13,37 @@ public static class ListCommand
 {
     public static Command Create(CliConsole console)
     {
-        TargetOptions target = TargetOptions.Create("List");
+        TargetOptions target = TargetOptions.ForListing();
         var phases = new Option<bool>("--phases")
         {
             Description = "List the phases declared by .NET assemblies woven with Probes (FILE or --pid) instead of USDT probes. A .NET FILE implies it.",
         };
-        var command = new Command("list", "List USDT (stapsdt) probes in a file, a process or a container, or the phases woven .NET assemblies declare.")
-        {
-            target.File, target.Pid, target.Container, phases,
-        };
-        target.AddValidator(command);
+        var command = new Command("list", "List USDT (stapsdt) probes in a file, a process or a container, or the phases woven .NET assemblies declare.");
+        target.AddTo(command);
+        command.Options.Add(phases);
 
         // Failures propagate to ProbesCli.Run, which reports every verb's errors the same way.
         command.SetAction(parseResult =>
         {
-            string? file = parseResult.GetValue(target.File);
-            int? pid = parseResult.GetValue(target.Pid);
-            string? container = parseResult.GetValue(target.Container);
+            TargetRequest request = target.Request(parseResult);
             // A FILE needs nothing but its permissions; a process or container needs ptrace read access.
-            if (pid is not null || container is not null)
+            if (request.File is null)
             {
                 var privileges = PrivilegeCheck.Current();
-                privileges.Demand("probes list", tracing: false, pid is int reading ? privileges.ProcessReason(reading) : privileges.ContainerReason([container!]));
+                privileges.Demand("probes list", tracing: false, privileges.ReasonFor(request));
             }
             bool json = parseResult.GetValue(CommonOptions.Json);
-            bool wantPhases = parseResult.GetValue(phases) || (file is not null && IsManagedAssembly(file));
+            var diagnostics = new ConsoleDiagnostics(console, parseResult.GetValue(CommonOptions.Verbose));
+            bool wantPhases = parseResult.GetValue(phases) || (request.File is { } file && IsManagedAssembly(file));
             if (!wantPhases)
             {
-                return (int)Execute(parseResult, console, file, pid, container);
+                return (int)Execute(parseResult, console, request, diagnostics);
             }
-            if (file is null && pid is null)
+            if (request.File is null && request.Pid is null)
             {
                 throw new UsageException("--phases lists the phases of an assembly FILE or of a process (--pid)");
             }
-            PhaseLister.Render(file is not null ? PhaseLister.OfFile(file) : PhaseLister.OfProcess(pid!.Value, console.WriteWarning), json, console);
+            PhaseManifestRenderer.Render(request.File is { } assembly ? PhaseManifests.OfFile(assembly) : PhaseManifests.OfProcess(request.Pid!.Value, diagnostics), json, console);
             return (int)ExitCode.Success;
         });
         return command;
@@ -57,7 +57,7 @@ public static class ListCommand
     {
         try
         {
-            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = Targets.Files.TargetFileOpener.Open(new Targets.Files.TargetFile(file, file));
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = TargetFileOpener.Open(new TargetFile(file, file));
             Span<byte> magic = stackalloc byte[2];
             return RandomAccess.Read(handle, magic, 0) == 2 && magic[0] == (byte)'M' && magic[1] == (byte)'Z';
         }
@@ -67,14 +67,14 @@ public static class ListCommand
         }
     }
 
-    private static ExitCode Execute(ParseResult parseResult, CliConsole console, string? file, int? pid, string? container)
+    private static ExitCode Execute(ParseResult parseResult, CliConsole console, TargetRequest request, ConsoleDiagnostics diagnostics)
     {
         bool verbose = parseResult.GetValue(CommonOptions.Verbose);
         bool json = parseResult.GetValue(CommonOptions.Json);
-        var lister = new ProbeLister(console, verbose);
-        IReadOnlyList<ListedProbe> probes = pid is { } processId ? lister.ListProcess(processId)
-            : container is not null ? lister.ListContainer(container)
-            : lister.ListFile(file!);
+        var discovery = new ProbeDiscovery(diagnostics);
+        IReadOnlyList<ListedProbe> probes = request.Pid is { } processId ? discovery.ListProcess(processId)
+            : request.Containers is [string container] ? discovery.ListContainer(container)
+            : discovery.ListFile(request.File!);
 
         IProbeRenderer renderer = json ? new JsonProbeRenderer(verbose) : new TextProbeRenderer(verbose);
         renderer.Render(probes, console);

@@ -1,9 +1,8 @@
-using System.Globalization;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Syscalls;
 using Probes.Consumer.Bpf.Uprobes;
-using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Targets.Processes;
+using Probes.Consumer.Tracing.Resolution;
 
 namespace Probes.Consumer.Cli;
 
@@ -21,7 +20,9 @@ namespace Probes.Consumer.Cli;
 /// debugfs: uprobes are made through the perf uprobe PMU.</item>
 /// </list>
 /// The kernel's own refusal (<see cref="BpfPermissionException"/>) stays the backstop and is
-/// worded the same way by <see cref="KernelRefusal"/>.
+/// worded the same way by <see cref="KernelRefusal"/>. Whether the target's processes are
+/// readable, and why not, is the tracing layer's to find out (<see cref="TargetAccess"/>); the
+/// words of what to do about it are the CLI's, here.
 /// </summary>
 /// <param name="uprobesNeedSysAdmin">Whether this kernel lets only CAP_SYS_ADMIN create uprobes; asked only when it matters.</param>
 /// <param name="podmanIdOf">The full id of a container as this user's podman names it, or null; asked only when it matters.</param>
@@ -30,13 +31,9 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
 {
     private const string SysAdminNote = "; this kernel lets only CAP_SYS_ADMIN create uprobes (CAP_BPF and CAP_PERFMON are not enough since Linux 6.16)";
 
-    /// <summary>An id prefix this long is taken for an id even when podman cannot be asked (podman and docker show 12).</summary>
-    private const int ShortIdLength = 12;
-
-    private static readonly TimeSpan PodmanTimeout = TimeSpan.FromSeconds(20);
     private static readonly Capability[] BpfAndPerfmon = [Capability.Bpf, Capability.Perfmon];
     private readonly Func<ProcessCredentials, bool> _uprobesNeedSysAdmin = uprobesNeedSysAdmin ?? KernelUprobesNeedSysAdmin;
-    private readonly Func<string, string?> _podmanIdOf = podmanIdOf ?? AskPodman;
+    private readonly TargetAccess _targets = new(self, procRoot, podmanIdOf);
 
     public static PrivilegeCheck Current() => new(ProcessCredentials.Self());
 
@@ -87,113 +84,20 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
         return Environment.OSVersion.Version >= new Version(6, 16);
     }
 
-    /// <summary>Null when this process may read <paramref name="pid"/> (or it does not exist: that is reported later, as not found).</summary>
-    public string? ProcessReason(int pid) =>
-        ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self) ? Why(target, $"pid {pid}") : null;
+    /// <inheritdoc cref="TargetAccess.ProcessReason"/>
+    public string? ProcessReason(int pid) => _targets.ProcessReason(pid);
 
-    /// <summary>
-    /// Null when every process of the containers <paramref name="namesOrIds"/> name is readable.
-    /// Each is identified the way it can be without privileges: by this user's podman (a name
-    /// or an id prefix), else as an id prefix of at least 12 hex digits matching one container.
-    /// Anything else may be a name that only root's podman knows: no process is named for it
-    /// (the containers that happen to match could be others), the line says what is known.
-    /// </summary>
-    public string? ContainerReason(IEnumerable<string> namesOrIds)
-    {
-        if (self.Effective.Has(Capability.SysPtrace))
-        {
-            return null; // nothing to find out: skip the /proc scan
-        }
-        List<(int Pid, string Id)> processes = ContainerProcessScan.Processes(procRoot).ToList();
-        foreach (string nameOrId in namesOrIds)
-        {
-            string? id = _podmanIdOf(nameOrId) ?? UniqueIdByPrefix(nameOrId, processes);
-            if (id is not null)
-            {
-                if (FirstUnreadable(processes.Where(p => p.Id == id)) is ({ } target, int pid))
-                {
-                    return Why(target, $"pid {pid} of container {id[..ShortIdLength]}");
-                }
-                continue;
-            }
-            if (FirstUnreadable(processes) is ({ } other, _))
-            {
-                return $"'{nameOrId}' is not a container this user's podman knows, and "
-                    + (other.IsSameUserAs(self) ? "containers holding capabilities this process lacks run on this host" : $"containers of other users run on this host (uid {other.Uid.ToString(CultureInfo.InvariantCulture)})");
-            }
-        }
-        return null;
-    }
+    /// <inheritdoc cref="TargetAccess.ContainerReason"/>
+    public string? ContainerReason(IEnumerable<string> namesOrIds) => _targets.ContainerReason(namesOrIds);
 
-    /// <summary>The one container whose id starts with <paramref name="prefix"/> (12 hex digits or more), or null.</summary>
-    private static string? UniqueIdByPrefix(string prefix, List<(int Pid, string Id)> processes)
-    {
-        string lower = prefix.ToLowerInvariant();
-        if (lower.Length < ShortIdLength || lower.AsSpan().ContainsAnyExcept("0123456789abcdef"))
-        {
-            return null;
-        }
-        List<string> ids = processes.Select(p => p.Id).Where(id => id.StartsWith(lower, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
-        return ids.Count == 1 ? ids[0] : null;
-    }
+    /// <inheritdoc cref="TargetAccess.EveryContainerReason"/>
+    public string? EveryContainerReason() => _targets.EveryContainerReason();
 
-    private (ProcessCredentials? Target, int Pid) FirstUnreadable(IEnumerable<(int Pid, string Id)> processes)
-    {
-        foreach ((int pid, _) in processes)
-        {
-            if (ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
-            {
-                return (target, pid);
-            }
-        }
-        return (null, 0);
-    }
+    /// <inheritdoc cref="TargetAccess.EveryProcessReason"/>
+    public string? EveryProcessReason() => _targets.EveryProcessReason();
 
-    /// <summary>The full id of the container this user's podman knows by <paramref name="nameOrId"/>; null without podman or when it does not know it.</summary>
-    private static string? AskPodman(string nameOrId)
-    {
-        if (Executables.Find("podman") is not { } podman)
-        {
-            return null;
-        }
-        var result = ExternalCommand.Run(podman, ["container", "inspect", "--format", "{{.Id}}", nameOrId], PodmanTimeout);
-        string id = result is { ExitCode: 0 } ok ? ok.Stdout.Trim() : "";
-        return id.Length == CgroupContainerId.IdLength && !id.AsSpan().ContainsAnyExcept("0123456789abcdef") ? id : null;
-    }
-
-    /// <summary>Null when every container process on the host is readable (<c>probes containers</c> reads their maps and namespaces).</summary>
-    public string? EveryContainerReason()
-    {
-        if (self.Effective.Has(Capability.SysPtrace))
-        {
-            return null;
-        }
-        foreach ((int pid, string id) in ContainerProcessScan.Processes(procRoot))
-        {
-            if (ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
-            {
-                return Why(target, $"pid {pid} of container {id[..ShortIdLength]}");
-            }
-        }
-        return null;
-    }
-
-    /// <summary>Null when every process on the host is readable (<c>phases --all</c> reads all their maps).</summary>
-    public string? EveryProcessReason()
-    {
-        if (self.Effective.Has(Capability.SysPtrace))
-        {
-            return null;
-        }
-        foreach (int pid in HostProcesses.Pids(procRoot))
-        {
-            if (ProcessCredentials.Read(pid, procRoot) is { } target && !target.IsReadableBy(self))
-            {
-                return Why(target, $"pid {pid}");
-            }
-        }
-        return null;
-    }
+    /// <inheritdoc cref="TargetAccess.ReasonFor"/>
+    public string? ReasonFor(TargetRequest request) => _targets.ReasonFor(request);
 
     /// <summary>
     /// The one line for a refusal by the kernel itself (EPERM/EACCES from bpf or perf_event_open)
@@ -212,12 +116,6 @@ public sealed class PrivilegeCheck(ProcessCredentials self, string procRoot = Pr
             ? $"{failed}, although this process holds {Sentence(needed)} (a security module or kernel lockdown refused it)"
             : $"{failed}, although this process holds {Sentence(needed)}: capabilities count for bpf and perf only in the initial user namespace, and this process runs in another one; run as root on the host";
     }
-
-    private string Why(ProcessCredentials target, string subject) => $"{subject} {Whose(target)}";
-
-    private string Whose(ProcessCredentials target) => target.IsSameUserAs(self)
-        ? "holds capabilities this process lacks"
-        : $"runs as another user, uid {target.Uid.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>
     /// The initial user namespace maps every uid to itself ("0 0 4294967295"); in any other,

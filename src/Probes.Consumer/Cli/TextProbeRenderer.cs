@@ -2,6 +2,8 @@ using System.Globalization;
 using Probes.Consumer.Output;
 using Probes.Consumer.Usdt;
 
+using Probes.Consumer.Tracing.Discovery;
+
 namespace Probes.Consumer.Cli;
 
 /// <summary>

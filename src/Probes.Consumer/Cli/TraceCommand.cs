@@ -1,25 +1,28 @@
 using System.CommandLine;
 using Probes.Consumer.Bpf;
-using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Ring;
-using Probes.Consumer.Bpf.Uprobes;
+using Probes.Consumer.Output;
 using Probes.Consumer.Targets.Containers;
-using Probes.Consumer.Targets.Processes;
+using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Resolution;
+using Probes.Consumer.Tracing.Run;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Cli;
 
 /// <summary>
-/// <c>probes trace FILE | --pid PID | --container NAME_OR_ID [--probe P]... [--str N]...</c>:
-/// switches USDT probes on with our own eBPF programs and prints each hit as it happens.
+/// <c>probes trace FILE | --pid PID | --container NAME_OR_ID... [--probe P]... [--str N]...</c>:
+/// switches USDT probes on with our own eBPF programs and prints each hit as it happens
+/// (<see cref="TraceEventWriter"/>); the run itself is the tracing layer's (<see cref="TraceRun"/>).
 /// </summary>
 public static class TraceCommand
 {
-    public const int DefaultRingBytes = 8 << 20;
+    /// <summary>How long one read of the ring waits: the longest a closed stdout goes unnoticed when no event comes.</summary>
+    private const int PollMilliseconds = 50;
 
     public static Command Create(CliConsole console)
     {
-        TargetOptions target = TargetOptions.Create("Trace");
+        TracingOptions tracing = TracingOptions.Create(imageAndAll: false);
         var probe = new Option<string[]>("--probe", "-P")
         {
             Description = "PROVIDER:NAME of a probe to trace (repeatable; * and ? are wildcards). Default: every 'probes:*' probe.",
@@ -31,22 +34,18 @@ public static class TraceCommand
             Description = "Read argument N (0-based) as a NUL-terminated string (repeatable). Phase and mark names of 'probes:*' are always strings.",
             CustomParser = result => CommonOptions.ParseArgumentNumbers(result, "--str"),
         };
-        Option<TimeSpan?> duration = CommonOptions.Duration();
-        Option<int?> ringSize = CommonOptions.RingSize(
-            $"Ring buffer size in bytes, a power of two from 4096 to 1 GiB (default {DefaultRingBytes >> 20} MiB). Events that do not fit are counted as lost.");
 
-        var command = new Command("trace", "Trace USDT probes live in a file's users, a process or a container.")
-        {
-            target.File, target.Pid, target.Container, probe, strings, duration, ringSize,
-        };
-        target.AddValidator(command);
+        var command = new Command("trace", "Trace USDT probes live in a file's users, a process or containers.");
+        tracing.AddTo(command);
+        command.Options.Add(probe);
+        command.Options.Add(strings);
         command.SetAction(parse => (int)Execute(
             console,
-            target.Resolve(parse),
+            tracing.Request(parse),
             (parse.GetValue(probe) ?? []).Select(ProbePattern.Parse).ToList(),
             parse.GetValue(strings) ?? [],
-            parse.GetValue(duration),
-            parse.GetValue(ringSize) ?? DefaultRingBytes,
+            tracing.DurationOf(parse),
+            tracing.RunOptions(parse, PollMilliseconds),
             parse.GetValue(CommonOptions.Json),
             parse.GetValue(CommonOptions.Verbose)));
         return command;
@@ -71,84 +70,65 @@ public static class TraceCommand
         return selectors;
     }
 
-    private static ExitCode Execute(CliConsole console, TraceTarget target, List<ProbePattern> patterns, int[] strings, TimeSpan? duration, int ringSize, bool json, bool verbose)
+    private static ExitCode Execute(CliConsole console, TargetRequest request, List<ProbePattern> patterns, int[] strings, TimeSpan? duration, TraceRunOptions options, bool json, bool verbose)
     {
         var privileges = PrivilegeCheck.Current();
-        privileges.Demand("probes trace", tracing: true,
-            target.Pid is int reading ? privileges.ProcessReason(reading) : target.ContainerName is { } name ? privileges.ContainerReason([name]) : null);
-        // Who the pid is before its maps are read, so a process replaced before the attach is noticed.
-        ProcessIdentity? identity = target.Pid is int traced ? ProcessWatch.Capture(traced) : null;
+        privileges.Demand("probes trace", tracing: true, privileges.ReasonFor(request));
 
-        var containers = new ContainerDirectory();
-        IReadOnlyList<ListedProbe> found = target.FindProbes(console, verbose, containers);
+        var diagnostics = new ConsoleDiagnostics(console, verbose);
+        TraceTarget target = new TargetResolver(diagnostics).Resolve(request);
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
-        using TracePlan plan = TracePlan.Build(found, patterns, strings, target.Pid, target.Description);
+        using TracePlan plan = TracePlan.Build(target.Probes, patterns, strings, target.Pid, target.Description);
         if (plan.SkippedSummary is { } skipped)
         {
             console.WriteWarning(skipped);
         }
 
-        using var shutdown = new ShutdownSignal(duration);
-        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = ringSize });
-        foreach ((UsdtProgramSpec spec, UprobeTarget uprobe) in plan.Sites())
-        {
-            session.AddSite(spec, [uprobe]);
-        }
-        AttachGuard.Start(session, identity);
-        ContainerRemovals? removals = target.Container is { } container
-            ? new ContainerRemovals(new ContainerWatch([container.Id]), _ => container.Name ?? container.Id[..12], _ => _ => false, session.Detach, shutdown, console, verbose)
-            : null;
-        removals?.AfterAttach();
-        shutdown.StartDuration();
+        using var stop = new TraceStop(duration);
+        using var signals = new ShutdownSignal(stop);
+        using TraceRun run = TraceRun.Create(target, stop, diagnostics, options);
+        run.Add(plan);
+        run.Start();
         console.WriteNote($"attached {plan.Probes.Count} probe(s) at {plan.SiteCount} site(s) in {plan.FileCount} file(s) of {target.Description}; Ctrl-C to stop");
 
-        var writer = new TraceEventWriter(console.OutStream(), json, new MonotonicClock());
-        using ProcessWatch? watch = identity is not null ? ProcessWatch.Start(identity, shutdown.Stop) : null;
-        long filtered = 0;
-        void OnRecord(UsdtRecord record)
-        {
-            ContainerRef? container = record.HasNamespaces ? containers.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode) : containers.Of(record.Pid);
-            if (target.Container is { } only && container?.Id != only.Id)
-            {
-                filtered++; // same file, another container (or the host): not what was asked for
-                return;
-            }
-            writer.Write(record, plan.Probes[(int)record.ProbeId], container);
-        }
-
+        var lines = new EventLines(new TraceEventWriter(console.OutStream(), json, new MonotonicClock()), console, stop);
         string? writeFailure = null;
         try
         {
-            while (!shutdown.Token.IsCancellationRequested)
-            {
-                if (session.Poll(OnRecord, timeoutMilliseconds: 50) > 0)
-                {
-                    writer.Flush();
-                }
-                removals?.Poll();
-                if (console.OutputClosed)
-                {
-                    shutdown.Stop("output closed"); // even when no event came to fail a write
-                }
-            }
-            session.Drain(OnRecord);
-            writer.Flush();
+            run.Run(lines);
         }
         catch (IOException e)
         {
             // The reader went away (`| head`): stop like bpftrace does, detach, still report.
             // Anything else (a full disk behind `>`) is a failure to deliver what was asked.
             writeFailure = console.OutputClosed ? null : e.Message;
-            shutdown.Stop(writeFailure is null ? "output closed" : "output failed");
+            stop.Stop(writeFailure is null ? "output closed" : "output failed");
         }
 
-        long shown = session.EventsReceived - filtered;
-        console.WriteNote($"{shown} events, {session.LostCount} lost{(filtered > 0 ? $", {filtered} from other processes mapping the same file not shown" : "")}{(shutdown.Reason is { } why ? $" ({why})" : "")}");
+        console.WriteNote($"{run.Events} events, {run.Lost} lost{(run.Ignored > 0 ? $", {run.Ignored} from other processes mapping the same file not shown" : "")}{(run.StopReason is { } why ? $" ({why})" : "")}");
         if (writeFailure is not null)
         {
             console.WriteError($"cannot write events to stdout: {writeFailure}");
             return ExitCode.OutputFailed;
         }
         return ExitCode.Success;
+    }
+
+    /// <summary>Each event as one line on stdout, flushed once per read of the ring; a reader that left stops the run.</summary>
+    private sealed class EventLines(TraceEventWriter writer, CliConsole console, TraceStop stop) : ITraceConsumer
+    {
+        public void OnEvent(UsdtRecord record, TracedProbe probe, ContainerRef? container) => writer.Write(record, probe, container);
+
+        public void AfterPoll(int events)
+        {
+            if (events > 0)
+            {
+                writer.Flush();
+            }
+            if (!stop.Token.IsCancellationRequested && console.OutputClosed)
+            {
+                stop.Stop("output closed"); // even when no event came to fail a write
+            }
+        }
     }
 }

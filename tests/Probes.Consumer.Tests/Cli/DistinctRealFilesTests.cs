@@ -1,6 +1,8 @@
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Tracing.Discovery;
+using Probes.Consumer.Tracing.Run;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Cli;
@@ -49,7 +51,7 @@ public sealed class DistinctRealFilesTests
     }
 
     [TestMethod]
-    public void PhaseFileOwners_counts_the_containers_a_kept_file_serves_for_others()
+    public void ContainerFileOwners_counts_the_containers_a_kept_file_serves_for_others()
     {
         using var proc = new Containers.FakeProc();
         proc.Add(100, 1, $"/libpod_parent/libpod-{A}");
@@ -58,7 +60,7 @@ public sealed class DistinctRealFilesTests
         var file = new TargetFile("/app/libprobes.so", "/proc/100/root/app/libprobes.so", 100, A) { SharedWith = new HashSet<string> { B } };
         ListedProbe[] probes = [new(file, Probe("phase_begin"), [])];
 
-        PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
+        ContainerFileOwners owners = ContainerFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
 
         Assert.IsFalse(owners.ServesOnly(file.KernelPath, new HashSet<string>([A])), "B still needs the uprobe when A is removed");
         Assert.IsTrue(owners.ServesOnly(file.KernelPath, new HashSet<string>([A, B])));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Tracing.Run;
 
 namespace Probes.Consumer.Tests.Cli;
 

@@ -5,6 +5,7 @@ using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Tracing.Run;
 
 namespace Probes.Consumer.Tests.Cli;
 
@@ -37,7 +38,7 @@ public sealed partial class PhasesLoadTests
         // speed varies tenfold between machines): the events fired must overflow the default ring
         // several times over, so a consumer that fell behind would lose some.
         int recordBytes = new UsdtRecordLayout(4, [1], UsdtProgramSpec.DefaultStringLength).Size + RingRecordHeaderBytes;
-        long ringRecords = TraceCommand.DefaultRingBytes / recordBytes;
+        long ringRecords = TraceRunOptions.DefaultRingBufferBytes / recordBytes;
         Assert.IsTrue(2 * own >= 4 * ringRecords, $"the sample fired only {own} phases ({2 * own} events); the test needs 4 x the {ringRecords} records the ring holds");
         if (lost == 0)
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Processes;
+using Probes.Consumer.Tracing.Run;
 
 namespace Probes.Consumer.Tests.Cli;
 

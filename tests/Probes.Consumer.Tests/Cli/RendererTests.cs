@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Cli;

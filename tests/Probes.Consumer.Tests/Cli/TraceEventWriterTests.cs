@@ -4,8 +4,11 @@ using System.Text.Json;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Cli;
+using Probes.Consumer.Output;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Cli;

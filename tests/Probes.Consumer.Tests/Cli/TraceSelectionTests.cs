@@ -1,6 +1,8 @@
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Cli;

@@ -10,6 +10,8 @@ using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Tests.Cli;
 using Probes.Consumer.Tests.Containers;
 using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Tracing.Discovery;
+using Probes.Consumer.Tracing.Run;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Security;
@@ -90,7 +92,7 @@ public sealed partial class ContainerRemovalTests
         AddProcess(proc, 100, A);
         AddProcess(proc, 200, B);
         var (console, error) = Console();
-        using var shutdown = new ShutdownSignal(null);
+        using var shutdown = new TraceStop(null);
         var detached = new List<string>();
         string[] attached = ["/proc/100/root/app/libprobes.so", "/proc/200/root/app/libprobes.so"];
         int Detach(Func<UprobeTarget, bool> which)
@@ -101,7 +103,7 @@ public sealed partial class ContainerRemovalTests
         }
         long now = 0;
         var removals = new ContainerRemovals(new ContainerWatch([A, B], proc.Root, TimeSpan.FromMilliseconds(500), () => now), Name,
-            gone => target => gone.Contains(target.Path.StartsWith("/proc/100/", StringComparison.Ordinal) ? A : B), Detach, shutdown, console, verbose: true);
+            gone => target => gone.Contains(target.Path.StartsWith("/proc/100/", StringComparison.Ordinal) ? A : B), Detach, shutdown, new ConsoleDiagnostics(console, verbose: true));
         removals.AfterAttach();
         Assert.AreEqual("", error.ToString());
 
@@ -130,8 +132,8 @@ public sealed partial class ContainerRemovalTests
         AddProcess(proc, 100, A);
         var watch = new ContainerWatch([A], proc.Root);
         RemoveProcess(proc, 100);
-        using var shutdown = new ShutdownSignal(null);
-        var removals = new ContainerRemovals(watch, Name, _ => _ => true, _ => 0, shutdown, Console().Console, verbose: false);
+        using var shutdown = new TraceStop(null);
+        var removals = new ContainerRemovals(watch, Name, _ => _ => true, _ => 0, shutdown, new ConsoleDiagnostics(Console().Console, verbose: false));
         var e = Assert.ThrowsExactly<TargetNotFoundException>(removals.AfterAttach);
         Assert.AreEqual("container web-a was removed before the probes were attached", e.Message);
         Assert.AreEqual(ExitCode.NotFound, ErrorReporter.Classify(e));
@@ -154,7 +156,7 @@ public sealed partial class ContainerRemovalTests
             Probe("/usr/lib/libshared.so", 100, A, inode: 700),
         ];
 
-        PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
+        ContainerFileOwners owners = ContainerFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
 
         CollectionAssert.AreEquivalent(new[] { A }, owners.OwnersOf("/proc/100/root/app/libprobes.so").ToArray());
         CollectionAssert.AreEquivalent(new[] { B }, owners.OwnersOf("/proc/200/root/app/libprobes.so").ToArray());
@@ -175,7 +177,7 @@ public sealed partial class ContainerRemovalTests
         ListedProbe[] probes = [Probe("/app/libprobes.so", 100, A, inode: 500)];
 
         // B's third file is beyond the bound: B may map A's file without our seeing it.
-        PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root, new MapsLimits(MaxLines: 100, MaxBytes: 1 << 20, MaxFiles: 2));
+        ContainerFileOwners owners = ContainerFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root, new MapsLimits(MaxLines: 100, MaxBytes: 1 << 20, MaxFiles: 2));
 
         CollectionAssert.AreEquivalent(new[] { A, B }, owners.OwnersOf("/proc/100/root/app/libprobes.so").ToArray());
     }
@@ -188,7 +190,7 @@ public sealed partial class ContainerRemovalTests
         AddProcess(proc, 200, B);
         ListedProbe[] probes = [Probe("/app/libprobes.so", 300, A, inode: null)]; // no mapping or pinned file to tell its identity
 
-        PhaseFileOwners owners = PhaseFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
+        ContainerFileOwners owners = ContainerFileOwners.Find(probes, new HashSet<string>([A, B]), proc.Root);
 
         CollectionAssert.AreEquivalent(new[] { A, B }, owners.OwnersOf("/proc/300/root/app/libprobes.so").ToArray());
         Assert.IsFalse(owners.ServesOnly("/proc/300/root/app/libprobes.so", new HashSet<string>([A])));

@@ -2,6 +2,8 @@ using System.Text;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Elf;
 using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 using CliApp = Probes.Consumer.Cli.ProbesCli;
 
@@ -201,7 +203,7 @@ public sealed class CraftedNoteTests
             Assert.AreEqual(reason, error.GetProperty("error").GetString());
         }
 
-        IReadOnlyList<ListedProbe> found = new ProbeLister(new CliConsole(TextWriter.Null, TextWriter.Null), verbose: false).ListFile(path);
+        IReadOnlyList<ListedProbe> found = new ProbeDiscovery(new ConsoleDiagnostics(new CliConsole(TextWriter.Null, TextWriter.Null), verbose: false)).ListFile(path);
         var refusal = Assert.ThrowsExactly<UsdtSpecException>(() => TracePlan.Build(found, [ProbePattern.Parse("probes:*")], [], null, path));
         Assert.AreEqual($"none of the 1 selected probe(s) in {path} can be traced, as their arguments cannot be decoded: probes:phase_begin in {path} ({reason})", refusal.Message);
     }
@@ -221,7 +223,7 @@ public sealed class CraftedNoteTests
         patcher.ReplaceNotes(Enumerable.Range(0, Probes).Select(i => RawNote.Stapsdt(begin.Pc, begin.Base, begin.Semaphore, "probes", $"bad{i}", spec)));
         string path = patcher.Save($"crafted-{Guid.NewGuid():N}.so");
 
-        IReadOnlyList<ListedProbe> listed = new ProbeLister(new CliConsole(TextWriter.Null, TextWriter.Null), verbose: false).ListFile(path);
+        IReadOnlyList<ListedProbe> listed = new ProbeDiscovery(new ConsoleDiagnostics(new CliConsole(TextWriter.Null, TextWriter.Null), verbose: false)).ListFile(path);
 
         Assert.HasCount(Probes, listed);
         Assert.IsTrue(listed.All(p => !p.IsTraceable && p.Arguments.Count == 0));

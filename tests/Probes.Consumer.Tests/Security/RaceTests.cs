@@ -3,6 +3,7 @@ using System.Globalization;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Tests.Cli;
 using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Tracing.Run;
 
 namespace Probes.Consumer.Tests.Security;
 

@@ -10,6 +10,8 @@ using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tests.Cli;
 using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 using Spectre.Console;
 

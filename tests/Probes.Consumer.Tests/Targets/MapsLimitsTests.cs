@@ -4,6 +4,7 @@ using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Targets.Processes;
+using Probes.Consumer.Tracing.Discovery;
 
 namespace Probes.Consumer.Tests.Targets;
 
@@ -101,7 +102,7 @@ public sealed class MapsLimitsTests
         WriteMaps(101, DistinctFiles(half));
         WriteMaps(102, DistinctFiles(half, firstInode: 100_000));
         var error = new StringWriter();
-        var lister = new ProbeLister(new CliConsole(new StringWriter(), error), verbose: false, _proc);
+        var lister = new ProbeDiscovery(new ConsoleDiagnostics(new CliConsole(new StringWriter(), error), verbose: false), _proc);
 
         IReadOnlyList<ListedProbe> probes = lister.ListContainer(new ContainerInfo(new string('a', 64), "hostile", [101, 102]));
 

@@ -2,6 +2,8 @@ using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tests.Support;
+using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 
 namespace Probes.Consumer.Tests.Targets;
@@ -52,7 +54,7 @@ public sealed class PinnedSitesTests
     {
         string fixture = Fixtures.Build(FixtureKind.SharedLibrary, "-O2");
         var error = new StringWriter();
-        var lister = new ProbeLister(new CliConsole(new StringWriter(), error), verbose: false, keepPinned: true);
+        var lister = new ProbeDiscovery(new ConsoleDiagnostics(new CliConsole(new StringWriter(), error), verbose: false), keepPinned: true);
         // One more file with probes than the bound (the same library under many names is many pins).
         var files = Enumerable.Range(0, TargetLimits.MaxPinnedFiles + 1).Select(i => new TargetFile($"{fixture}#{i}", fixture)).ToList();
 
@@ -75,7 +77,7 @@ public sealed class PinnedSitesTests
     public void Listing_alone_keeps_no_file_open()
     {
         string fixture = Fixtures.Build(FixtureKind.SharedLibrary, "-O2");
-        var lister = new ProbeLister(new CliConsole(new StringWriter(), new StringWriter()), verbose: false);
+        var lister = new ProbeDiscovery(new ConsoleDiagnostics(new CliConsole(new StringWriter(), new StringWriter()), verbose: false));
         IReadOnlyList<ListedProbe> probes = lister.ListFile(fixture);
         Assert.IsNotEmpty(probes);
         Assert.IsTrue(probes.All(p => p.File.Pinned is null && p.File.KernelPath == fixture));

@@ -2,7 +2,7 @@ using System.Text;
 using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Phases;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Run;
 
 /// <summary>
 /// Turns a phase_begin/phase_end record into a <see cref="PhaseEvent"/> (ABI v1 arguments: id,
@@ -10,14 +10,15 @@ namespace Probes.Consumer.Cli;
 /// reused while the bytes match; a target sending a different name under the same id still gets
 /// its own string.
 /// </summary>
-public sealed class PhaseEventDecoder(IReadOnlySet<uint> beginProbeIds)
+public sealed class PhaseEventDecoder
 {
     private const int MaxNames = 16_384;
     private readonly Dictionary<uint, (byte[] Bytes, string Text)> _names = new();
 
-    public PhaseEvent Decode(UsdtRecord record, string container)
+    /// <param name="isBegin">The record is a <c>phase_begin</c> (else a <c>phase_end</c>).</param>
+    public PhaseEvent Decode(UsdtRecord record, bool isBegin, string container)
     {
-        var kind = beginProbeIds.Contains(record.ProbeId) ? PhaseEventKind.Begin : PhaseEventKind.End;
+        var kind = isBegin ? PhaseEventKind.Begin : PhaseEventKind.End;
         uint id = (uint)record.Argument(0);
         return new PhaseEvent(kind, record.TimestampNanoseconds, record.Pid, record.Tid, container, id, Name(id, record.StringBytes(1)), record.Argument(2), record.Argument(3));
     }

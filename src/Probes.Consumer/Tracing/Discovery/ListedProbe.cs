@@ -1,7 +1,7 @@
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Usdt;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Discovery;
 
 /// <summary>
 /// A probe found by <c>probes list</c>, with the file it came from and its decoded arguments.
@@ -12,6 +12,15 @@ namespace Probes.Consumer.Cli;
 public sealed record ListedProbe(TargetFile File, UsdtProbe Probe, IReadOnlyList<UsdtArgument> Arguments)
 {
     public IReadOnlyList<UsdtArgumentError> ArgumentErrors { get; init; } = [];
+
+    /// <summary>Closes the pinned files of <paramref name="probes"/> (each once); the probes are not traced then.</summary>
+    public static void ReleaseFiles(IEnumerable<ListedProbe> probes)
+    {
+        foreach (PinnedFile pinned in probes.Select(p => p.File.Pinned).OfType<PinnedFile>().Distinct())
+        {
+            pinned.Dispose();
+        }
+    }
 
     /// <summary>True when every argument decoded, so a program can fetch them all.</summary>
     public bool IsTraceable => ArgumentErrors.Count == 0;

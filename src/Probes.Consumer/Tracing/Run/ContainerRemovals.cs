@@ -3,20 +3,20 @@ using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Containers;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Run;
 
 /// <summary>
-/// What a tracing verb does when a traced container goes away (its last process exited:
+/// What a trace run does when a traced container goes away (its last process exited:
 /// stopped, killed or removed). While others remain: one line, the uprobes that served only the
 /// removed containers are detached, and tracing goes on. When the last one goes: tracing stops
 /// with "container C removed" as the reason, like a traced pid that exits. When every container
 /// is gone by the time the probes are attached, the command fails as not found.
-/// Runs on the tracing loop's thread, between reads of the ring; <paramref name="detach"/> is
+/// Runs on the run's thread, between reads of the ring; <paramref name="detach"/> is
 /// <see cref="UsdtSession.Detach"/>, which is safe there.
 /// </summary>
 public sealed class ContainerRemovals(
     ContainerWatch watch, Func<string, string> nameOf, Func<IReadOnlySet<string>, Func<UprobeTarget, bool>> servesOnly,
-    Func<Func<UprobeTarget, bool>, int> detach, ShutdownSignal shutdown, CliConsole console, bool verbose)
+    Func<Func<UprobeTarget, bool>, int> detach, TraceStop stop, IDiagnosticSink sink)
 {
     private readonly HashSet<string> _gone = new(StringComparer.Ordinal);
 
@@ -47,19 +47,16 @@ public sealed class ContainerRemovals(
         {
             foreach (string id in gone.SkipLast(1))
             {
-                console.WriteNote($"container {nameOf(id)} removed");
+                sink.Note($"container {nameOf(id)} removed");
             }
-            shutdown.Stop($"container {nameOf(gone[^1])} removed");
+            stop.Stop($"container {nameOf(gone[^1])} removed");
             return;
         }
         foreach (string id in gone)
         {
-            console.WriteNote($"container {nameOf(id)} removed; still tracing {watch.Remaining.Count} container(s)");
+            sink.Note($"container {nameOf(id)} removed; still tracing {watch.Remaining.Count} container(s)");
         }
         int detached = detach(servesOnly(_gone));
-        if (verbose)
-        {
-            console.WriteNote($"detached {detached} uprobe(s) that served only removed containers");
-        }
+        sink.Detail($"detached {detached} uprobe(s) that served only removed containers");
     }
 }

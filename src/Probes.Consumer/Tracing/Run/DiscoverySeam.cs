@@ -1,9 +1,9 @@
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Run;
 
 /// <summary>
 /// A test seam at the one moment a race matters most: the target's probes have been found and
 /// their programs loaded, the uprobes are not attached yet. Tests that run a verb in-process
-/// (<see cref="ProbesCli.Run"/>) set <see cref="BeforeAttach"/> to kill or replace the target
+/// (<c>ProbesCli.Run</c>) set <see cref="BeforeAttach"/> to kill or replace the target
 /// right there. Async-local, so it reaches only the verb run by the flow that set it; no option
 /// or environment variable leads here.
 /// </summary>

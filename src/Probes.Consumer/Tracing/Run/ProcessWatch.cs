@@ -1,7 +1,7 @@
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Processes;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Run;
 
 /// <summary>
 /// Watches a traced pid against the identity captured before its probes were found, so

@@ -2,7 +2,7 @@ using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Targets.Files;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Discovery;
 
 /// <summary>
 /// Finds a file inside a podman image's layers on the host. A uprobe on that file is a uprobe on

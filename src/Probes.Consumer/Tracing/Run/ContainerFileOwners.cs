@@ -2,13 +2,14 @@ using System.Globalization;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Targets.Processes;
+using Probes.Consumer.Tracing.Discovery;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Run;
 
 /// <summary>
-/// For <c>phases --container A --container B</c>: which of the traced containers each attached
+/// For a run over several containers (<c>phases --container A --container B</c>): which of the traced containers each attached
 /// file serves, so the uprobes that served only a removed container can be detached while the
-/// others keep counting. <see cref="PhaseTargets"/> attaches each real file (the inode the
+/// others keep counting. <see cref="Resolution.TargetResolver"/> attaches each real file (the inode the
 /// kernel's uprobe lands on) once, through the first container that maps it; containers of one image share that
 /// file. The owners are the containers whose copies turned out to be that same real file
 /// (<see cref="TargetFile.SharedWith"/>, from the attach), and those found again here from the
@@ -18,20 +19,20 @@ namespace Probes.Consumer.Cli;
 /// Files are keyed by <see cref="TargetFile.KernelPath"/>, the path their uprobes were opened with
 /// (<see cref="Bpf.Uprobes.UprobeTarget.Path"/>).
 /// </summary>
-public sealed class PhaseFileOwners
+public sealed class ContainerFileOwners
 {
     private readonly Dictionary<string, HashSet<string>> _ownersByKernelPath;
     private readonly IReadOnlySet<string> _everyone;
 
-    private PhaseFileOwners(Dictionary<string, HashSet<string>> ownersByKernelPath, IReadOnlySet<string> everyone)
+    private ContainerFileOwners(Dictionary<string, HashSet<string>> ownersByKernelPath, IReadOnlySet<string> everyone)
     {
         _ownersByKernelPath = ownersByKernelPath;
         _everyone = everyone;
     }
 
-    /// <param name="probes">What is attached (<see cref="PhaseTargets.Probes"/>).</param>
+    /// <param name="probes">What is attached (<see cref="Resolution.TraceTarget.Probes"/>).</param>
     /// <param name="containerIds">The traced containers.</param>
-    public static PhaseFileOwners Find(IEnumerable<ListedProbe> probes, IReadOnlySet<string> containerIds, string procRoot = ProcessTarget.DefaultProcRoot,
+    public static ContainerFileOwners Find(IEnumerable<ListedProbe> probes, IReadOnlySet<string> containerIds, string procRoot = ProcessTarget.DefaultProcRoot,
         MapsLimits? limits = null)
     {
         limits ??= MapsLimits.Default;
@@ -69,7 +70,7 @@ public sealed class PhaseFileOwners
                     .Concat(file.SharedWith)
                     .ToHashSet(StringComparer.Ordinal);
         }
-        return new PhaseFileOwners(owners, containerIds);
+        return new ContainerFileOwners(owners, containerIds);
     }
 
     /// <summary>The containers a file (by the path its uprobes were opened with) serves; every one when unknown.</summary>

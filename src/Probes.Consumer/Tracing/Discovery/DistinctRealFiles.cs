@@ -2,7 +2,7 @@ using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Targets.Files;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Discovery;
 
 /// <summary>
 /// One uprobe per real file and site, however many containers, processes or paths reach it.

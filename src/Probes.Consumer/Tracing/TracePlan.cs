@@ -2,9 +2,10 @@ using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing;
 
 /// <summary>One selected probe of one file, with every one of its call sites.</summary>
 public sealed record TracedProbe(uint Id, string Provider, string Name, string File, IReadOnlyList<ListedProbe> Sites, IReadOnlyList<int> StringArguments)
@@ -88,13 +89,7 @@ public sealed class TracePlan : IDisposable
 
     private static IEnumerable<PinnedFile> PinnedFiles(IEnumerable<ListedProbe> probes) => probes.Select(p => p.File.Pinned).OfType<PinnedFile>().Distinct();
 
-    private static void ReleaseFiles(IEnumerable<ListedProbe> probes)
-    {
-        foreach (PinnedFile pinned in PinnedFiles(probes))
-        {
-            pinned.Dispose();
-        }
-    }
+    private static void ReleaseFiles(IEnumerable<ListedProbe> probes) => ListedProbe.ReleaseFiles(probes);
 
     private static TracePlan Select(IReadOnlyList<ListedProbe> found, IReadOnlyList<ProbePattern> patterns, IReadOnlyCollection<int> strings, int? pid, string targetDescription)
     {

@@ -5,23 +5,24 @@ using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Targets.Processes;
 using Probes.Consumer.Usdt;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Discovery;
 
 /// <summary>
-/// Wires Targets, Elf and Usdt together for <c>probes list</c>, <c>trace</c> and <c>phases</c>.
+/// Finds the USDT probes of a file, a process or a container: wires Targets, Elf and Usdt
+/// together for every verb (<c>probes list</c>, <c>trace</c>, <c>phases</c>) and any other consumer.
 /// A single named file must be a good ELF file with good notes, or the command fails; an
 /// argument spec that does not decode only marks its probe (<see cref="ListedProbe.ArgumentErrors"/>),
 /// it never costs the file its listing. For a
 /// process or container, the mapped files are many and mostly not ours: non-ELF files are
-/// skipped silently, unreadable ones are mentioned in verbose mode, and a file with broken
-/// notes or the wrong identity gets one warning line while the listing goes on.
+/// skipped silently, unreadable ones are a detail (<see cref="IDiagnosticSink.Detail"/>), and a
+/// file with broken notes or the wrong identity gets one warning while the listing goes on.
 ///
 /// Every file is pinned (<see cref="TargetFileOpener"/>) before it is read. With
 /// <paramref name="keepPinned"/> (tracing verbs) a file that has probes stays pinned in its
 /// <see cref="TargetFile.Pinned"/>, so the uprobes go on the very file whose notes were read;
 /// at most <see cref="TargetLimits.MaxPinnedFiles"/> are kept. Everything else is closed at once.
 /// </summary>
-public sealed class ProbeLister(CliConsole console, bool verbose, string procRoot = ProcessTarget.DefaultProcRoot, bool keepPinned = false)
+public sealed class ProbeDiscovery(IDiagnosticSink sink, string procRoot = ProcessTarget.DefaultProcRoot, bool keepPinned = false)
 {
     private int _kept;
     private bool _saidProcessRoot;
@@ -31,13 +32,13 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
     /// <summary>One file the user chose (or an image layer's, already pinned): failures are the command's.</summary>
     public IReadOnlyList<ListedProbe> ListFile(TargetFile file) => ReadProbes(file, skipNonElf: false);
 
-    public IReadOnlyList<ListedProbe> ListProcess(int pid) => ListFiles(ProcessTarget.MappedFiles(pid, Note, console.WriteWarning, procRoot: procRoot));
+    public IReadOnlyList<ListedProbe> ListProcess(int pid) => ListFiles(ProcessTarget.MappedFiles(pid, sink.Detail, sink.Warning, procRoot: procRoot));
 
-    public IReadOnlyList<ListedProbe> ListContainer(string nameOrId) => ListContainer(new ContainerResolver(procRoot).Resolve(nameOrId, Note));
+    public IReadOnlyList<ListedProbe> ListContainer(string nameOrId) => ListContainer(new ContainerResolver(procRoot).Resolve(nameOrId, sink.Detail));
 
     public IReadOnlyList<ListedProbe> ListContainer(ContainerInfo container)
     {
-        Note($"container {container.Name ?? "(name unknown)"} {container.Id}: host pids {string.Join(' ', container.Pids)}");
+        sink.Detail($"container {container.Name ?? "(name unknown)"} {container.Id}: host pids {string.Join(' ', container.Pids)}");
 
         // The container's processes share its mount namespace and mostly its files: each file
         // (device and inode) is read once, through the first process that maps it.
@@ -48,7 +49,7 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
         {
             try
             {
-                foreach (TargetFile file in ProcessTarget.MappedFiles(pid, Note, console.WriteWarning, container.Id, procRoot))
+                foreach (TargetFile file in ProcessTarget.MappedFiles(pid, sink.Detail, sink.Warning, container.Id, procRoot))
                 {
                     if (file.Mapping is { } mapping && !seen.Add(mapping.Identity))
                     {
@@ -56,7 +57,7 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
                     }
                     if (files.Count == limit)
                     {
-                        console.WriteWarning($"container {container.Name ?? container.Id[..12]} maps more than {limit} files; examined the first {limit}");
+                        sink.Warning($"container {container.Name ?? container.Id[..12]} maps more than {limit} files; examined the first {limit}");
                         return ListFiles(files);
                     }
                     files.Add(file);
@@ -64,7 +65,7 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
             }
             catch (TargetNotFoundException)
             {
-                Note($"pid {pid} exited while being read");
+                sink.Detail($"pid {pid} exited while being read");
             }
         }
         return ListFiles(files);
@@ -105,11 +106,11 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
     {
         if (failure.Kind is ErrorKind.NotFound or ErrorKind.Privileges)
         {
-            Note($"skipping {file.Path}: {failure.Message}");
+            sink.Detail($"skipping {file.Path}: {failure.Message}");
         }
         else
         {
-            console.WriteWarning(refusal);
+            sink.Warning(refusal);
         }
     }
 
@@ -123,7 +124,7 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
             if (pinned.Route == PinRoute.ProcessRoot && !_saidProcessRoot)
             {
                 _saidProcessRoot = true;
-                Note("/proc/PID/map_files is not open to us (needs CAP_SYS_ADMIN); mapped files are resolved inside each process's root and checked against its maps");
+                sink.Detail("/proc/PID/map_files is not open to us (needs CAP_SYS_ADMIN); mapped files are resolved inside each process's root and checked against its maps");
             }
             if (skipNonElf && !ElfFile.HasElfMagic(pinned.Handle))
             {
@@ -153,7 +154,7 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
             else
             {
                 pinned.Dispose();
-                console.WriteWarning($"more than {TargetLimits.MaxPinnedFiles} files with probes; {file.Path}{(file.Pid is int pid ? $" (pid {pid})" : "")} is left out");
+                sink.Warning($"more than {TargetLimits.MaxPinnedFiles} files with probes; {file.Path}{(file.Pid is int pid ? $" (pid {pid})" : "")} is left out");
                 return [];
             }
         }
@@ -162,13 +163,5 @@ public sealed class ProbeLister(CliConsole console, bool verbose, string procRoo
             pinned.Dispose();
         }
         return found.Select(f => new ListedProbe(listed, f.Probe, f.Arguments.Arguments) { ArgumentErrors = f.Arguments.Errors }).ToList();
-    }
-
-    private void Note(string message)
-    {
-        if (verbose)
-        {
-            console.WriteNote(message);
-        }
     }
 }

@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Ring;
-using Probes.Consumer.Output;
 using Probes.Consumer.Targets.Containers;
+using Probes.Consumer.Tracing;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Output;
 
 /// <summary>
 /// Writes traced events, one per line: text for people, or one JSON object per line with

@@ -2,7 +2,7 @@ using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Uprobes;
 using Probes.Consumer.Targets.Processes;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Tracing.Run;
 
 /// <summary>
 /// The attach of a tracing verb, with the race check around it: a <c>--pid</c> process that

@@ -1,47 +1,12 @@
 using System.Text.Json;
 using Probes.Consumer.Manifest;
 using Probes.Consumer.Output;
-using Probes.Consumer.Targets;
-using Probes.Consumer.Targets.Files;
 
 namespace Probes.Consumer.Cli;
 
-/// <summary>
-/// <c>probes list --phases</c>: the phases a woven .NET assembly declares (its Probes manifest),
-/// for an assembly file or for every assembly a process has loaded.
-/// </summary>
-public static class PhaseLister
+/// <summary><c>probes list --phases</c>: the declared phases found (<see cref="Tracing.Discovery.PhaseManifests"/>), as text lines or one JSON array.</summary>
+public static class PhaseManifestRenderer
 {
-    public static IReadOnlyList<(string Path, PhaseManifest Manifest)> OfFile(string path)
-    {
-        // Opened the way every target is: the type checked first, so a FIFO, device or directory
-        // is refused in one line instead of blocking in open() or being read as an assembly.
-        using PinnedFile pinned = TargetFileOpener.PinPath(path);
-        PhaseManifest manifest;
-        using (var stream = new FileStream(pinned.BorrowHandle(), FileAccess.Read))
-        {
-            try
-            {
-                manifest = PhaseManifestReader.Read(stream)
-                    ?? throw new TargetNotFoundException($"{path}: not a .NET assembly woven by Probes (no {PhaseManifestReader.ResourceName} in it)");
-            }
-            catch (ManifestFormatException e)
-            {
-                throw new ManifestFormatException($"{path}: {e.Message}", e);
-            }
-        }
-        return [(path, manifest)];
-    }
-
-    public static IReadOnlyList<(string Path, PhaseManifest Manifest)> OfProcess(int pid, Action<string> warn)
-    {
-        if (!Directory.Exists($"/proc/{pid}"))
-        {
-            throw new TargetNotFoundException($"no process with pid {pid}");
-        }
-        return LoadedAssemblies.Manifests(pid, warn).ToList();
-    }
-
     public static void Render(IReadOnlyList<(string Path, PhaseManifest Manifest)> assemblies, bool json, CliConsole console)
     {
         if (json)

@@ -31,6 +31,8 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
     private static readonly JsonEncodedText ArgsProperty = JsonEncodedText.Encode("args");
 
     private readonly BufferedStream _buffer = new(output, 1 << 16);
+    // Per probe id: its name and file, escaped for JSON once rather than once per event.
+    private (TracedProbe? Probe, JsonEncodedText Name, JsonEncodedText File)[] _encoded = [];
     private readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { SkipValidation = true });
     private readonly ArrayBufferWriter<byte> _line = new(512);
 
@@ -81,8 +83,9 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
             _json.WriteString(ContainerProperty, container.Id);
             _json.WriteString(ContainerNameProperty, container.Name);
         }
-        _json.WriteString(ProbeProperty, probe.FullName);
-        _json.WriteString(FileProperty, probe.File);
+        (JsonEncodedText name, JsonEncodedText file) = Encoded(probe);
+        _json.WriteString(ProbeProperty, name);
+        _json.WriteString(FileProperty, file);
         _json.WriteStartArray(ArgsProperty);
         for (int i = 0; i < record.ArgumentCount; i++)
         {
@@ -102,6 +105,21 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
         _json.WriteEndArray();
         _json.WriteEndObject();
         _json.Flush();
+    }
+
+    private (JsonEncodedText Name, JsonEncodedText File) Encoded(TracedProbe probe)
+    {
+        uint id = probe.Id;
+        if (id < _encoded.Length && ReferenceEquals(_encoded[id].Probe, probe))
+        {
+            return (_encoded[id].Name, _encoded[id].File);
+        }
+        if (id >= _encoded.Length)
+        {
+            Array.Resize(ref _encoded, (int)Math.Max(id + 1, 2 * (uint)_encoded.Length));
+        }
+        _encoded[id] = (probe, JsonEncodedText.Encode(probe.FullName), JsonEncodedText.Encode(probe.File));
+        return (_encoded[id].Name, _encoded[id].File);
     }
 
     // Comm, names and string arguments come from the target: escaped for the terminal.

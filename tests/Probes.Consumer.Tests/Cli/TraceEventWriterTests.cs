@@ -73,4 +73,23 @@ public sealed class TraceEventWriterTests
         Assert.AreEqual("w\uFFFDx", e.GetProperty("comm").GetString());
         Assert.AreEqual("Q\uFFFD", e.GetProperty("args")[1].GetString());
     }
+
+    [TestMethod]
+    public void Each_probe_keeps_its_own_name_and_file_when_another_probe_has_its_id()
+    {
+        // The writer escapes a probe's name and file once; a probe it has not seen under that id (another run's plan) is not taken for the first.
+        (byte[] bytes, UsdtRecordLayout layout) = Record("worker"u8.ToArray(), "Query"u8.ToArray());
+        TracedProbe first = PhaseEnd();
+        var other = new TracedProbe(first.Id, "probes", "phase_\"odd\"", "/other/lib\\probes.so", first.Sites, first.StringArguments);
+        using var output = new MemoryStream();
+        using (var writer = new TraceEventWriter(output, json: true, new MonotonicClock()))
+        {
+            writer.Write(new UsdtRecord(bytes, layout), first, null);
+            writer.Write(new UsdtRecord(bytes, layout), other, null);
+            writer.Write(new UsdtRecord(bytes, layout), first, null);
+        }
+        JsonElement[] lines = Encoding.UTF8.GetString(output.ToArray()).TrimEnd('\n').Split('\n').Select(line => JsonDocument.Parse(line).RootElement.Clone()).ToArray();
+        CollectionAssert.AreEqual(new[] { "probes:phase_end", "probes:phase_\"odd\"", "probes:phase_end" }, lines.Select(e => e.GetProperty("probe").GetString()).ToArray());
+        CollectionAssert.AreEqual(new[] { "/app/libprobes.so", "/other/lib\\probes.so", "/app/libprobes.so" }, lines.Select(e => e.GetProperty("file").GetString()).ToArray());
+    }
 }

@@ -128,13 +128,15 @@ public static unsafe class Probe
     {
         var ended = new ActiveSpan(ProbeName.Get("probes.warmup"), 0, null);
         ended.TryMarkEnded();
-        ActiveSpan? current = SpanContext.Current;
-        SpanContext.Current = ended;
-        SpanContext.Current = current;
         var scope = new PhaseScope(ended);
         scope.End(PhaseStatus.Faulted);
         scope.Dispose();
+        ActiveSpan? current = SpanContext.Current;
+        SpanContext.Current = ended;
+        // With a phase current the flow's ExecutionContext is not the default one, so the
+        // continuation task captures it and completes on its slower path, as in a real phase.
         Weaving.WovenPhase.Warm(scope);
+        SpanContext.Current = current;
         s_enabledPathCompiled = true;
     }
 

@@ -113,6 +113,9 @@ public static unsafe class Probe
 
     private static bool s_enabledPathCompiled;
 
+    /// <summary>Whether <see cref="CompileEnabledPath"/> has run in this process (tests).</summary>
+    internal static bool IsEnabledPathPrepared => s_enabledPathCompiled;
+
     /// <summary>
     /// Runs the SDK's enabled path once without firing a probe: the name table, the AsyncLocal
     /// read and write, and the end path on a span that is already ended. Its first run costs

@@ -206,7 +206,10 @@ public sealed partial class PhasesContainerTests
     /// </summary>
     /// <param name="oneAtATime">Run each container to its end before starting the next: two services
     /// starting at once on two cores preempt each other for milliseconds, which a comparison of
-    /// durations against the processes' own Stopwatch must not mistake for the tracer's error.</param>
+    /// durations against the processes' own Stopwatch must not mistake for the tracer's error.
+    /// For the same reason the container runs attached (to stderr only, which the sample does not
+    /// write): a `podman run -d` followed by `podman wait` starts a second podman client while the
+    /// container's first phases run, and on two cores its start-up preempted them (sched_switch).</param>
     private static LiveProcess TraceContainersOfImage(string podman, string image, IEnumerable<string> names, string[] reportArgs, bool oneAtATime = false)
     {
         // --image counts every container of the image: one left running by an earlier test would blur the counts.
@@ -216,12 +219,8 @@ public sealed partial class PhasesContainerTests
         tracer.WaitForStderr("attached", Timeout);
         foreach (string name in names)
         {
-            ProcessRunner.Run(podman, ["--runtime", "runc", "run", "-d", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+            ProcessRunner.Run(podman, ["--runtime", "runc", "run", .. oneAtATime ? new[] { "--attach", "stderr" } : ["-d"], "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
                 "--name", name, image, "--requests", $"{Requests}", "--interval-ms", "5", "--self-report"], Timeout).EnsureSuccess("podman run");
-            if (oneAtATime)
-            {
-                ProcessRunner.Run(podman, ["wait", name], Timeout).EnsureSuccess("podman wait");
-            }
         }
         ProcessRunner.Run(podman, ["wait", .. names], Timeout).EnsureSuccess("podman wait");
         tracer.Signal(Signals.SIGTERM);

@@ -24,7 +24,7 @@ public sealed partial class TraceLossTests
         Assert.AreEqual($"fired {Fired}", run.Stdout.Trim());
 
         // Everything the kernel delivered is read within a poll interval; then stop.
-        LiveProcess.WaitUntil(() => tracer.Stdout.Count > 0, Timeout, "events arrived");
+        Wait.Until(() => tracer.Stdout.Count > 0, Timeout, "events arrived");
         Thread.Sleep(500);
         tracer.Signal(Signals.SIGINT);
         tracer.WaitForExit(Timeout);

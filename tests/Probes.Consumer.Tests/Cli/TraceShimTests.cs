@@ -47,7 +47,7 @@ public sealed class TraceShimTests
             using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["trace", "--container", name, "--json"]);
             tracer.WaitForStderr("attached", Timeout);
             ProcessRunner.Run(podman, ["wait", name], Timeout).EnsureSuccess("podman wait");
-            LiveProcess.WaitUntil(() => tracer.Stdout.Any(line => line.Contains("RequestsServed", StringComparison.Ordinal) && line.Contains(",3]", StringComparison.Ordinal)), Timeout, "the last mark arrived");
+            Wait.Until(() => tracer.Stdout.Any(line => line.Contains("RequestsServed", StringComparison.Ordinal) && line.Contains(",3]", StringComparison.Ordinal)), Timeout, "the last mark arrived");
             tracer.Signal(Signals.SIGINT);
             tracer.WaitForExit(Timeout);
             Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));

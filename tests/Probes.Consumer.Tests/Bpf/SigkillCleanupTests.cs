@@ -1,5 +1,6 @@
 using System.Globalization;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Uprobes;
 
 namespace Probes.Consumer.Tests.Bpf;
@@ -34,7 +35,9 @@ public sealed class SigkillCleanupTests
         string script = Path.Combine(Directory.CreateTempSubdirectory("probes-sigkill-").FullName, "tracer.fsx");
         File.WriteAllText(script, $$"""
             #r @"{{typeof(UsdtSession).Assembly.Location}}"
-            open Probes.Consumer.Bpf
+            open {{typeof(UsdtSession).Namespace}}
+            open {{typeof(UsdtProgramSpec).Namespace}}
+            open {{typeof(UprobeTarget).Namespace}}
             let session = UsdtSession.Create(UsdtSessionOptions())
             let target = UprobeTarget(@"{{target.Path}}", {{target.FileOffset}}UL, System.Nullable<uint64>({{target.SemaphoreFileOffset}}UL), System.Nullable<int>())
             session.AddSite(UsdtProgramSpec(1u, [||], [||]), [| target |]) |> ignore

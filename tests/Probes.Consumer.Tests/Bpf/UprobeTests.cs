@@ -157,8 +157,8 @@ public sealed class UprobeTests
         var blocker = new ManualResetEventSlim();
         long received = 0;
 
-        Task<long> run = Task.Run(() => session.Run(_ => { received++; blocker.Wait(); }, CancellationToken.None));
-        Thread.Sleep(100);
+        Task<long> run = Task.Run(() => session.Run(_ => { Interlocked.Increment(ref received); blocker.Wait(); }, CancellationToken.None));
+        Wait.Until(() => Interlocked.Read(ref received) > 0, Timeout, "Run is inside its first callback");
         blocker.Set();
         session.Dispose();
 

@@ -130,15 +130,16 @@ public static class PhasesCommand
         console.WriteNote($"attached to {plan.FileCount} file(s) for {targets.Description}; Ctrl-C for the report");
         using ProcessWatch? watch = identity is not null ? ProcessWatch.Start(identity, shutdown.Stop) : null;
 
-        long filtered = 0;
+        long filtered = 0, unidentified = 0;
         void OnRecord(UsdtRecord record)
         {
-            ContainerRef? container = record.HasNamespaces ? directory.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode) : directory.Of(record.Pid);
+            ContainerRef? container = record.HasNamespaces ? directory.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode, record.NamespacePid) : directory.Of(record.Pid);
             if (targets.ContainerIds is { } only && (container is null || !only.Contains(container.Id)))
             {
                 filtered++;
                 return;
             }
+            unidentified += container is { Identified: false } ? 1 : 0;
             int eventPid = record.Pid;
             string comm = record.Comm;
             collector.Add(decoder.Decode(record, container?.Id ?? ""), () => container is null ? $"{comm} (pid {eventPid})" : $"{comm} (pid {eventPid}, {container.DisplayName})");
@@ -187,6 +188,7 @@ public static class PhasesCommand
         }
         console.WriteNote($"{report.Rows.Sum(r => r.Count)} phases completed, {report.Lost} events lost, {report.Unfinished.Count} unfinished, "
             + $"{report.EndsWithoutBegin} ended without a seen begin{(filtered > 0 ? $", {filtered} events of other containers ignored" : "")}"
+            + $"{(unidentified > 0 ? $", {unidentified} events of containers that exited before they could be identified (shown as 'unidentified (pid ns N)')" : "")}"
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
             + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"
             + $"{(report.NotTabulated > 0 ? $", {report.NotTabulated} phases not tabulated (limit {PhaseStatistics.DefaultMaxRows} rows)" : "")}"

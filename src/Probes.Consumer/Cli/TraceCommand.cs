@@ -107,7 +107,7 @@ public static class TraceCommand
         long filtered = 0;
         void OnRecord(UsdtRecord record)
         {
-            ContainerRef? container = record.HasNamespaces ? containers.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode) : containers.Of(record.Pid);
+            ContainerRef? container = record.HasNamespaces ? containers.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode, record.NamespacePid) : containers.Of(record.Pid);
             if (target.Container is { } only && container?.Id != only.Id)
             {
                 filtered++; // same file, another container (or the host): not what was asked for

@@ -47,7 +47,7 @@ public sealed class ContainerDirectoryTests
     public void A_container_that_exited_before_its_first_record_was_read_is_found_by_its_init_pid()
     {
         using var proc = new FakeProc();
-        proc.Add(1, 0, "/init.scope", pidNamespace: HostPidNamespace);
+        proc.AddSelf(pidNamespace: HostPidNamespace);
         // Container A ran pid 4242 in pid namespace 55 and exited; nothing alive holds 55 any more.
         // The runtime's record answers only when asked after the fact, as podman's pid file does.
         var asked = new List<int>();
@@ -65,7 +65,7 @@ public sealed class ContainerDirectoryTests
     public void A_container_nobody_can_identify_any_more_is_kept_apart_from_the_host_and_from_other_containers()
     {
         using var proc = new FakeProc();
-        proc.Add(1, 0, "/init.scope", pidNamespace: HostPidNamespace);
+        proc.AddSelf(pidNamespace: HostPidNamespace);
         var directory = new ContainerDirectory(proc.Root, _ => null, initOwnerOf: _ => null);
 
         ContainerRef? first = directory.Of(4242, pidNamespace: 55, mountNamespace: 65, namespacePid: 1);

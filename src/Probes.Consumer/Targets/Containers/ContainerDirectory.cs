@@ -49,7 +49,7 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
     private readonly Func<string, string?> _nameOf = nameOf ?? PodmanNames.NameOf;
     private readonly NamespaceOwners _owners = owners ?? new NamespaceOwners(procRoot);
     private readonly Func<int, string?> _initOwnerOf = initOwnerOf ?? ExitedContainerInits.Default.OwnerOf;
-    private readonly Lazy<ulong?> _hostPidNamespace = new(() => NamespaceInode.Read(procRoot, 1, "pid"));
+    private readonly Lazy<ulong?> _hostPidNamespace = new(() => OwnPidNamespace(procRoot));
     private bool _scanned;
 
     /// <summary>
@@ -137,6 +137,22 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
             _byId.TryAdd(unidentified.Id, unidentified); // so the report shows what it is
         }
         return unidentified;
+    }
+
+    /// <summary>
+    /// The pid namespace this /proc shows, which is ours: the host's when we trace from the host
+    /// (or share its pids). Not pid 1's, whose links even root may not read (ptrace access mode).
+    /// </summary>
+    private static ulong? OwnPidNamespace(string procRoot)
+    {
+        try
+        {
+            return new FileInfo($"{procRoot}/self/ns/pid").LinkTarget is { } target ? NamespaceInode.Parse(target, "pid") : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private string? CgroupOf(int pid)

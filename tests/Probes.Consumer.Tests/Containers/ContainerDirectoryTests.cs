@@ -80,4 +80,19 @@ public sealed class ContainerDirectoryTests
         // A host process that has exited (the host's pid namespace, even with a mount namespace of its own) is the host's.
         Assert.IsNull(directory.Of(5000, pidNamespace: (uint)HostPidNamespace, mountNamespace: 99, namespacePid: 5000));
     }
+
+    [TestMethod]
+    public void Namespace_numbers_reused_by_a_second_container_that_also_exited_are_not_the_first_ones()
+    {
+        using var proc = new FakeProc();
+        proc.AddSelf(pidNamespace: HostPidNamespace);
+        // Container A (init 4242) exits, container B reuses its namespace numbers (init 4300) and is
+        // removed; both have exited before their records are read. Only A's pid file is left.
+        var directory = new ContainerDirectory(proc.Root, id => id == A ? "a" : null, initOwnerOf: pid => pid == 4242 ? A : null);
+
+        Assert.AreEqual(A, directory.Of(4242, pidNamespace: 55, mountNamespace: 65, namespacePid: 1)?.Id);
+        ContainerRef? second = directory.Of(4300, pidNamespace: 55, mountNamespace: 65, namespacePid: 1);
+        Assert.AreEqual("pidns-55", second?.Id, "a second pid 1 in the same numbers is another container");
+        Assert.AreEqual(second, directory.Of(4301, pidNamespace: 55, mountNamespace: 65, namespacePid: 2), "and its other processes go with it");
+    }
 }

@@ -46,6 +46,7 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
     public const int MaxContainers = 4_096;
     private readonly Dictionary<(int Pid, TaskNamespaces Namespaces), ContainerRef?> _byProcess = new();
     private readonly Dictionary<string, ContainerRef> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<TaskNamespaces, int> _initOf = new();
     private readonly Func<string, string?> _nameOf = nameOf ?? PodmanNames.NameOf;
     private readonly NamespaceOwners _owners = owners ?? new NamespaceOwners(procRoot);
     private readonly Func<int, string?> _initOwnerOf = initOwnerOf ?? ExitedContainerInits.Default.OwnerOf;
@@ -102,6 +103,21 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
         if (!_scanned)
         {
             _scanned = _owners.Scan();
+        }
+        if (namespacePid == 1)
+        {
+            // One pid namespace has one pid 1 all its life: another host pid as pid 1 in the same
+            // numbers means the numbers were freed and reused by a new container, and what was
+            // learned about the old one (whose witnesses have all exited) no longer holds.
+            if (_initOf.TryGetValue(namespaces, out int init) && init != pid)
+            {
+                _owners.Forget(namespaces);
+            }
+            if (_initOf.Count >= MaxRemembered)
+            {
+                _initOf.Clear();
+            }
+            _initOf[namespaces] = pid;
         }
         // The process itself, if it still runs in the namespaces it fired in (else it exited, or its pid was reused).
         if (_owners.Of(pid) == namespaces)

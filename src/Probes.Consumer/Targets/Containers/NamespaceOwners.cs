@@ -47,6 +47,9 @@ public sealed class NamespaceOwners(string procRoot = ProcessTarget.DefaultProcR
         _owners[namespaces] = (containerId, witness);
     }
 
+    /// <summary>Forgets who owned <paramref name="namespaces"/>: their numbers now name other namespaces (a new pid 1 fired in them).</summary>
+    public void Forget(TaskNamespaces namespaces) => _owners.Remove(namespaces);
+
     /// <summary>The namespaces a live process runs in now, or null when it is gone.</summary>
     public TaskNamespaces? Of(int pid) =>
         NamespaceInode.Read(procRoot, pid, "pid") is { } pidNamespace && NamespaceInode.Read(procRoot, pid, "mnt") is { } mountNamespace

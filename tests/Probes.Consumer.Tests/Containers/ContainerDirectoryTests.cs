@@ -95,4 +95,17 @@ public sealed class ContainerDirectoryTests
         Assert.AreEqual("pidns-55", second?.Id, "a second pid 1 in the same numbers is another container");
         Assert.AreEqual(second, directory.Of(4301, pidNamespace: 55, mountNamespace: 65, namespacePid: 2), "and its other processes go with it");
     }
+
+    [TestMethod]
+    public void An_exited_init_is_not_lent_to_the_live_container_that_reused_its_namespace_numbers()
+    {
+        using var proc = new FakeProc();
+        proc.AddSelf(pidNamespace: HostPidNamespace);
+        // A's init 4242 fired in (55, 65) and exited; B started and got the same numbers, and runs.
+        proc.Add(4300, 1, $"/libpod_parent/libpod-{B}", pidNamespace: 55, mountNamespace: 65);
+        var directory = new ContainerDirectory(proc.Root, id => id == A ? "a" : "b", initOwnerOf: pid => pid == 4242 ? A : null);
+
+        Assert.AreEqual(A, directory.Of(4242, pidNamespace: 55, mountNamespace: 65, namespacePid: 1)?.Id, "not B, which holds the numbers now");
+        Assert.AreEqual(B, directory.Of(4300, pidNamespace: 55, mountNamespace: 65, namespacePid: 1)?.Id);
+    }
 }

@@ -133,7 +133,16 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
                 return Container(id);
             }
         }
-        if (_owners.OwnerOf(namespaces) is { } owner)
+        // A pid 1 that is gone took its pid namespace with it: whoever holds those numbers now is a
+        // new container that reused them (containers started back to back on a loaded host do).
+        if (namespacePid == 1)
+        {
+            if (_owners.LearnedFrom(namespaces, pid) is { } witnessed)
+            {
+                return Container(witnessed);
+            }
+        }
+        else if (_owners.OwnerOf(namespaces) is { } owner)
         {
             return Container(owner);
         }

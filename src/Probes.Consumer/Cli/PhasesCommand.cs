@@ -7,7 +7,6 @@ using Probes.Consumer.Tracing;
 using Probes.Consumer.Tracing.Resolution;
 using Probes.Consumer.Tracing.Run;
 using Probes.Consumer.Usdt;
-using Spectre.Console;
 
 namespace Probes.Consumer.Cli;
 
@@ -106,14 +105,11 @@ public static class PhasesCommand
 
         PhaseReport Snapshot() => collector.Report((long)run.Lost, target.Directory.Names);
 
-        bool live = format == "table" && output is null && console.RawOut is not null && !Console.IsOutputRedirected;
+        // Live only on a terminal (the console the CLI wired knows); a pipe or file gets the final report alone.
+        bool live = format == "table" && output is null && console.Terminal.Profile.Capabilities.Interactive;
         if (live)
         {
-            AnsiConsole.Live(TableReportWriter.Render(Snapshot())).Start(context =>
-            {
-                run.Run(new PhaseEvents(new Collecting(collector, onTick: () => context.UpdateTarget(TableReportWriter.Render(Snapshot())))));
-                context.UpdateTarget(TableReportWriter.Render(Snapshot()));
-            });
+            LivePhaseTable.Show(console.Terminal, Snapshot, refresh => run.Run(new PhaseEvents(new Collecting(collector, onTick: refresh))));
         }
         else
         {
@@ -205,26 +201,13 @@ public static class PhasesCommand
         {
             case "json":
                 JsonReportWriter.Write(report, stream);
-                break;
+                return stream.ToArray();
             case "chrome":
                 ChromeTraceWriter.Write(collector.Timeline, report.Unfinished, (ulong)MonotonicClock.MonotonicNanoseconds(),
                     pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", stream);
-                break;
+                return stream.ToArray();
             default:
-                if (!liveShownAlready)
-                {
-                    using var writer = new StreamWriter(stream, leaveOpen: true);
-                    IAnsiConsole table = AnsiConsole.Create(new AnsiConsoleSettings
-                    {
-                        Out = new AnsiConsoleOutput(writer),
-                        ColorSystem = ColorSystemSupport.NoColors,
-                        Interactive = InteractionSupport.No,
-                    });
-                    table.Profile.Width = 160;
-                    TableReportWriter.Write(report, table);
-                }
-                break;
+                return liveShownAlready ? [] : TableReportWriter.Text(report);
         }
-        return stream.ToArray();
     }
 }

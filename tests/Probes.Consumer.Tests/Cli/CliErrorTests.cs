@@ -10,6 +10,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// once more through the real binary.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class CliErrorTests
 {
     private const int NoSuchPid = int.MaxValue; // above any pid_max (at most 2^22)

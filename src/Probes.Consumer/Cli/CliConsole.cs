@@ -9,12 +9,18 @@ namespace Probes.Consumer.Cli;
 /// </summary>
 public sealed record CliConsole(TextWriter Out, TextWriter Error)
 {
-    public static CliConsole System => new(Console.Out, Console.Error)
+    public static CliConsole System
     {
-        OutputProblem = StandardOutput.Problem(),
-        RawOut = StandardOutput.Open(),
-        ReaderGone = StandardOutput.ReaderGone,
-    };
+        get
+        {
+            // Checked before Console.Out is touched: with descriptor 1 closed, the native executable's
+            // Console.Out throws as it opens (under CoreCLR the host's own pipe has taken descriptor 1 by then).
+            string? problem = StandardOutput.Problem();
+            return problem is null
+                ? new(Console.Out, Console.Error) { RawOut = StandardOutput.Open(), ReaderGone = StandardOutput.ReaderGone }
+                : new(TextWriter.Null, Console.Error) { OutputProblem = problem };
+        }
+    }
 
     /// <summary>Why stdout cannot be written at all (closed at start), or null; the command then fails before doing anything.</summary>
     public string? OutputProblem { get; init; }

@@ -11,6 +11,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// durations equal to what each process measured itself with a Stopwatch.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed partial class PhasesContainerTests

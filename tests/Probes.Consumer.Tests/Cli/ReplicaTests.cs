@@ -15,6 +15,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// copy (overlayfs copied it up into its own layer) has another real file and its own uprobe.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed class ReplicaTests

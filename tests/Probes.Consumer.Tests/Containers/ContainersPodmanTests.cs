@@ -10,6 +10,7 @@ namespace Probes.Consumer.Tests.Containers;
 /// against podman itself and against the kernel's view (stat of the namespace files).
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed class ContainersPodmanTests

@@ -25,6 +25,7 @@ namespace Probes.Consumer.Tests.Security;
 /// made visible, in every human-readable output.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class TerminalInjectionTests
 {
     private const string Hostile = "\u001b]0;pwned\u0007\u001b[2J\u202eok";

@@ -121,6 +121,10 @@ public static class PhasesCommand
             session.AddSite(spec, [uprobe]);
         }
         AttachGuard.Start(session, identity);
+        if (verbose)
+        {
+            console.WriteNote($"attach: {session.AttachSummary}{(session.AttachFallbackReason is { } fallback ? $"; {fallback}" : "")}");
+        }
         ContainerRemovals? removals = targets.ContainerIds is { } ids && owners is not null
             ? new ContainerRemovals(new ContainerWatch(ids), id => directory.Names.TryGetValue(id, out string? name) ? name : id[..12],
                 gone => uprobe => owners.ServesOnly(uprobe.Path, gone), session.Detach, shutdown, console, verbose)

@@ -95,6 +95,10 @@ public static class TraceCommand
             session.AddSite(spec, [uprobe]);
         }
         AttachGuard.Start(session, identity);
+        if (verbose)
+        {
+            console.WriteNote($"attach: {session.AttachSummary}{(session.AttachFallbackReason is { } fallback ? $"; {fallback}" : "")}");
+        }
         ContainerRemovals? removals = target.Container is { } container
             ? new ContainerRemovals(new ContainerWatch([container.Id]), _ => container.Name ?? container.Id[..12], _ => _ => false, session.Detach, shutdown, console, verbose)
             : null;

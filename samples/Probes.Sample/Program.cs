@@ -45,6 +45,7 @@ if (options.LoadSeconds > 0)
 }
 
 var service = new SampleService(report);
+report.Prepare(typeof(SampleService), typeof(Program));
 await report.Call("Startup", service.StartAsync);
 Console.WriteLine("ready");
 

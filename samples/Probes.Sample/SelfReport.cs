@@ -1,19 +1,65 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Probes.Sample;
 
 /// <summary>
 /// `--self-report`: the sample measures its own phases with a Stopwatch, so tests can compare
 /// what a tracer measured with what the process measured itself. A woven phase is measured by
-/// its caller, around the call: a Stopwatch inside the method would miss what the caller
-/// really waits for (the first call's JIT of the async machinery, an exception leaving the
-/// method). Each measurement carries its start order per phase name (<c>seq</c>), which is
-/// also the order of the phase's begin probes.
+/// its caller, from just before the call until its task completes: a Stopwatch inside the
+/// method would miss what the caller really waits for (the first call's JIT of the async
+/// machinery, an exception leaving the method). Each measurement carries its start order per
+/// phase name (<c>seq</c>), which is also the order of the phase's begin probes.
 /// </summary>
+/// <remarks>
+/// The ruler must not measure itself. Its own first-use costs (the JIT of <see cref="Measure"/>'s
+/// state machine, first resumed on a thread-pool thread after the first awaited phase ended;
+/// an exception rethrown into the caller) would sit between a probe and the Stopwatch, where
+/// no tracer can see them: that made the first fetch to finish a millisecond (under load tens
+/// of milliseconds) longer than its trace. So the Stopwatch stops when the task completes, on
+/// the completing thread, and <see cref="Prepare"/> runs the ruler once before any phase.
+/// </remarks>
 internal sealed class SelfReport(bool enabled)
 {
+    private static readonly Action<Task, object?> StopAtCompletion = (_, measurement) => ((Measurement)measurement!).Stop();
+
     private readonly ConcurrentDictionary<string, StrongBox> _sequence = new();
+
+    /// <summary>
+    /// Gets the ruler ready before the first measurement. It runs the measuring code once, on
+    /// an unreported task that completes on another thread, so that its own JIT and first-call
+    /// fixups are done; and it prepares the methods of <paramref name="measured"/> (and of their
+    /// nested closures and state machines): the first call of a method loads its state machine
+    /// type and resolves its ReadyToRun entry before the method's first instruction, i.e.
+    /// before its begin probe can fire, where the Stopwatch around the call sees it and no
+    /// tracer can.
+    /// </summary>
+    public void Prepare(params Type[] measured)
+    {
+        if (!enabled)
+        {
+            return;
+        }
+        var completion = new TaskCompletionSource();
+        Task task = Measure(Measurement.Unreported(), () => completion.Task);
+        var completer = new Thread(completion.SetResult);
+        completer.Start();
+        completer.Join();
+        task.GetAwaiter().GetResult();
+        Call(Measurement.Unreported(), static () => { });
+        new Measured(null, default).Dispose();
+
+        const BindingFlags declared = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        foreach (Type type in measured.SelectMany(t => t.GetNestedTypes(BindingFlags.Public | BindingFlags.NonPublic).Prepend(t)).Where(t => !t.ContainsGenericParameters))
+        {
+            foreach (MethodBase method in type.GetMethods(declared).Where(m => !m.IsAbstract && !m.ContainsGenericParameters).Concat<MethodBase>(type.GetConstructors(declared)))
+            {
+                RuntimeHelpers.PrepareMethod(method.MethodHandle);
+            }
+        }
+    }
 
     /// <summary>Runs and measures a synchronous woven phase.</summary>
     public void Call(string name, Action call)
@@ -23,19 +69,11 @@ internal sealed class SelfReport(bool enabled)
             call();
             return;
         }
-        (long seq, long started, TimeSpan paused) = Start(name);
-        try
-        {
-            call();
-        }
-        finally
-        {
-            Print(name, seq, started, paused);
-        }
+        Call(Start(name), call);
     }
 
     /// <summary>Runs and measures an asynchronous woven phase, until its task completed (in any way).</summary>
-    public Task Call(string name, Func<Task> call) => enabled ? Measure(name, call) : call();
+    public Task Call(string name, Func<Task> call) => enabled ? Measure(Start(name), call) : call();
 
     /// <summary>
     /// A manual probe scope, measured between its two probes: the Stopwatch starts after the
@@ -43,56 +81,136 @@ internal sealed class SelfReport(bool enabled)
     /// </summary>
     public Measured Phase(string name)
     {
-        long seq = enabled ? NextSequence(name) : 0;
+        // Allocated before the begin probe: a GC it triggered after the probe would be traced time
+        // the Stopwatch misses.
+        Measurement? measurement = enabled ? new Measurement(name, NextSequence(name)) : null;
         PhaseScope scope = Probe.Phase(name);
-        return new Measured(name, seq, enabled ? Stopwatch.GetTimestamp() : 0, enabled ? GC.GetTotalPauseDuration() : default, scope);
+        measurement?.Start();
+        return new Measured(measurement, scope);
     }
 
-    private async Task Measure(string name, Func<Task> call)
+    private static void Call(Measurement measurement, Action call)
     {
-        (long seq, long started, TimeSpan paused) = Start(name);
         try
         {
-            await call().ConfigureAwait(false);
+            call();
         }
         finally
         {
-            Print(name, seq, started, paused);
+            measurement.Stop();
+            measurement.Print();
         }
     }
 
-    private (long Seq, long Started, TimeSpan Paused) Start(string name)
+    private static async Task Measure(Measurement measurement, Func<Task> call)
     {
-        long seq = NextSequence(name);
-        return (seq, Stopwatch.GetTimestamp(), GC.GetTotalPauseDuration());
+        try
+        {
+            Task task = call();
+            // Stops on the thread that completes the task, right after the woven end probe
+            // (WovenPhase.Leave registered that continuation first, inside the call), not when
+            // this method resumes: the resumption is the caller's work, not the phase's.
+            _ = task.ContinueWith(StopAtCompletion, measurement, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await task.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Stops here only if the continuation could not run inline (then it is late, never early).
+            measurement.Stop();
+            measurement.Print();
+        }
+    }
+
+    private Measurement Start(string name)
+    {
+        var measurement = new Measurement(name, NextSequence(name));
+        measurement.Start();
+        return measurement;
     }
 
     private long NextSequence(string name) => Interlocked.Increment(ref _sequence.GetOrAdd(name, _ => new StrongBox()).Value) - 1;
-
-    private static void Print(string name, long seq, long started, TimeSpan pausedBefore) =>
-        Print(name, seq, Stopwatch.GetElapsedTime(started), GC.GetTotalPauseDuration() - pausedBefore);
-
-    // pause_ns: how long the runtime paused for GC during the measurement. A pause may fall on
-    // either side of a probe (the SDK allocates next to it), so a comparison allows for it.
-    private static void Print(string name, long seq, TimeSpan elapsed, TimeSpan paused) =>
-        Console.WriteLine($"self-report phase={name} seq={seq} ns={elapsed.Ticks * 100} pause_ns={paused.Ticks * 100}");
 
     private sealed class StrongBox
     {
         public long Value;
     }
 
-    internal readonly struct Measured(string name, long seq, long started, TimeSpan pausedBefore, PhaseScope scope) : IDisposable
+    /// <summary>One Stopwatch reading per phase instance; the first <see cref="Stop"/> wins.</summary>
+    internal sealed class Measurement
+    {
+        private readonly Lock _gate = new();
+        private readonly string? _name;
+        private readonly long _seq;
+        private TimeSpan _pausedBefore;
+        private long _started;
+        private long _stopped;
+        private TimeSpan _pausedAtStop;
+
+        public Measurement(string? name, long seq)
+        {
+            _name = name;
+            _seq = seq;
+        }
+
+        public static Measurement Unreported()
+        {
+            var measurement = new Measurement(null, 0);
+            measurement.Start();
+            return measurement;
+        }
+
+        public void Start()
+        {
+            _pausedBefore = GC.GetTotalPauseDuration();
+            // Last, so nothing of the start lies inside the measurement.
+            _started = Stopwatch.GetTimestamp();
+        }
+
+        public void Stop()
+        {
+            long now = Stopwatch.GetTimestamp();
+            TimeSpan paused = GC.GetTotalPauseDuration();
+            lock (_gate)
+            {
+                if (_stopped == 0)
+                {
+                    _stopped = now;
+                    _pausedAtStop = paused;
+                }
+            }
+        }
+
+        // pause_ns: how long the runtime paused for GC during the measurement. A pause may fall on
+        // either side of a probe (the SDK allocates next to it), so a comparison allows for it.
+        // start_ns/stop_ns: CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns, to place a
+        // measurement against the probes' own timestamps (e.g. from bpftrace's nsecs).
+        public void Print()
+        {
+            long stopped;
+            TimeSpan paused;
+            lock (_gate)
+            {
+                (stopped, paused) = (_stopped, _pausedAtStop - _pausedBefore);
+            }
+            if (_name is null || stopped == 0)
+            {
+                return;
+            }
+            Console.WriteLine($"self-report phase={_name} seq={_seq} ns={Nanoseconds(stopped - _started)} pause_ns={paused.Ticks * 100}"
+                + $" start_ns={Nanoseconds(_started)} stop_ns={Nanoseconds(stopped)}");
+        }
+
+        private static long Nanoseconds(long timestamp) =>
+            Stopwatch.Frequency == 1_000_000_000 ? timestamp : (long)(timestamp * (1e9 / Stopwatch.Frequency));
+    }
+
+    internal readonly struct Measured(Measurement? measurement, PhaseScope scope) : IDisposable
     {
         public void Dispose()
         {
-            TimeSpan elapsed = started != 0 ? Stopwatch.GetElapsedTime(started) : default;
-            TimeSpan paused = started != 0 ? GC.GetTotalPauseDuration() - pausedBefore : default;
+            measurement?.Stop();
             scope.Dispose();
-            if (started != 0)
-            {
-                Print(name, seq, elapsed, paused);
-            }
+            measurement?.Print();
         }
     }
 }

@@ -65,6 +65,12 @@ internal static unsafe class NativeShim
             PhaseEndSemaphore = (ushort*)endSemaphore;
             MarkSemaphore = (ushort*)markSemaphore;
             LoadedPath = path;
+            if (*PhaseBeginSemaphore != 0)
+            {
+                // A tracer attached before this process loaded us (`probes phases --image`,
+                // a container started after the attach): prepare now, outside every phase.
+                Probe.CompileEnabledPath();
+            }
         }
 #pragma warning disable CA1031 // a tracing library must never take its host down
         catch (Exception e)

@@ -98,9 +98,9 @@ public static unsafe class Probe
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static PhaseScope BeginSpan(ProbeName name, ActiveSpan? parent)
     {
-        if (!s_endPathCompiled)
+        if (!s_enabledPathCompiled)
         {
-            CompileEndPath();
+            CompileEnabledPath();
         }
         // The bookkeeping (the span object, the AsyncLocal write) comes before the probe, so
         // its cost, and a GC it may trigger, stays outside the traced phase: the tracer should
@@ -111,24 +111,36 @@ public static unsafe class Probe
         return new PhaseScope(span);
     }
 
-    private static bool s_endPathCompiled;
+    private static bool s_enabledPathCompiled;
+
+    /// <summary>Whether <see cref="CompileEnabledPath"/> has run in this process (tests).</summary>
+    internal static bool IsEnabledPathPrepared => s_enabledPathCompiled;
 
     /// <summary>
-    /// Runs the end path once on a span that is already ended (so no probe fires), before the
-    /// first traced phase begins. Otherwise the JIT would compile it inside that phase, between
-    /// the application's last instruction and the end probe, and the first duration of every
-    /// process would be up to a millisecond too long. Only ever runs while a tracer is attached.
+    /// Runs the SDK's enabled path once without firing a probe: the name table, the AsyncLocal
+    /// read and write, and the end path on a span that is already ended. Its first run costs
+    /// a few hundred microseconds of JIT, type and assembly loads (milliseconds on a busy
+    /// machine). Run at the first traced begin it lands before that phase's begin probe, in
+    /// the caller's time but not the phase's; run ahead of the first traced phase (the shim
+    /// calls it when it loads while a tracer is already attached) it lands in no phase at all.
+    /// Without it the end path would compile inside the first phase, between the application's
+    /// last instruction and the end probe. Only ever runs while a tracer is attached.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void CompileEndPath()
+    internal static void CompileEnabledPath()
     {
         var ended = new ActiveSpan(ProbeName.Get("probes.warmup"), 0, null);
         ended.TryMarkEnded();
         var scope = new PhaseScope(ended);
         scope.End(PhaseStatus.Faulted);
         scope.Dispose();
+        ActiveSpan? current = SpanContext.Current;
+        SpanContext.Current = ended;
+        // With a phase current the flow's ExecutionContext is not the default one, so the
+        // continuation task captures it and completes on its slower path, as in a real phase.
         Weaving.WovenPhase.Warm(scope);
-        s_endPathCompiled = true;
+        SpanContext.Current = current;
+        s_enabledPathCompiled = true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -138,13 +150,15 @@ public static unsafe class Probe
         {
             return;
         }
-        // Restore the parent only if this span is still current: a scope disposed out of
-        // order must not resurrect a phase that already ended.
+        NativeShim.PhaseEnd(span.Name.Id, span.Name.Utf8, span.SpanId, (int)status);
+        // The bookkeeping comes after the end probe, as it comes before the begin probe:
+        // writing the AsyncLocal allocates, which can touch fresh heap pages or start a GC, and
+        // that is not the phase's time. Restore the parent only if this span is still current:
+        // a scope disposed out of order must not resurrect a phase that already ended.
         if (ReferenceEquals(SpanContext.Current, span))
         {
             SpanContext.Current = span.Parent;
         }
-        NativeShim.PhaseEnd(span.Name.Id, span.Name.Utf8, span.SpanId, (int)status);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -83,18 +83,11 @@ internal sealed class PackageFeed : IDisposable
     /// <summary>
     /// Starts a child with the environment a developer's shell would give it: no MSBuild or
     /// test-host variables inherited from the `dotnet test` that runs us, and our own global
-    /// packages folder.
+    /// packages folder. Its stdin is closed: nothing it runs waits for input.
     /// </summary>
-    public Process Start(string file, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
+    public LiveProcess Start(string file, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
+        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory };
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -116,16 +109,18 @@ internal sealed class PackageFeed : IDisposable
         {
             info.Environment[key] = value;
         }
-        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var process = new LiveProcess(info);
+        process.StandardInput.Close();
+        return process;
     }
 
     public ProcessResult Run(string file, IEnumerable<string> args, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         List<string> argList = args.ToList();
         var clock = Stopwatch.StartNew();
-        using Process process = Start(file, argList, workingDirectory, environment);
-        process.StandardInput.Close();
-        ProcessResult result = ProcessRunner.Collect(process, $"{file} {string.Join(' ', argList)}", timeout);
+        using LiveProcess process = Start(file, argList, workingDirectory, environment);
+        process.WaitForExit(timeout);
+        ProcessResult result = process.Result;
         Console.WriteLine($"{Path.GetFileName(file)} {string.Join(' ', argList)}: exit {result.ExitCode} after {clock.Elapsed.TotalSeconds:F1} s");
         return result;
     }

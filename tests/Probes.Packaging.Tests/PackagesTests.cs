@@ -162,11 +162,11 @@ public sealed class PackagesTests
         StringAssert.Contains(listed, "phase Fresh.Save ", listed);
 
         // How the README says to catch startup: attach to the shim file before the app starts.
-        using var tracer = new BackgroundChild(Feed.Start(probes, ["phases", shim, "--format", "json"], Feed.Root));
+        using LiveProcess tracer = Feed.Start(probes, ["phases", shim, "--format", "json"], Feed.Root);
         tracer.WaitForStderr("attached", Step);
         ProcessResult app = Feed.Run(Dotnet, [assembly], output, Step).EnsureSuccess("the fresh app");
         StringAssert.Contains(app.Stdout, $"done {Rounds}");
-        ProcessResult traced = tracer.Stop(Step);
+        ProcessResult traced = tracer.Stop(Signals.SIGTERM, Step); // as a user's Ctrl-C or a service manager would
         traced.EnsureSuccess("probes phases FILE");
 
         using JsonDocument report = JsonDocument.Parse(traced.Stdout);

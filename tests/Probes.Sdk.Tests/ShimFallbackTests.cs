@@ -15,7 +15,7 @@ public sealed class ShimFallbackTests
         string copy = Path.Combine(Path.GetTempPath(), $"probes-noshim-{Guid.NewGuid():N}");
         try
         {
-            CopyWithoutShim(SampleApp.Directory, copy);
+            CopyWithoutShim(SampleProgram.Service.Directory, copy);
             // The test process itself points PROBES_LIBRARY at the counting shim; the child must not inherit it.
             ProcessResult result = RunSample(Path.Combine(copy, "Probes.Sample.dll"), new Dictionary<string, string> { ["PROBES_LIBRARY"] = "" });
             StringAssert.Contains(result.Stdout, "probes=unavailable: libprobes.so was not found");
@@ -32,7 +32,7 @@ public sealed class ShimFallbackTests
     [TestMethod]
     public void Unloadable_shim_path_disables_probes()
     {
-        ProcessResult result = RunSample(SampleApp.Dll, new Dictionary<string, string> { ["PROBES_LIBRARY"] = "/nonexistent/libprobes.so" });
+        ProcessResult result = RunSample(SampleProgram.Service.Dll, new Dictionary<string, string> { ["PROBES_LIBRARY"] = "/nonexistent/libprobes.so" });
         StringAssert.Contains(result.Stdout, "probes=unavailable: PROBES_LIBRARY=/nonexistent/libprobes.so could not be loaded");
     }
 
@@ -41,13 +41,13 @@ public sealed class ShimFallbackTests
     {
         string libc = "/lib/x86_64-linux-gnu/libc.so.6";
         Assert.IsTrue(File.Exists(libc), "this test needs the Debian x86-64 libc path");
-        ProcessResult result = RunSample(SampleApp.Dll, new Dictionary<string, string> { ["PROBES_LIBRARY"] = libc });
+        ProcessResult result = RunSample(SampleProgram.Service.Dll, new Dictionary<string, string> { ["PROBES_LIBRARY"] = libc });
         StringAssert.Contains(result.Stdout, $"probes=unavailable: {libc} does not export the probe ABI v1 symbols");
     }
 
     private static ProcessResult RunSample(string dll, IDictionary<string, string>? environment)
     {
-        ProcessResult result = ProcessRunner.Run(SampleApp.Dotnet, SampleApp.Arguments(dll, "--requests", "3", "--interval-ms", "1"), Timeout, environment)
+        ProcessResult result = ProcessRunner.Run(SampleProgram.Dotnet, [dll, "--requests", "3", "--interval-ms", "1"], Timeout, environment)
             .EnsureSuccess("the sample without a usable shim");
         // The whole service ran: startup, every request, a clean exit, nothing on stderr.
         StringAssert.Contains(result.Stdout, "ready");

@@ -10,7 +10,7 @@ public sealed partial class ShimNotesTests
     public void Readelf_lists_exactly_the_abi_v1_probes_each_with_a_semaphore()
     {
         string readelf = Requirements.Tool("readelf");
-        ProcessResult notes = ProcessRunner.Run(readelf, ["-n", SampleApp.ShimPath], TimeSpan.FromSeconds(30)).EnsureSuccess("readelf -n");
+        ProcessResult notes = ProcessRunner.Run(readelf, ["-n", SampleProgram.Service.Shim], TimeSpan.FromSeconds(30)).EnsureSuccess("readelf -n");
 
         var probes = ProbeNote().Matches(notes.Stdout)
             .Select(m => (Provider: m.Groups["provider"].Value, Name: m.Groups["name"].Value, Semaphore: Convert.ToUInt64(m.Groups["semaphore"].Value, 16), Args: m.Groups["args"].Value.Trim()))

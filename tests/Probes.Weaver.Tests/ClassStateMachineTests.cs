@@ -35,7 +35,7 @@ public sealed class ClassStateMachineTests
             handle(started);
             Assert.IsNull(SpanContext.Current, "the async void stub left its phase current in the caller");
             await started.Task;
-            Assert.IsTrue(SpinWait.SpinUntil(() => ShimRecorder.CallsSince(start).Any(c => c.IsEnd), TimeSpan.FromSeconds(30)), "the async void phase never ended");
+            Wait.Until(() => ShimRecorder.CallsSince(start).Any(c => c.IsEnd), TimeSpan.FromSeconds(30), "the async void phase ended");
         }
         finally
         {

@@ -61,7 +61,8 @@ public static partial class Requirements
         return null;
     }
 
-    private static void Missing(string reason)
+    /// <summary>Skips the test for <paramref name="reason"/>, or fails it when skipping is forbidden.</summary>
+    public static void Missing(string reason)
     {
         Console.WriteLine($"SKIP-REASON: {reason}");
         if (Environment.GetEnvironmentVariable(RequireVariable) == "1")

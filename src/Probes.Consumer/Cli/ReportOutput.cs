@@ -113,7 +113,7 @@ public sealed class ReportOutput : IDisposable
         {
             return NativeFiles.Status(path).Mode & TypeMask;
         }
-        catch (NativeFileException)
+        catch (ProbesException)
         {
             return 0; // does not exist yet (or cannot be inspected): opening it says why
         }

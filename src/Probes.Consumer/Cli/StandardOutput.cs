@@ -33,7 +33,7 @@ public static partial class StandardOutput
             using var handle = new SafeFileHandle(Descriptor, ownsHandle: false);
             return (NativeFiles.Status(handle).Mode & TypeMask) is Fifo or Socket;
         }
-        catch (NativeFileException)
+        catch (ProbesException)
         {
             return false; // stdout closed (EBADF): nothing to watch
         }

@@ -2,8 +2,8 @@ namespace Probes.Consumer.Elf;
 
 /// <summary>
 /// The narrow view of an ELF file that the rest of the consumer relies on. Everything above
-/// <c>Elf/</c> talks to this interface only, so another reader (ELFSharp, if it ever becomes
-/// obtainable) can replace ours by touching this folder alone.
+/// <c>Elf/</c> talks to this interface only, so another reader could replace ours by touching
+/// this folder alone (ELFSharp was measured and not taken: DESIGN.md, "ELF reader").
 /// </summary>
 public interface IElfFile : IDisposable
 {

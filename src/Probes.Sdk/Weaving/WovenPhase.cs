@@ -117,8 +117,20 @@ public static class WovenPhase
 
     private static readonly Action<Task, object?> EndFromTask = (done, state) => ((PhaseScope)state!).End(StatusOf(done));
 
-    /// <summary>Compiles the completion path ahead of the first traced async phase (see <see cref="Probe"/>).</summary>
-    internal static void Warm(PhaseScope endedScope) => EndFromTask(Task.CompletedTask, endedScope);
+    /// <summary>
+    /// Runs the completion path ahead of the first traced async phase (see <see cref="Probe"/>)
+    /// on a scope that already ended, so no probe fires: the continuation's registration and,
+    /// when the task completes, its run and the completion of the continuation task. The first
+    /// run of that task machinery resolves ReadyToRun fixups and loads types (a few hundred
+    /// microseconds, once), which would otherwise fall inside the first async phase (the
+    /// registration) and right after its end probe (the completion).
+    /// </summary>
+    internal static void Warm(PhaseScope endedScope)
+    {
+        var completion = new TaskCompletionSource();
+        EndWhenDone(completion.Task, endedScope);
+        completion.SetResult();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static PhaseStatus StatusOf(Task done) =>

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Architecture;
 
@@ -19,7 +18,7 @@ internal sealed partial class LayerOrder
     /// <summary>The layers' namespaces, bottom first.</summary>
     public IReadOnlyList<string> Namespaces { get; }
 
-    public static LayerOrder FromDesign() => Parse(File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "DESIGN.md")));
+    public static LayerOrder FromDesign() => Parse(File.ReadAllLines(Path.Combine(RepoPaths.Root, "DESIGN.md")));
 
     public static LayerOrder Parse(IReadOnlyList<string> lines)
     {

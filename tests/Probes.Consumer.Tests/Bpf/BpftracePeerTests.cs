@@ -3,7 +3,6 @@ using System.Globalization;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Ring;
-using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;
 
@@ -31,8 +30,8 @@ public sealed class BpftracePeerTests
         // BEGIN runs once every probe is attached, so READY is the moment to start the fixture.
         string script = $"usdt:{binary.Path}:fixture:scalars {{ printf(\"B %ld %ld %ld %ld %ld %ld\\n\", arg0, arg1, arg2, arg3, arg4, arg5); @n = count(); }}";
         using var peer = new BpftracePeer(bpftrace, script);
-        using var process = new TracedProcess(binary, Iterations.ToString(CultureInfo.InvariantCulture), "5000");
-        process.WaitForLine("ready", Timeout);
+        using var process = new LiveProcess(binary.Path, [Iterations.ToString(CultureInfo.InvariantCulture), "5000"]);
+        process.WaitForStdout("ready", Timeout);
         var ours = new List<string>();
         var clock = Stopwatch.StartNew();
         while (!process.HasExited && clock.Elapsed < Timeout)

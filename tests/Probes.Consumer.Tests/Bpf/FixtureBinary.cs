@@ -8,7 +8,7 @@ namespace Probes.Consumer.Tests.Bpf;
 internal sealed record FixtureProbe(string Provider, string Name, ulong Location, ulong Semaphore, IReadOnlyList<UsdtArgument> Arguments);
 
 /// <summary>
-/// The C fixture compiled at test time, with its probes, load segments and symbols read by
+/// A fixture (or an ELF file already on the machine), with its probes, load segments and symbols read by
 /// readelf (not by our ELF reader, which is written separately), and addresses turned into
 /// file offsets through the LOAD segment that holds them.
 /// </summary>
@@ -28,33 +28,15 @@ internal sealed partial class FixtureBinary
     /// <summary>Every note, in readelf order (a probe used at several call sites has several).</summary>
     public List<FixtureProbe> Sites { get; } = [];
 
-    /// <summary>Compiles Fixtures/usdt_fixture.c with <paramref name="optimization"/> (O0, O2) once per test run.</summary>
+    /// <summary>tests/Fixtures/usdt_fixture.c built with <paramref name="optimization"/> (O0, O2); a <paramref name="variant"/> name gives another copy (another file, another inode).</summary>
     public static FixtureBinary Build(string optimization, string? variant = null)
     {
-        string key = optimization + "/" + variant;
-        lock (Built)
-        {
-            if (Built.TryGetValue(key, out FixtureBinary? cached))
-            {
-                return cached;
-            }
-            string gcc = Requirements.Tool("gcc");
-            Requirements.Tool("readelf");
-            string source = FixtureSource("usdt_fixture.c");
-            string directory = Directory.CreateTempSubdirectory("probes-bpf-fixture-").FullName;
-            string output = System.IO.Path.Combine(directory, $"usdt_fixture_{optimization}{variant}");
-            ProcessRunner.Run(gcc, [$"-{optimization}", "-Wall", "-Werror", "-g0", "-o", output, source], TimeSpan.FromSeconds(60)).EnsureSuccess("gcc");
-            var binary = new FixtureBinary(output);
-            binary.ReadElf();
-            Built[key] = binary;
-            return binary;
-        }
+        Requirements.Tool("readelf");
+        string output = FixtureCompiler.Build($"usdt_fixture_{optimization}{variant}", "gcc",
+            [$"-{optimization}", "-Wall", "-Werror", "-g0", FixtureCompiler.Source("usdt_fixture.c")]);
+        return Existing(output);
     }
 
-    /// <summary>
-    /// The fixture's C source in the test tree (the test project file is not ours to add copy
-    /// items to): next to this file at compile time, else found by walking up from the output.
-    /// </summary>
     /// <summary>An ELF file already on the machine (e.g. /usr/bin/python3.11), read the same way.</summary>
     public static FixtureBinary Existing(string path)
     {
@@ -69,24 +51,6 @@ internal sealed partial class FixtureBinary
             }
             return binary;
         }
-    }
-
-    public static string FixtureSource(string name, [System.Runtime.CompilerServices.CallerFilePath] string thisFile = "")
-    {
-        string beside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(thisFile) ?? "", "Fixtures", name);
-        if (File.Exists(beside))
-        {
-            return beside;
-        }
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            string candidate = System.IO.Path.Combine(d.FullName, "tests", "Probes.Consumer.Tests", "Bpf", "Fixtures", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new FileNotFoundException($"fixture source {name} not found near {thisFile} or above {AppContext.BaseDirectory}");
     }
 
     public FixtureProbe Probe(string name) => Probes[name];
@@ -108,6 +72,9 @@ internal sealed partial class FixtureBinary
 
     /// <summary>The first LOAD segment's vaddr: a PIE's load bias is its mapping start minus this.</summary>
     public ulong FirstLoadVaddr => _segments.Min(s => s.Vaddr);
+
+    /// <summary>The u16 semaphore at link-time address <paramref name="vaddr"/> in process <paramref name="pid"/>, at its load bias + vaddr.</summary>
+    public ushort ReadSemaphore(int pid, ulong vaddr) => ProcessMemory.ReadUInt16(pid, ProcessMemory.LoadBase(pid, Path) - FirstLoadVaddr + vaddr);
 
     public UprobeTargetFor Target(string probe, int? pid = null) => Target(Probe(probe), pid);
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Programs;
-using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;
 
@@ -30,8 +29,7 @@ public sealed class LibstdcxxPeerTests
         FixtureBinary library = FixtureBinary.Existing(Library);
         FixtureProbe probe = library.Sites.Single(p => p.Provider == "libstdcxx" && p.Name == "throw");
         Assert.AreEqual(0UL, probe.Semaphore, "libstdcxx:throw has no semaphore");
-        string fixture = Path.Combine(Directory.CreateTempSubdirectory("probes-throw-").FullName, "throw_fixture");
-        ProcessRunner.Run(gxx, ["-O2", "-Wall", "-Werror", "-o", fixture, FixtureBinary.FixtureSource("throw_fixture.cpp")], TimeSpan.FromSeconds(120)).EnsureSuccess("g++");
+        string fixture = FixtureCompiler.Build("throw_fixture", gxx, ["-O2", "-Wall", "-Werror", FixtureCompiler.Source("throw_fixture.cpp")]);
 
         using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 18, PollIntervalMilliseconds = 10 });
         session.AddSite(new UsdtProgramSpec(2, probe.Arguments, []), [library.Target(probe).Target]);

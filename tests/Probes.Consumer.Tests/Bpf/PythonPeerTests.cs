@@ -4,7 +4,6 @@ using System.Text;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Ring;
-using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;
 
@@ -44,13 +43,13 @@ public sealed class PythonPeerTests
         // Imports run code objects from files, which Debian's 3.11 reports through function__entry.
         var ours = new List<string>();
         var clock = Stopwatch.StartNew();
-        using Process traced = ProcessRunner.Start(Python, ["-c", "import json, decimal, fractions; print(json.dumps([1]))"]);
-        int pid = traced.Id;
+        using var traced = new LiveProcess(Python, ["-c", "import json, decimal, fractions; print(json.dumps([1]))"]);
+        int pid = traced.Pid;
         while (!traced.HasExited && clock.Elapsed < Timeout)
         {
             session.Poll(r => Keep(r, pid, ours), 20);
         }
-        traced.WaitForExit();
+        traced.WaitForExit(Timeout);
         session.Drain(r => Keep(r, pid, ours));
 
         // bpftrace prints asynchronously; take its lines for our pid until it has as many or goes quiet.

@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Uprobes;
 
 namespace Probes.Consumer.Tests.Bpf;
@@ -28,15 +27,17 @@ public sealed class SigkillCleanupTests
         FixtureProbe probe = binary.Probe("scalars");
         var (_, target) = binary.Target(probe);
 
-        using var traced = new TracedProcess(binary, "100000", "5000");
-        traced.WaitForLine("ready", Timeout);
+        using var traced = new LiveProcess(binary.Path, ["100000", "5000"]);
+        traced.WaitForStdout("ready", Timeout);
         string? uprobeEventsBefore = ReadUprobeEvents();
-        Assert.AreEqual(0, traced.ReadSemaphore(probe.Semaphore));
+        Assert.AreEqual(0, binary.ReadSemaphore(traced.Pid, probe.Semaphore));
 
         string script = Path.Combine(Directory.CreateTempSubdirectory("probes-sigkill-").FullName, "tracer.fsx");
         File.WriteAllText(script, $$"""
             #r @"{{typeof(UsdtSession).Assembly.Location}}"
-            open Probes.Consumer.Bpf
+            open {{typeof(UsdtSession).Namespace}}
+            open {{typeof(UsdtProgramSpec).Namespace}}
+            open {{typeof(UprobeTarget).Namespace}}
             let session = UsdtSession.Create(UsdtSessionOptions())
             let target = UprobeTarget(@"{{target.Path}}", {{target.FileOffset}}UL, System.Nullable<uint64>({{target.SemaphoreFileOffset}}UL), System.Nullable<int>())
             session.AddSite(UsdtProgramSpec(1u, [||], [||]), [| target |]) |> ignore
@@ -46,54 +47,29 @@ public sealed class SigkillCleanupTests
             printfn "attached %d" n
             System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite)
             """);
-        using Process tracer = ProcessRunner.Start(dotnet, ["fsi", "--quiet", script]);
-        var lines = new BlockingCollection<string>();
-        tracer.OutputDataReceived += (_, e) => { if (e.Data is not null) { lines.Add(e.Data); } };
-        tracer.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lines.Add("stderr: " + e.Data); } };
-        tracer.BeginOutputReadLine();
-        tracer.BeginErrorReadLine();
+        using var tracer = new LiveProcess(dotnet, ["fsi", "--quiet", script]);
         try
         {
-            string attached = WaitFor(lines, "attached");
+            string attached = tracer.WaitForStdout("attached", Timeout);
             Console.WriteLine($"tracer said '{attached}'");
-            Assert.AreEqual(1, traced.ReadSemaphore(probe.Semaphore), "semaphore while the tracer is attached");
+            Assert.AreEqual(1, binary.ReadSemaphore(traced.Pid, probe.Semaphore), "semaphore while the tracer is attached");
             Assert.AreNotEqual("attached 0", attached, "the tracer saw events");
         }
         finally
         {
             // SIGKILL to the muxer and the fsi process it started: no finalizer, Dispose or exit handler runs.
-            int[] tree = Descendants(tracer.Id).Append(tracer.Id).ToArray();
-            tracer.Kill(entireProcessTree: true);
-            tracer.WaitForExit();
-            // WaitForExit covers the muxer only; the kernel closes a process's descriptors before it becomes a zombie.
+            int[] tree = Descendants(tracer.Pid).Append(tracer.Pid).ToArray();
+            tracer.Kill();
+            // The kill waits for the muxer only; the kernel closes a process's descriptors before it becomes a zombie.
             foreach (int pid in tree)
             {
-                WaitUntilDeadOrZombie(pid);
+                Wait.Until(() => IsDeadOrZombie(pid), Timeout, $"process {pid} is gone or a zombie after SIGKILL");
             }
         }
 
-        Assert.AreEqual(0, traced.ReadSemaphore(probe.Semaphore), "semaphore after SIGKILL of the tracer");
+        Assert.AreEqual(0, binary.ReadSemaphore(traced.Pid, probe.Semaphore), "semaphore after SIGKILL of the tracer");
         Assert.AreEqual(uprobeEventsBefore, ReadUprobeEvents(), "tracefs uprobe_events unchanged");
         Assert.IsFalse(traced.HasExited, "the traced process keeps running");
-    }
-
-    private static string WaitFor(BlockingCollection<string> lines, string prefix)
-    {
-        var seen = new List<string>();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Timeout)
-        {
-            if (lines.TryTake(out string? line, TimeSpan.FromMilliseconds(200)))
-            {
-                seen.Add(line);
-                if (line.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    return line;
-                }
-            }
-        }
-        Assert.Fail($"the tracer printed no '{prefix}' line within {Timeout}:\n{string.Join('\n', seen)}");
-        return "";
     }
 
     private static IEnumerable<int> Descendants(int pid)
@@ -111,27 +87,18 @@ public sealed class SigkillCleanupTests
         }
     }
 
-    private static void WaitUntilDeadOrZombie(int pid)
+    private static bool IsDeadOrZombie(int pid)
     {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < Timeout)
+        string status;
+        try
         {
-            string status;
-            try
-            {
-                status = File.ReadAllText($"/proc/{pid}/status");
-            }
-            catch (IOException)
-            {
-                return; // reaped
-            }
-            if (status.Contains("State:\tZ", StringComparison.Ordinal) || status.Contains("State:\tX", StringComparison.Ordinal))
-            {
-                return;
-            }
-            Thread.Sleep(20);
+            status = File.ReadAllText($"/proc/{pid}/status");
         }
-        Assert.Fail($"process {pid} still alive {Timeout} after SIGKILL");
+        catch (IOException)
+        {
+            return true; // reaped
+        }
+        return status.Contains("State:\tZ", StringComparison.Ordinal) || status.Contains("State:\tX", StringComparison.Ordinal);
     }
 
     private static string? ReadUprobeEvents() =>

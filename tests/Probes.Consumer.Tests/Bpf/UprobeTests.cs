@@ -44,16 +44,16 @@ public sealed class UprobeTests
         Assert.AreEqual(access, session.NamespaceAccess, session.NamespaceFallbackReason?.Message);
         AssertAttachedBy(session, method, ArgumentProbes.Length);
 
-        using var process = new TracedProcess(binary, "24", "10000");
-        process.WaitForLine("ready", Timeout);
+        using var process = new LiveProcess(binary.Path, ["24", "10000"]);
+        process.WaitForStdout("ready", Timeout);
         // File-level attach: the kernel raised the semaphore in a process that did not exist at attach time.
-        Assert.AreEqual(1, process.ReadSemaphore(binary.Probe("scalars").Semaphore), "semaphore of a process started after attaching");
+        Assert.AreEqual(1, binary.ReadSemaphore(process.Pid, binary.Probe("scalars").Semaphore), "semaphore of a process started after attaching");
         List<UsdtEvent> events = CollectUntilExit(session, process);
 
         foreach (string name in ArgumentProbes)
         {
             FixtureProbe probe = binary.Probe(name);
-            string[] expected = process.Lines.Where(l => l.StartsWith($"hit {name} ", StringComparison.Ordinal)).ToArray();
+            string[] expected = process.Stdout.Where(l => l.StartsWith($"hit {name} ", StringComparison.Ordinal)).ToArray();
             string[] actual = events.Where(e => probeNames[e.ProbeId] == name).Select(e => Format(name, probe, e)).ToArray();
             Console.WriteLine($"{name} [{string.Join(' ', probe.Arguments.Select(a => a.Spec))}]: {expected.Length} printed, {actual.Length} decoded; first: {actual.FirstOrDefault()}");
             Assert.AreEqual(24, expected.Length, $"fixture lines for {name}");
@@ -85,12 +85,12 @@ public sealed class UprobeTests
     public void Pid_attach_raises_the_semaphore_and_dispose_lowers_it_and_closes_every_descriptor(UprobeAttachMethod method)
     {
         FixtureBinary binary = FixtureBinary.Build("O2");
-        using var process = new TracedProcess(binary, "100000", "5000");
-        process.WaitForLine("ready", Timeout);
+        using var process = new LiveProcess(binary.Path, ["100000", "5000"]);
+        process.WaitForStdout("ready", Timeout);
         ulong semaphore = binary.Probe("scalars").Semaphore;
         (int perfBefore, int linksBefore) = (OpenFds("perf_event"), OpenFds("bpf_link"));
         string? uprobeEventsBefore = ReadUprobeEvents();
-        Assert.AreEqual(0, process.ReadSemaphore(semaphore), "no one traces yet");
+        Assert.AreEqual(0, binary.ReadSemaphore(process.Pid, semaphore), "no one traces yet");
 
         var attachClock = Stopwatch.StartNew();
         var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10, MaxAttachMethod = method });
@@ -100,7 +100,7 @@ public sealed class UprobeTests
             session.Start();
             Console.WriteLine($"MEASURE create + load + attach of {ArgumentProbes.Length} sites ({session.AttachSummary}): {attachClock.Elapsed.TotalMilliseconds:F1} ms");
 
-            Assert.AreEqual(1, process.ReadSemaphore(semaphore), "semaphore while attached");
+            Assert.AreEqual(1, binary.ReadSemaphore(process.Pid, semaphore), "semaphore while attached");
             Assert.AreEqual(ArgumentProbes.Length, session.AttachmentCount);
             AssertAttachedBy(session, method, ArgumentProbes.Length);
             Assert.AreEqual(perfBefore + session.PerfEventCount, OpenFds("perf_event"), "the perf events the session counts are the ones this process holds");
@@ -113,7 +113,7 @@ public sealed class UprobeTests
             session.Dispose();
         }
 
-        Assert.AreEqual(0, process.ReadSemaphore(semaphore), "semaphore after dispose");
+        Assert.AreEqual(0, binary.ReadSemaphore(process.Pid, semaphore), "semaphore after dispose");
         Assert.AreEqual(perfBefore, OpenFds("perf_event"), "perf event fds after dispose");
         Assert.AreEqual(linksBefore, OpenFds("bpf_link"), "link fds after dispose");
         Assert.AreEqual(uprobeEventsBefore, ReadUprobeEvents(), "tracefs uprobe_events untouched");
@@ -131,18 +131,18 @@ public sealed class UprobeTests
     public void A_pid_filter_follows_every_thread_of_the_process_and_leaves_other_processes_alone(UprobeAttachMethod method)
     {
         FixtureBinary binary = FixtureBinary.Build("O2");
-        using var traced = new TracedProcess(binary, "150", "20000", "thread");
-        using var other = new TracedProcess(binary, "150", "20000", "thread");
-        traced.WaitForLine("ready", Timeout);
-        other.WaitForLine("ready", Timeout);
+        using var traced = new LiveProcess(binary.Path, ["150", "20000", "thread"]);
+        using var other = new LiveProcess(binary.Path, ["150", "20000", "thread"]);
+        traced.WaitForStdout("ready", Timeout);
+        other.WaitForStdout("ready", Timeout);
         using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10, MaxAttachMethod = method });
         var (probe, target) = binary.Target("threaded", traced.Pid);
         session.AddSite(new UsdtProgramSpec(1, probe.Arguments, []), [target]);
         session.Start();
         AssertAttachedBy(session, method, 1);
 
-        Assert.AreEqual(1, traced.ReadSemaphore(probe.Semaphore), "the traced process's semaphore");
-        Assert.AreEqual(0, other.ReadSemaphore(probe.Semaphore), "another process mapping the file is not switched on");
+        Assert.AreEqual(1, binary.ReadSemaphore(traced.Pid, probe.Semaphore), "the traced process's semaphore");
+        Assert.AreEqual(0, binary.ReadSemaphore(other.Pid, probe.Semaphore), "another process mapping the file is not switched on");
         List<UsdtEvent> events = CollectUntilExit(session, traced);
 
         Console.WriteLine($"{events.Count} events, tids {string.Join(' ', events.Select(e => e.Tid).Distinct())}, process {traced.Pid}");
@@ -150,6 +150,7 @@ public sealed class UprobeTests
         Assert.IsTrue(events.All(e => e.Pid == traced.Pid), "only the traced process");
         Assert.IsTrue(events.All(e => e.Tid != traced.Pid), "all from its second thread");
     }
+
     [TestMethod]
     [DataRow(NamespaceAccess.BtfDirect)]
     [DataRow(NamespaceAccess.ProbeRead)]
@@ -163,8 +164,8 @@ public sealed class UprobeTests
         session.Start();
 
         // Like a container: new pid and mount namespaces; the fixture is pid 1 inside.
-        using var process = new TracedProcess(binary, unshare, ["--pid", "--fork", "--kill-child", "--mount", binary.Path, "2000", "5000"]);
-        string ready = process.WaitForLine("ready", Timeout);
+        using var process = new LiveProcess(unshare, ["--pid", "--fork", "--kill-child", "--mount", binary.Path, "2000", "5000"]);
+        string ready = process.WaitForStdout("ready", Timeout);
         int hostPid = process.ChildPid();
         string pidNamespace = new FileInfo($"/proc/{hostPid}/ns/pid").LinkTarget ?? "";
         string mountNamespace = new FileInfo($"/proc/{hostPid}/ns/mnt").LinkTarget ?? "";
@@ -188,7 +189,7 @@ public sealed class UprobeTests
         var (probe, target) = binary.Target("tight");
         session.AddSite(new UsdtProgramSpec(8, probe.Arguments, []), [target]);
         session.Start();
-        using (var process = new TracedProcess(binary, "10000", "0", "loop"))
+        using (var process = new LiveProcess(binary.Path, ["10000", "0", "loop"]))
         {
             process.WaitForExit(Timeout); // nobody reads yet: most of the 10000 hits are lost
         }
@@ -196,8 +197,8 @@ public sealed class UprobeTests
         var blocker = new ManualResetEventSlim();
         long received = 0;
 
-        Task<long> run = Task.Run(() => session.Run(_ => { received++; blocker.Wait(); }, CancellationToken.None));
-        Thread.Sleep(100);
+        Task<long> run = Task.Run(() => session.Run(_ => { Interlocked.Increment(ref received); blocker.Wait(); }, CancellationToken.None));
+        Wait.Until(() => Interlocked.Read(ref received) > 0, Timeout, "Run is inside its first callback");
         blocker.Set();
         session.Dispose();
 
@@ -212,14 +213,14 @@ public sealed class UprobeTests
     public void A_file_reached_through_proc_pid_root_is_the_same_inode_for_every_process()
     {
         FixtureBinary binary = FixtureBinary.Build("O2");
-        using var holder = new TracedProcess(binary, "100000", "5000");
-        holder.WaitForLine("ready", Timeout);
+        using var holder = new LiveProcess(binary.Path, ["100000", "5000"]);
+        holder.WaitForStdout("ready", Timeout);
         using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10 });
         var (probe, target) = binary.Target("twice");
         session.AddSite(new UsdtProgramSpec(4, probe.Arguments, []), [target with { Path = $"/proc/{holder.Pid}/root{binary.Path}" }]);
         session.Start();
 
-        using var other = new TracedProcess(binary, "3", "1000");
+        using var other = new LiveProcess(binary.Path, ["3", "1000"]);
         List<UsdtEvent> events = CollectUntilExit(session, other);
 
         Assert.IsTrue(events.Any(e => e.Pid == other.Pid), "a process started later, by its own path, is traced");
@@ -242,7 +243,7 @@ public sealed class UprobeTests
         }
         session.Start();
 
-        using var process = new TracedProcess(binary, Iterations.ToString(CultureInfo.InvariantCulture), "1000");
+        using var process = new LiveProcess(binary.Path, [Iterations.ToString(CultureInfo.InvariantCulture), "1000"]);
         List<UsdtEvent> events = CollectUntilExit(session, process);
 
         long[] expected = Enumerable.Range(0, Iterations).SelectMany(i => new long[] { i, -i - 1000 }).ToArray();
@@ -255,7 +256,7 @@ public sealed class UprobeTests
     {
         FixtureBinary binary = FixtureBinary.Build("O2");
         int gone;
-        using (var process = new TracedProcess(binary, "1", "0"))
+        using (var process = new LiveProcess(binary.Path, ["1", "0"]))
         {
             gone = process.Pid;
             process.WaitForExit(Timeout);
@@ -283,8 +284,8 @@ public sealed class UprobeTests
         session.Start();
 
         // Nobody reads while the loop runs, so the ring fills after a few dozen records.
-        using var process = new TracedProcess(binary, Iterations.ToString(CultureInfo.InvariantCulture), "0", "loop");
-        process.WaitForLine("done", Timeout);
+        using var process = new LiveProcess(binary.Path, [Iterations.ToString(CultureInfo.InvariantCulture), "0", "loop"]);
+        process.WaitForStdout("done", Timeout);
         process.WaitForExit(Timeout);
         var received = new List<long>();
         session.Drain(r => received.Add((long)r.Argument(0)));
@@ -311,7 +312,7 @@ public sealed class UprobeTests
 
         long received = 0;
         ulong checksum = 0;
-        using var process = new TracedProcess(binary, Iterations.ToString(CultureInfo.InvariantCulture), "0", "loop");
+        using var process = new LiveProcess(binary.Path, [Iterations.ToString(CultureInfo.InvariantCulture), "0", "loop"]);
         var clock = Stopwatch.StartNew();
         TimeSpan firstEvent = TimeSpan.Zero;
         while (!process.HasExited || session.RingBuffer is not null && received + (long)session.LostCount < Iterations)
@@ -327,7 +328,7 @@ public sealed class UprobeTests
             }
         }
         TimeSpan readerElapsed = clock.Elapsed - firstEvent;
-        string done = process.Lines.FirstOrDefault(l => l.StartsWith("done ", StringComparison.Ordinal)) ?? "done 0";
+        string done = process.Stdout.FirstOrDefault(l => l.StartsWith("done ", StringComparison.Ordinal)) ?? "done 0";
         double loopSeconds = long.Parse(done[5..], CultureInfo.InvariantCulture) / 1e9;
 
         Console.WriteLine(
@@ -352,8 +353,8 @@ public sealed class UprobeTests
         var (_, target) = binary.Target("tight");
         using UprobeAttachment attachment = UprobeAttachment.Attach(kernel, empty, target);
 
-        using var process = new TracedProcess(binary, Iterations.ToString(CultureInfo.InvariantCulture), "0", "loop");
-        string done = process.WaitForLine("done ", Timeout);
+        using var process = new LiveProcess(binary.Path, [Iterations.ToString(CultureInfo.InvariantCulture), "0", "loop"]);
+        string done = process.WaitForStdout("done ", Timeout);
         double loopSeconds = long.Parse(done[5..], CultureInfo.InvariantCulture) / 1e9;
 
         Console.WriteLine($"MEASURE empty program: {loopSeconds * 1e9 / Iterations:F0} ns/hit ({Iterations / loopSeconds / 1e6:F2} M hits/s)");
@@ -375,7 +376,7 @@ public sealed class UprobeTests
         return names;
     }
 
-    private static List<UsdtEvent> CollectUntilExit(UsdtSession session, TracedProcess process)
+    private static List<UsdtEvent> CollectUntilExit(UsdtSession session, LiveProcess process)
     {
         var events = new List<UsdtEvent>();
         var clock = Stopwatch.StartNew();

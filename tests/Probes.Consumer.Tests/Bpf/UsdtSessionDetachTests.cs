@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Programs;
-using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;
 
@@ -23,10 +22,10 @@ public sealed class UsdtSessionDetachTests
         // Two copies of the fixture: two files, two inodes, like two images' libprobes.so.
         FixtureBinary first = FixtureBinary.Build("O2", "-detach-first");
         FixtureBinary second = FixtureBinary.Build("O2", "-detach-second");
-        using var firstProcess = new TracedProcess(first, "100000", "5000");
-        using var secondProcess = new TracedProcess(second, "100000", "5000");
-        firstProcess.WaitForLine("ready", Timeout);
-        secondProcess.WaitForLine("ready", Timeout);
+        using var firstProcess = new LiveProcess(first.Path, ["100000", "5000"]);
+        using var secondProcess = new LiveProcess(second.Path, ["100000", "5000"]);
+        firstProcess.WaitForStdout("ready", Timeout);
+        secondProcess.WaitForStdout("ready", Timeout);
 
         using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 20, PollIntervalMilliseconds = 10 });
         uint id = 0;
@@ -41,8 +40,8 @@ public sealed class UsdtSessionDetachTests
         session.Start();
         ulong scalarsSemaphore = first.Probe("scalars").Semaphore;
         ulong twiceSemaphore = first.Probe("twice").Semaphore;
-        Assert.AreEqual(1, firstProcess.ReadSemaphore(scalarsSemaphore));
-        Assert.AreEqual(1, secondProcess.ReadSemaphore(second.Probe("scalars").Semaphore));
+        Assert.AreEqual(1, first.ReadSemaphore(firstProcess.Pid, scalarsSemaphore));
+        Assert.AreEqual(1, second.ReadSemaphore(secondProcess.Pid, second.Probe("scalars").Semaphore));
 
         var pids = new HashSet<int>();
         Collect(session, pids, () => pids.Contains(firstProcess.Pid) && pids.Contains(secondProcess.Pid), "hits from both processes");
@@ -51,9 +50,9 @@ public sealed class UsdtSessionDetachTests
 
         Assert.AreEqual(3, detached, "scalars and both sites of twice in the first file");
         Assert.AreEqual(3, session.AttachmentCount);
-        LiveProcess.WaitUntil(() => firstProcess.ReadSemaphore(scalarsSemaphore) == 0 && firstProcess.ReadSemaphore(twiceSemaphore) == 0, Timeout,
+        Wait.Until(() => first.ReadSemaphore(firstProcess.Pid, scalarsSemaphore) == 0 && first.ReadSemaphore(firstProcess.Pid, twiceSemaphore) == 0, Timeout,
             "the kernel lowered the detached file's semaphores");
-        Assert.AreEqual(1, secondProcess.ReadSemaphore(second.Probe("scalars").Semaphore), "the other file stays attached");
+        Assert.AreEqual(1, second.ReadSemaphore(secondProcess.Pid, second.Probe("scalars").Semaphore), "the other file stays attached");
 
         // Whatever the detached uprobes wrote before is in the ring now; take it out, then count afresh.
         session.Drain(_ => { });

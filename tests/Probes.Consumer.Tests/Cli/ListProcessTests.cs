@@ -10,7 +10,7 @@ public sealed class ListProcessTests
     public void FindsTheProbesOfTheExecutableReachedThroughProcRoot()
     {
         string fixture = Fixtures.Build(FixtureKind.Pie, "-O2");
-        using var process = new RunningFixture(fixture);
+        using LiveProcess process = Fixtures.StartWaiting(fixture);
 
         List<JsonProbe> listed = ProbesBinary.ListJson("--pid", $"{process.Pid}");
         List<JsonProbe> fromProcess = listed.Where(p => p.File == fixture).ToList();
@@ -25,7 +25,7 @@ public sealed class ListProcessTests
     {
         string shim = Path.GetFullPath(TestPaths.LibProbes);
         string fixture = Fixtures.Build(FixtureKind.NonPie, "-O0");
-        using var process = new RunningFixture(fixture, new Dictionary<string, string> { ["LD_PRELOAD"] = shim });
+        using LiveProcess process = Fixtures.StartWaiting(fixture, new Dictionary<string, string> { ["LD_PRELOAD"] = shim });
 
         List<JsonProbe> listed = ProbesBinary.ListJson("--pid", $"{process.Pid}");
 
@@ -37,7 +37,7 @@ public sealed class ListProcessTests
     public void TextLinesCarryThePid()
     {
         string fixture = Fixtures.Build(FixtureKind.Pie, "-O0");
-        using var process = new RunningFixture(fixture);
+        using LiveProcess process = Fixtures.StartWaiting(fixture);
 
         ProcessResult result = ProbesBinary.Run("list", "--pid", $"{process.Pid}").EnsureSuccess("probes list --pid");
         string[] lines = result.Stdout.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n').Where(l => l.StartsWith(fixture + " ", StringComparison.Ordinal)).ToArray();
@@ -50,7 +50,7 @@ public sealed class ListProcessTests
     {
         string copy = Path.Combine(TestPaths.ScratchDirectory, $"deleted-{Guid.NewGuid():N}");
         File.Copy(Fixtures.Build(FixtureKind.Pie, "-O2"), copy);
-        using var process = new RunningFixture(copy);
+        using LiveProcess process = Fixtures.StartWaiting(copy);
         File.Delete(copy);
 
         ProcessResult result = ProbesBinary.Run("list", "--pid", $"{process.Pid}", "--verbose").EnsureSuccess("probes list --pid --verbose");

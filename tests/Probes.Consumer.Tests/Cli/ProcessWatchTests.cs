@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
@@ -19,17 +18,13 @@ public sealed class ProcessWatchTests
         Assert.IsNotNull(ProcessIdentity.ReadStartTime(Environment.ProcessId));
         // A child that exits after its parent (a shell) became sleep, which never reaps it: a zombie.
         // The child waits a moment first, so the shell cannot reap it before the exec.
-        using Process shell = ProcessRunner.Start("/bin/sh", ["-c", "sh -c 'sleep 0.5; exit 0' & echo $!; exec sleep 5"]);
-        int zombie = int.Parse(shell.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
-        var clock = Stopwatch.StartNew();
-        while (File.ReadAllText($"/proc/{zombie}/stat").Split(") ")[1][0] != 'Z' && clock.Elapsed < TimeSpan.FromSeconds(4))
-        {
-            Thread.Sleep(20);
-        }
+        using var shell = new LiveProcess("/bin/sh", ["-c", "sh -c 'sleep 0.5; exit 0' & echo $!; exec sleep 5"]);
+        int zombie = int.Parse(shell.WaitForStdout("", TimeSpan.FromSeconds(30)), CultureInfo.InvariantCulture); // its first line
+        Wait.Until(() => File.ReadAllText($"/proc/{zombie}/stat").Split(") ")[1][0] == 'Z', TimeSpan.FromSeconds(4), $"the child {zombie} is a zombie");
         Assert.IsTrue(File.Exists($"/proc/{zombie}/stat"), "the zombie must still have its /proc entry for this test to mean anything");
         Assert.IsNull(ProcessIdentity.ReadStartTime(zombie), "a zombie is gone for a tracer");
         Assert.IsNull(ProcessIdentity.Capture(zombie));
-        shell.Kill(entireProcessTree: true);
+        shell.Kill();
         Assert.IsNull(ProcessIdentity.ReadStartTime(int.MaxValue - 1));
     }
 
@@ -140,38 +135,26 @@ public sealed class ProcessWatchTests
     {
         // The shell execs sleep when told to; its pid and start time stay, its program changes.
         string sleep = ProcessRunner.Run(Requirements.Tool("readlink"), ["-f", Requirements.Tool("sleep")], TimeSpan.FromSeconds(30)).EnsureSuccess("readlink").Stdout.Trim();
-        using Process shell = ProcessRunner.Start("/bin/sh", ["-c", $"read line; exec {sleep} 30"]);
+        using var shell = new LiveProcess("/bin/sh", ["-c", $"read line; exec {sleep} 30"]);
         try
         {
-            LiveWait(() => File.ReadAllText($"/proc/{shell.Id}/comm").Trim() == "sh", "the shell started");
-            ProcessIdentity identity = ProcessIdentity.Capture(shell.Id)!;
+            LiveWait(() => File.ReadAllText($"/proc/{shell.Pid}/comm").Trim() == "sh", "the shell started");
+            ProcessIdentity identity = ProcessIdentity.Capture(shell.Pid)!;
             Assert.AreEqual(ProcessChangeKind.None, identity.Check().Kind);
             shell.StandardInput.WriteLine("go");
             shell.StandardInput.Flush();
             LiveWait(() => identity.Check().Kind != ProcessChangeKind.None, "the shell exec'd");
             ProcessChange change = identity.Check();
             Assert.AreEqual(ProcessChangeKind.Execed, change.Kind);
-            Assert.AreEqual($"process {shell.Id} exec'd another program ({sleep})", change.Describe());
+            Assert.AreEqual($"process {shell.Pid} exec'd another program ({sleep})", change.Describe());
         }
         finally
         {
-            shell.Kill(entireProcessTree: true);
-            shell.WaitForExit();
+            shell.Kill();
         }
     }
 
-    private static void LiveWait(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                Assert.Fail($"timed out waiting until {what}");
-            }
-            Thread.Sleep(20);
-        }
-    }
+    private static void LiveWait(Func<bool> condition, string what) => Wait.Until(condition, TimeSpan.FromSeconds(30), what);
 }
 
 /// <summary>

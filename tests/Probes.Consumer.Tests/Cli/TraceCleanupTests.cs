@@ -34,7 +34,7 @@ public sealed class TraceCleanupTests
 
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["trace", "--pid", $"{sample.Pid}", "--json"]);
         tracer.WaitForStderr("attached", Timeout);
-        LiveProcess.WaitUntil(() => Semaphore(begin) == 1 && Semaphore(end) == 1, Timeout, "the tracer raised the semaphores");
+        Wait.Until(() => Semaphore(begin) == 1 && Semaphore(end) == 1, Timeout, "the tracer raised the semaphores");
         tracer.WaitForStdout("HandleRequest", Timeout);
 
         tracer.Signal(signal);
@@ -49,7 +49,7 @@ public sealed class TraceCleanupTests
             Assert.AreEqual(128 + Signals.SIGKILL, tracer.ExitCode);
         }
 
-        LiveProcess.WaitUntil(() => Semaphore(begin) == 0 && Semaphore(end) == 0, Timeout, "the semaphores fell back to 0");
+        Wait.Until(() => Semaphore(begin) == 0 && Semaphore(end) == 0, Timeout, "the semaphores fell back to 0");
         Assert.AreEqual(before, File.ReadAllText(UprobeEvents), "tracefs uprobe_events changed");
         Assert.IsFalse(sample.HasExited, "the traced process died");
         Assert.AreEqual(0, sample.Stderr.Count, "the traced process complained: " + string.Join('\n', sample.Stderr));

@@ -1,12 +1,8 @@
-using Probes.Consumer.Tests.Support;
-
 namespace Probes.Consumer.Tests.Cli;
 
-/// <summary>The C/C++ programs of Cli/Fixtures, compiled once per test run with gcc/g++ and sys/sdt.h.</summary>
+/// <summary>The trace verbs' C/C++ programs of tests/Fixtures, built with gcc/g++ and sys/sdt.h by <see cref="FixtureCompiler"/>.</summary>
 internal static class TraceFixtures
 {
-    private static readonly Dictionary<string, string> Built = [];
-
     public static string ThrowCatch => Build("throw_catch.cpp", "g++");
 
     public static string TightLoop => Build("tight_loop.c", "gcc");
@@ -18,18 +14,6 @@ internal static class TraceFixtures
 
     public const string LibStdCxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
 
-    private static string Build(string source, string compiler)
-    {
-        lock (Built)
-        {
-            if (!Built.TryGetValue(source, out string? output))
-            {
-                string path = Path.Combine(TestPaths.RepoRoot, "tests", "Probes.Consumer.Tests", "Cli", "Fixtures", source);
-                output = Path.Combine(TestPaths.ScratchDirectory, Path.GetFileNameWithoutExtension(source));
-                ProcessRunner.Run(Requirements.Tool(compiler), ["-O2", "-g", "-Wall", "-o", output, path], TimeSpan.FromMinutes(2)).EnsureSuccess($"{compiler} {source}");
-                Built[source] = output;
-            }
-            return output;
-        }
-    }
+    private static string Build(string source, string compiler) =>
+        FixtureCompiler.Build(Path.GetFileNameWithoutExtension(source), compiler, ["-O2", "-g", "-Wall", FixtureCompiler.Source(source)]);
 }

@@ -70,9 +70,9 @@ public sealed class TracePeerTests
         // bpftrace keeps strings on its 512-byte BPF stack: 128 bytes each fits two of them.
         var bpftraceEnvironment = new Dictionary<string, string> { ["BPFTRACE_STRLEN"] = "128" };
         using var ours = new LiveProcess(TestPaths.ProbesExecutable, probesArgs);
-        using var theirs = new LiveProcess(bpftrace, ["-B", "line", "-p", $"{target.Pid}", "-e", "BEGIN { printf(\"READY\\n\"); }\n" + bpftraceScript], bpftraceEnvironment);
+        using var peer = new BpftracePeer(bpftrace, bpftraceScript, bpftraceEnvironment, target.Pid);
+        LiveProcess theirs = peer.Process;
         ours.WaitForStderr("attached", Timeout);
-        theirs.WaitForStdout("READY", Timeout);
 
         target.StandardInput.WriteLine("go");
         target.StandardInput.Flush();

@@ -1,5 +1,4 @@
 using Probes.Consumer.Targets.Containers;
-using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Containers;
 
@@ -17,7 +16,7 @@ internal static class ContainerSamples
     public const string Podman = "5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c";
 
     /// <summary>Read from the source tree, so a sample edit needs no rebuild and no project change.</summary>
-    public static string Root => Path.Combine(TestPaths.RepoRoot, "tests", "Probes.Consumer.Tests", "Containers", "Samples");
+    public static string Root => Path.Combine(RepoPaths.Root, "tests", "Probes.Consumer.Tests", "Containers", "Samples");
 
     public static ContainerStateRoots Roots => ContainerStateRoots.Under(Root);
 }

@@ -33,7 +33,7 @@ public sealed class ContainersPodmanTests
 
             // The SDK maps the shim at its first probe, a moment after the process starts.
             JsonElement listed = default;
-            LiveProcess.WaitUntil(() => (listed = Find(ListJson(), sample)).ValueKind == JsonValueKind.Object && listed.GetProperty("loads_probes").GetBoolean(), Timeout, "the sample maps libprobes.so");
+            Wait.Until(() => (listed = Find(ListJson(), sample)).ValueKind == JsonValueKind.Object && listed.GetProperty("loads_probes").GetBoolean(), Timeout, "the sample maps libprobes.so");
 
             Assert.AreEqual(sampleId, listed.GetProperty("id").GetString());
             Assert.AreEqual(image, listed.GetProperty("image").GetString());

@@ -220,12 +220,12 @@ public sealed partial class ContainerRemovalTests
             using var tracer = new LiveProcess(TestPaths.ProbesExecutable,
                 ["phases", "--container", first, "--container", second, "--format", "json", "--output", report, "--verbose"]);
             tracer.WaitForStderr("attached", Timeout);
-            LiveProcess.WaitUntil(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 1, Timeout, "the first container's uprobes raised the copy's semaphore");
+            Wait.Until(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 1, Timeout, "the first container's uprobes raised the copy's semaphore");
 
             ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", first], Timeout).EnsureSuccess("podman rm");
             Assert.AreEqual($"probes: container {first} removed; still tracing 1 container(s)", tracer.WaitForStderr("removed", Timeout));
             Assert.AreEqual("probes: detached 2 uprobe(s) that served only removed containers", tracer.WaitForStderr("detached", Timeout));
-            LiveProcess.WaitUntil(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 0, Timeout, "the kernel lowered the copy's semaphore: its uprobes are gone");
+            Wait.Until(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 0, Timeout, "the kernel lowered the copy's semaphore: its uprobes are gone");
 
             // A process the second container starts now, after the removal, is measured from its start.
             ProcessResult late = ProcessRunner.Run(podman, ["exec", second, "/app/Probes.Sample", "--requests", "3", "--interval-ms", "1", "--self-report"], Timeout)

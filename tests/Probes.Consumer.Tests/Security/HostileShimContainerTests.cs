@@ -50,11 +50,11 @@ public sealed class HostileShimContainerTests
             using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--container", good, "--container", hostile, "--duration", "3", "--format", "json"]);
             tracer.WaitForStderr("attached", Timeout);
             // The same reading on the honest container proves the method: its semaphores are raised.
-            LiveProcess.WaitUntil(() => LiveProcess.ReadMappedUInt16(goodPid, ShimInImage, semaphores[0]) > 0, Timeout, "the honest container's phase_begin semaphore is raised");
-            Assert.AreNotEqual(0, LiveProcess.ReadMappedUInt16(goodPid, ShimInImage, semaphores[1]), "honest phase_end semaphore");
+            Wait.Until(() => ProcessMemory.ReadMappedUInt16(goodPid, ShimInImage, semaphores[0]) > 0, Timeout, "the honest container's phase_begin semaphore is raised");
+            Assert.AreNotEqual(0, ProcessMemory.ReadMappedUInt16(goodPid, ShimInImage, semaphores[1]), "honest phase_end semaphore");
             foreach (ulong semaphore in semaphores)
             {
-                Assert.AreEqual(0, LiveProcess.ReadMappedUInt16(hostilePid, ShimInImage, semaphore), $"no uprobe on the hostile shim: its semaphore at file offset 0x{semaphore:x} stays 0");
+                Assert.AreEqual(0, ProcessMemory.ReadMappedUInt16(hostilePid, ShimInImage, semaphore), $"no uprobe on the hostile shim: its semaphore at file offset 0x{semaphore:x} stays 0");
             }
             tracer.WaitForExit(Timeout);
             Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
@@ -70,7 +70,7 @@ public sealed class HostileShimContainerTests
             Assert.AreEqual(hostilePid, int.Parse(Podman(podman, "inspect", "-f", "{{.State.Pid}}", hostile).Trim(), CultureInfo.InvariantCulture), "the same process");
             foreach (ulong semaphore in semaphores)
             {
-                Assert.AreEqual(0, LiveProcess.ReadMappedUInt16(hostilePid, ShimInImage, semaphore));
+                Assert.AreEqual(0, ProcessMemory.ReadMappedUInt16(hostilePid, ShimInImage, semaphore));
             }
             if (tracefsBefore is not null)
             {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Tests.Cli;
@@ -23,7 +22,7 @@ public sealed class RaceTests
     public void Trace_of_a_process_that_exits_before_the_attach_is_not_found()
     {
         Requirements.Root();
-        var fixture = new RunningFixture(Fixtures.Build(FixtureKind.Pie, "-O2"));
+        LiveProcess fixture = Fixtures.StartWaiting(Fixtures.Build(FixtureKind.Pie, "-O2"));
         int pid = fixture.Pid;
         (int exit, string stdout, string stderr) = RunWithSeam(fixture.Dispose, "trace", "--pid", $"{pid}", "--probe", "fixture:registers", "--duration", "30");
 
@@ -54,9 +53,9 @@ public sealed class RaceTests
     public void Trace_of_a_pid_taken_by_another_process_before_the_attach_is_not_found()
     {
         Requirements.Root();
-        var fixture = new RunningFixture(Fixtures.Build(FixtureKind.Pie, "-O2"));
+        LiveProcess fixture = Fixtures.StartWaiting(Fixtures.Build(FixtureKind.Pie, "-O2"));
         int pid = fixture.Pid;
-        Process? impostor = null;
+        LiveProcess? impostor = null;
         try
         {
             (int exit, string stdout, string stderr) = RunWithSeam(() =>
@@ -73,12 +72,7 @@ public sealed class RaceTests
         }
         finally
         {
-            if (impostor is not null)
-            {
-                impostor.Kill();
-                impostor.WaitForExit();
-                impostor.Dispose();
-            }
+            impostor?.Dispose();
         }
     }
 
@@ -135,18 +129,16 @@ public sealed class RaceTests
     /// Starts a process that gets <paramref name="pid"/>, which must be free: the kernel hands out
     /// ns_last_pid + 1 next, unless another fork on the machine takes it first (then retry).
     /// </summary>
-    private static Process StartWithPid(int pid, string file, params string[] args)
+    private static LiveProcess StartWithPid(int pid, string file, params string[] args)
     {
         for (int attempt = 0; attempt < 200; attempt++)
         {
             File.WriteAllText("/proc/sys/kernel/ns_last_pid", (pid - 1).ToString(CultureInfo.InvariantCulture));
-            Process started = ProcessRunner.Start(file, args);
-            if (started.Id == pid)
+            var started = new LiveProcess(file, args);
+            if (started.Pid == pid)
             {
                 return started;
             }
-            started.Kill();
-            started.WaitForExit();
             started.Dispose();
         }
         Assert.Fail($"could not start a process with pid {pid}: other forks took it every time");

@@ -139,7 +139,7 @@ public sealed class TerminalInjectionTests
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["trace", fixture, "--probe", "hostile:say", "--str", "0"]);
         tracer.WaitForStderr("attached", timeout);
         Assert.AreEqual("fired", ProcessRunner.Run(fixture, [], timeout).EnsureSuccess("terminal_escape fixture").Stdout.Trim());
-        LiveProcess.WaitUntil(() => tracer.Stdout.Count > 0, timeout, "the event arrived");
+        Wait.Until(() => tracer.Stdout.Count > 0, timeout, "the event arrived");
         tracer.Signal(Signals.SIGTERM);
         tracer.WaitForExit(timeout);
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Probes.Consumer.Tests.Support;
 
 /// <summary>How a fixture is linked: where its addresses start and how it is loaded.</summary>
@@ -19,29 +17,21 @@ public enum FixtureKind
 }
 
 /// <summary>
-/// Compiles the C fixtures in <c>Fixtures/</c> with gcc and sys/sdt.h, once per variant and
-/// test run. They carry probes without semaphores (probes_plain.c: arguments in registers,
-/// on the stack, in %rip-relative memory, constants, scale-index-base) and with semaphores
-/// (probes_guarded.c).
+/// The probe fixture of <c>tests/Fixtures</c> (main.c with probes_plain.c and probes_guarded.c),
+/// built by <see cref="FixtureCompiler"/> once per kind and optimisation level. It carries probes
+/// without semaphores (probes_plain.c: arguments in registers, on the stack, in %rip-relative
+/// memory, constants, scale-index-base) and with semaphores (probes_guarded.c).
 /// </summary>
 public static class Fixtures
 {
-    private static readonly ConcurrentDictionary<(FixtureKind, string), Lazy<string>> Built = new();
+    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(30);
 
     public static readonly string[] OptimisationLevels = ["-O0", "-O2"];
 
-    public static string Build(FixtureKind kind, string optimisation) =>
-        Built.GetOrAdd((kind, optimisation), key => new Lazy<string>(() => Compile(key.Item1, key.Item2))).Value;
-
-    private static string Compile(FixtureKind kind, string optimisation)
+    public static string Build(FixtureKind kind, string optimisation)
     {
-        string gcc = Requirements.Tool("gcc");
-        if (!File.Exists("/usr/include/x86_64-linux-gnu/sys/sdt.h") && !File.Exists("/usr/include/sys/sdt.h"))
-        {
-            Assert.Inconclusive("needs sys/sdt.h (apt-get install systemtap-sdt-dev)");
-        }
-        string source(string name) => Path.Combine(TestPaths.FixtureSources, name);
-        string output = Path.Combine(TestPaths.ScratchDirectory, $"fixture-{kind}{optimisation}".ToLowerInvariant() + (kind == FixtureKind.SharedLibrary ? ".so" : ""));
+        string source(string name) => FixtureCompiler.Source(name);
+        string output = $"fixture-{kind}{optimisation}".ToLowerInvariant() + (kind == FixtureKind.SharedLibrary ? ".so" : "");
         string[] probeSources = [source("probes_plain.c"), source("probes_guarded.c")];
         string[] flags = kind switch
         {
@@ -51,8 +41,22 @@ public static class Fixtures
             FixtureKind.Static => ["-static", source("main.c")],
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
-        ProcessRunner.Run(gcc, [optimisation, "-g", "-Wall", "-o", output, .. flags, .. probeSources], TimeSpan.FromMinutes(2))
-            .EnsureSuccess($"gcc {kind} {optimisation}");
-        return output;
+        return FixtureCompiler.Build(output, "gcc", [optimisation, "-g", "-Wall", .. flags, .. probeSources]);
+    }
+
+    /// <summary>Runs a built fixture with "wait": it has printed "ready" and keeps firing its probes until disposed.</summary>
+    public static LiveProcess StartWaiting(string path, IDictionary<string, string>? environment = null)
+    {
+        var process = new LiveProcess(path, ["wait"], environment);
+        try
+        {
+            process.WaitForStdout("ready", StartLimit);
+            return process;
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
     }
 }

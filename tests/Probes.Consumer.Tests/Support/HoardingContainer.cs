@@ -6,7 +6,7 @@ using Probes.Consumer.Usdt;
 namespace Probes.Consumer.Tests.Support;
 
 /// <summary>
-/// A hostile container for the resource-exhaustion tests. Its static program maps, in this
+/// A hostile container for the resource-exhaustion tests. Its static program (tests/Fixtures/hoard.c) maps, in this
 /// order: a copy of our shim at <see cref="ShimInContainer"/> (read+exec for the probe sites,
 /// and private read+write so the kernel has a place to raise the semaphores); a copy of the
 /// shim whose <c>.note.stapsdt</c> holds <see cref="CrowdedProbeCount"/> probes, one more than
@@ -36,53 +36,6 @@ public sealed class HoardingContainer : IDisposable
 
     public const int CrowdedProbeCount = UsdtLimits.MaxProbesPerFile + 1;
 
-
-    // MAP_FIXED_NOREPLACE: fail loudly rather than land somewhere else (or on something else).
-    private const string Program = """
-        #define _GNU_SOURCE
-        #include <errno.h>
-        #include <fcntl.h>
-        #include <stdio.h>
-        #include <stdlib.h>
-        #include <string.h>
-        #include <sys/mman.h>
-        #include <sys/stat.h>
-        #include <unistd.h>
-
-        static void map_whole(const char *path, int prot, unsigned long at)
-        {
-            struct stat st;
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
-            if (fd < 0 || fstat(fd, &st) != 0) { perror(path); exit(1); }
-            if (mmap((void *)at, st.st_size, prot, MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0) == MAP_FAILED) { perror(path); exit(1); }
-            close(fd);
-        }
-
-        int main(int argc, char **argv)
-        {
-            const char *shim = argv[1], *crowded = argv[2], *hoard = argv[3];
-            int count = atoi(argv[4]);
-            static char page[4096];
-            map_whole(shim, PROT_READ | PROT_EXEC, 0x100000000UL);
-            map_whole(shim, PROT_READ | PROT_WRITE, 0x110000000UL);
-            map_whole(crowded, PROT_READ, 0x120000000UL);
-            if (mkdir(hoard, 0755) != 0 && errno != EEXIST) { perror(hoard); return 1; }
-            memset(page, 'h', sizeof page);
-            for (int i = 0; i < count; i++)
-            {
-                char path[256];
-                snprintf(path, sizeof path, "%s/%05d", hoard, i);
-                int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                if (fd < 0 || write(fd, page, sizeof page) != (ssize_t)sizeof page) { perror(path); return 1; }
-                if (mmap(NULL, sizeof page, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED) { perror("mmap"); return 1; }
-                close(fd);
-            }
-            printf("ready\n");
-            fflush(stdout);
-            for (;;) pause();
-        }
-        """;
-
     private readonly RootfsContainer _container;
 
     public HoardingContainer(string podman)
@@ -90,7 +43,7 @@ public sealed class HoardingContainer : IDisposable
         _container = new RootfsContainer(podman, "probes-hoard", root =>
         {
             Directory.CreateDirectory(Path.Combine(root, "tmp"));
-            RootfsContainer.CompileStatic(Program, Path.Combine(root, ProgramInContainer.TrimStart('/')));
+            RootfsContainer.CompileStatic("hoard.c", Path.Combine(root, ProgramInContainer.TrimStart('/')));
             RootfsContainer.Place(root, TestPaths.LibProbes, ShimInContainer);
             RootfsContainer.Place(root, CrowdedShim(), CrowdedInContainer);
         }, [ProgramInContainer, ShimInContainer, CrowdedInContainer, HoardDirectory, HoardedFileCount.ToString(CultureInfo.InvariantCulture)]);

@@ -16,8 +16,6 @@ public sealed record OperandFixture(FixtureKind Kind, string Optimisation, strin
 
     public static readonly FixtureKind[] Kinds = [FixtureKind.Pie, FixtureKind.NonPie, FixtureKind.SharedLibrary];
 
-    private static readonly Dictionary<(FixtureKind, string, bool), OperandFixture> Built = [];
-
     /// <summary>Every kind at every level, for [DynamicData].</summary>
     public static IEnumerable<object[]> Variants =>
         from kind in Kinds
@@ -26,50 +24,28 @@ public sealed record OperandFixture(FixtureKind Kind, string Optimisation, strin
 
     public static OperandFixture Build(FixtureKind kind, string optimisation) => Build(kind, optimisation, stripped: false);
 
-    /// <summary>The same, with the symbol tables that name globals removed (<c>strip</c>): what a distribution ships.</summary>
+    /// <summary>The same, with the symbol tables that name globals removed (<c>-s</c>, as <c>strip</c> does): what a distribution ships.</summary>
     public static OperandFixture BuildStripped(FixtureKind kind, string optimisation) => Build(kind, optimisation, stripped: true);
 
     private static OperandFixture Build(FixtureKind kind, string optimisation, bool stripped)
     {
-        lock (Built)
+        string source(string name) => FixtureCompiler.Source(name);
+        string[] common = [optimisation, "-Wall", "-Werror", "-g0"];
+        string[] strip = stripped ? ["-s"] : [];
+        switch (kind)
         {
-            if (Built.TryGetValue((kind, optimisation, stripped), out OperandFixture? cached))
-            {
-                return cached;
-            }
-            string gcc = Requirements.Tool("gcc");
-            string source(string name) => Path.Combine(TestPaths.FixtureSources, name);
-            string directory = Path.Combine(TestPaths.ScratchDirectory, $"operands-{kind}{optimisation}{(stripped ? "-stripped" : "")}".ToLowerInvariant());
-            Directory.CreateDirectory(directory);
-            string[] common = [optimisation, "-Wall", "-Werror", "-g0"];
-            string executable = Path.Combine(directory, "operands");
-            string probeFile = executable;
-            switch (kind)
-            {
-                case FixtureKind.Pie:
-                    Compile(gcc, [.. common, "-fPIE", "-pie", "-o", executable, source("operands.c"), source("operands_main.c")]);
-                    break;
-                case FixtureKind.NonPie:
-                    Compile(gcc, [.. common, "-fno-pie", "-no-pie", "-o", executable, source("operands.c"), source("operands_main.c")]);
-                    break;
-                case FixtureKind.SharedLibrary:
-                    probeFile = Path.Combine(directory, "liboperands.so");
-                    Compile(gcc, [.. common, "-fPIC", "-shared", "-DOPERANDS_SHARED", "-o", probeFile, source("operands.c")]);
-                    Compile(gcc, [.. common, "-o", executable, source("operands_main.c"), probeFile, $"-Wl,-rpath,{directory}"]);
-                    break;
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(kind), kind, "operands.c is built as a PIE, a fixed-address executable or a shared library");
-            }
-            if (stripped)
-            {
-                ProcessRunner.Run(Requirements.Tool("strip"), [probeFile], TimeSpan.FromMinutes(1)).EnsureSuccess("strip");
-            }
-            var fixture = new OperandFixture(kind, optimisation, executable, probeFile);
-            Built[(kind, optimisation, stripped)] = fixture;
-            return fixture;
+            case FixtureKind.Pie:
+                string pie = FixtureCompiler.Build("operands", "gcc", [.. common, .. strip, "-fPIE", "-pie", source("operands.c"), source("operands_main.c")]);
+                return new OperandFixture(kind, optimisation, pie, pie);
+            case FixtureKind.NonPie:
+                string fixedAddress = FixtureCompiler.Build("operands", "gcc", [.. common, .. strip, "-fno-pie", "-no-pie", source("operands.c"), source("operands_main.c")]);
+                return new OperandFixture(kind, optimisation, fixedAddress, fixedAddress);
+            case FixtureKind.SharedLibrary:
+                string library = FixtureCompiler.Build("liboperands.so", "gcc", [.. common, .. strip, "-fPIC", "-shared", "-DOPERANDS_SHARED", source("operands.c")]);
+                string executable = FixtureCompiler.Build("operands", "gcc", [.. common, source("operands_main.c"), library, $"-Wl,-rpath,{Path.GetDirectoryName(library)}"]);
+                return new OperandFixture(kind, optimisation, executable, library);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "operands.c is built as a PIE, a fixed-address executable or a shared library");
         }
     }
-
-    private static void Compile(string gcc, string[] arguments) =>
-        ProcessRunner.Run(gcc, arguments, TimeSpan.FromMinutes(2)).EnsureSuccess($"gcc {string.Join(' ', arguments)}");
 }

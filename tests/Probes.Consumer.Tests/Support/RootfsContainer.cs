@@ -52,13 +52,12 @@ public sealed class RootfsContainer : IDisposable
 
     public int HostPid { get; }
 
-    /// <summary>Compiles a C program statically (a container from a bare rootfs has no libc) to <paramref name="output"/>.</summary>
-    public static void CompileStatic(string program, string output)
+    /// <summary>Puts the C program tests/Fixtures/<paramref name="source"/>, linked statically (a container from a bare rootfs has no libc), at <paramref name="output"/>.</summary>
+    public static void CompileStatic(string source, string output)
     {
-        string source = Path.Combine(TestPaths.ScratchDirectory, $"{Path.GetFileName(output)}-{Guid.NewGuid():N}.c");
-        File.WriteAllText(source, program);
+        string program = FixtureCompiler.Build(Path.GetFileNameWithoutExtension(source), "gcc", ["-static", "-O2", "-Wall", FixtureCompiler.Source(source)]);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        ProcessRunner.Run(Requirements.Tool("gcc"), ["-static", "-O2", "-Wall", "-o", output, source], CommandLimit).EnsureSuccess($"gcc -static {Path.GetFileName(output)}");
+        File.Copy(program, output);
     }
 
     /// <summary>Copies <paramref name="file"/> to <paramref name="pathInContainer"/> under <paramref name="root"/>, creating directories.</summary>
@@ -73,7 +72,7 @@ public sealed class RootfsContainer : IDisposable
     public string WaitForLog(string text)
     {
         string logs = "";
-        LiveProcess.WaitUntil(() => (logs = Podman("logs", Name)).Contains(text, StringComparison.Ordinal), CommandLimit, $"{Name} printed '{text}'");
+        Wait.Until(() => (logs = Podman("logs", Name)).Contains(text, StringComparison.Ordinal), CommandLimit, $"{Name} printed '{text}'");
         return logs;
     }
 

@@ -37,7 +37,7 @@ public static class SampleImage
             .EnsureSuccess($"podman run {name}");
         int pid = int.Parse(ProcessRunner.Run(podman, ["inspect", "-f", "{{.State.Pid}}", name], limit).EnsureSuccess($"podman inspect {name}").Stdout.Trim(),
             System.Globalization.CultureInfo.InvariantCulture);
-        LiveProcess.WaitUntil(() => File.ReadAllText($"/proc/{pid}/maps").Contains(ShimInImage, StringComparison.Ordinal), limit, $"{name} maps {ShimInImage}");
+        Wait.Until(() => File.ReadAllText($"/proc/{pid}/maps").Contains(ShimInImage, StringComparison.Ordinal), limit, $"{name} maps {ShimInImage}");
         return pid;
     }
 

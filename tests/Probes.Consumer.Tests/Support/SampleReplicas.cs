@@ -44,7 +44,7 @@ public sealed partial class SampleReplicas(string podman, string image) : IDispo
             return 0;
         }
         int pid = int.Parse(ProcessRunner.Run(podman, ["inspect", "-f", "{{.State.Pid}}", name], Timeout).EnsureSuccess("podman inspect").Stdout.Trim(), CultureInfo.InvariantCulture);
-        LiveProcess.WaitUntil(() => File.ReadAllText($"/proc/{pid}/maps").Contains(SampleImage.ShimInImage, StringComparison.Ordinal), Timeout, $"{name} maps the shim");
+        Wait.Until(() => File.ReadAllText($"/proc/{pid}/maps").Contains(SampleImage.ShimInImage, StringComparison.Ordinal), Timeout, $"{name} maps the shim");
         Pids[name] = pid;
         return pid;
     }
@@ -73,7 +73,7 @@ public sealed partial class SampleReplicas(string podman, string image) : IDispo
 
     /// <summary>Waits until the container's output contains <paramref name="text"/>.</summary>
     public void WaitForLog(string name, string text) =>
-        LiveProcess.WaitUntil(() => ProcessRunner.Run(podman, ["logs", name], Timeout).Stdout.Contains(text, StringComparison.Ordinal), Timeout, $"{name} logs '{text}'");
+        Wait.Until(() => ProcessRunner.Run(podman, ["logs", name], Timeout).Stdout.Contains(text, StringComparison.Ordinal), Timeout, $"{name} logs '{text}'");
 
     public void WaitAll() => ProcessRunner.Run(podman, ["wait", .. _names], Timeout).EnsureSuccess("podman wait");
 

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Probes.Consumer.Tests.Support;
 
 /// <summary>
-/// A hostile container for the symlink-escape tests. Its static program maps a copy of our
+/// A hostile container for the symlink-escape tests. Its static program (tests/Fixtures/symlinked_shim.c) maps a copy of our
 /// shim at <c>/app/libprobes.so</c> (once read+exec for the probe sites, once private
 /// read+write so the kernel has a place to raise the semaphores), then mounts a tmpfs over
 /// <c>/app</c> and puts there a symlink <c>/app/libprobes.so</c> -> <see cref="HostTarget"/>.
@@ -26,32 +26,6 @@ public sealed partial class SymlinkedShimContainer : IDisposable
 
     private static readonly TimeSpan CommandLimit = RootfsContainer.CommandLimit;
 
-    private const string Program = """
-        #include <fcntl.h>
-        #include <stdio.h>
-        #include <sys/mman.h>
-        #include <sys/mount.h>
-        #include <sys/stat.h>
-        #include <unistd.h>
-
-        int main(int argc, char **argv)
-        {
-            const char *shim = argv[1], *target = argv[2];
-            struct stat st;
-            int fd = open(shim, O_RDONLY | O_CLOEXEC);
-            if (fd < 0 || fstat(fd, &st) != 0) { perror(shim); return 1; }
-            void *code = mmap(NULL, st.st_size, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-            void *data = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-            if (code == MAP_FAILED || data == MAP_FAILED) { perror("mmap"); return 1; }
-            close(fd);
-            if (mount("tmpfs", "/app", "tmpfs", 0, "size=64k") != 0) { perror("mount /app"); return 1; }
-            if (symlink(target, shim) != 0) { perror("symlink"); return 1; }
-            printf("ready code=%p data=%p\n", code, data);
-            fflush(stdout);
-            for (;;) pause();
-        }
-        """;
-
     private readonly RootfsContainer _container;
 
     public SymlinkedShimContainer(string podman)
@@ -59,7 +33,7 @@ public sealed partial class SymlinkedShimContainer : IDisposable
         _container = new RootfsContainer(podman, "probes-symlink", root =>
         {
             Directory.CreateDirectory(Path.Combine(root, "app"));
-            RootfsContainer.CompileStatic(Program, Path.Combine(root, "hostile"));
+            RootfsContainer.CompileStatic("symlinked_shim.c", Path.Combine(root, "hostile"));
             RootfsContainer.Place(root, TestPaths.LibProbes, ShimInContainer);
             RootfsContainer.Place(root, Fixtures.Build(FixtureKind.Static, "-O0"), DecoyInImage);
         }, ["/hostile", ShimInContainer, HostTarget], ["--cap-add", "SYS_ADMIN"]);

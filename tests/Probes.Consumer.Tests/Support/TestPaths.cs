@@ -1,20 +1,15 @@
 namespace Probes.Consumer.Tests.Support;
 
-/// <summary>Where the tests find the repository, the built CLI, our shim and a scratch directory.</summary>
+/// <summary>Where the tests find the built CLI, our shim and a scratch directory (the repository: <see cref="RepoPaths"/>).</summary>
 internal static class TestPaths
 {
-    private static readonly Lazy<string> Root = new(FindRepoRoot);
     private static readonly Lazy<string> Scratch = new(CreateScratch);
     private static readonly object ShimLock = new();
-
-    public static string RepoRoot => Root.Value;
 
     /// <summary>The apphost of Probes.Consumer, copied next to the tests by the project reference.</summary>
     public static string ProbesExecutable => Path.Combine(AppContext.BaseDirectory, "probes");
 
-    public static string FixtureSources => Path.Combine(AppContext.BaseDirectory, "Fixtures");
-
-    /// <summary>A directory for this test run's compiled fixtures, removed at the end of the run.</summary>
+    /// <summary>A directory for this test run's files (copies, reports), removed at the end of the run.</summary>
     public static string ScratchDirectory => Scratch.Value;
 
     public static bool HasScratch => Scratch.IsValueCreated;
@@ -24,28 +19,16 @@ internal static class TestPaths
     {
         get
         {
-            string path = Path.Combine(RepoRoot, "native", "build", "libprobes.so");
+            string path = Path.Combine(RepoPaths.Root, "native", "build", "libprobes.so");
             lock (ShimLock)
             {
                 if (!File.Exists(path))
                 {
-                    ProcessRunner.Run(Requirements.Tool("make"), ["-C", Path.Combine(RepoRoot, "native")], TimeSpan.FromMinutes(2)).EnsureSuccess("make -C native");
+                    ProcessRunner.Run(Requirements.Tool("make"), ["-C", Path.Combine(RepoPaths.Root, "native")], TimeSpan.FromMinutes(2)).EnsureSuccess("make -C native");
                 }
             }
             return path;
         }
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Probes.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no Probes.sln above {AppContext.BaseDirectory}");
     }
 
     private static string CreateScratch()

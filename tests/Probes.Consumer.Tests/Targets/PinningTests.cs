@@ -24,6 +24,7 @@ public sealed class PinningTests
     }
 
     [TestMethod]
+    [TestCategory("Kernel")]
     public void A_mapped_file_is_opened_through_map_files_and_the_kernel_path_leads_to_it()
     {
         Requirements.Root(); // map_files needs CAP_SYS_ADMIN
@@ -38,6 +39,7 @@ public sealed class PinningTests
     }
 
     [TestMethod]
+    [TestCategory("Kernel")]
     public void A_map_files_entry_that_is_no_longer_the_reported_file_is_refused()
     {
         Requirements.Root();

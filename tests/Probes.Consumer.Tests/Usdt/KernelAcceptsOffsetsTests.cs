@@ -29,7 +29,7 @@ public sealed class KernelAcceptsOffsetsTests
             Assert.Fail("the perf uprobe PMU is missing (CONFIG_UPROBE_EVENTS); ENVIRONMENT.md says this machine has it");
         }
         string fixture = Fixtures.Build(kind, "-O2");
-        using var process = new RunningFixture(fixture);
+        using LiveProcess process = Fixtures.StartWaiting(fixture);
         List<JsonProbe> probes = ProbesBinary.ListJson("--pid", $"{process.Pid}").Where(p => p.File == fixture).ToList();
         JsonProbe plain = probes.Single(p => p.Name == "registers");
         JsonProbe guarded = probes.Single(p => p.Name == "guarded");
@@ -46,16 +46,5 @@ public sealed class KernelAcceptsOffsetsTests
         WaitFor(() => counter.Count >= 1, $"the guarded probe to fire once its semaphore at file offset 0x{guarded.SemaphoreOffset:x} is raised");
     }
 
-    private static void WaitFor(Func<bool> condition, string what)
-    {
-        DateTime until = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                Assert.Fail($"gave up waiting after {Deadline} for {what}");
-            }
-            Thread.Sleep(100);
-        }
-    }
+    private static void WaitFor(Func<bool> condition, string what) => Wait.Until(condition, Deadline, what);
 }

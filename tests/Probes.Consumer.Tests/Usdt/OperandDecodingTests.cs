@@ -76,18 +76,7 @@ public sealed class OperandDecodingTests
     public void A_name_defined_at_two_addresses_is_refused_not_guessed()
     {
         // Two translation units, each with its own static `level`: the note says only "level(%rip)".
-        string directory = Path.Combine(TestPaths.ScratchDirectory, "ambiguous-symbol");
-        Directory.CreateDirectory(directory);
-        string unit(string name, string body)
-        {
-            string path = Path.Combine(directory, name);
-            File.WriteAllText(path, "#include <sys/sdt.h>\nstatic volatile long level = 1;\n" + body);
-            return path;
-        }
-        string first = unit("a.c", "void fire_a(void) { STAP_PROBE1(twice, a, level); }\n");
-        string second = unit("b.c", "void fire_a(void);\nvoid fire_b(void) { STAP_PROBE1(twice, b, level); }\nint main(void) { fire_a(); fire_b(); return 0; }\n");
-        string output = Path.Combine(directory, "twice");
-        ProcessRunner.Run(Requirements.Tool("gcc"), ["-O2", "-o", output, first, second], TimeSpan.FromMinutes(1)).EnsureSuccess("gcc");
+        string output = FixtureCompiler.Build("twice", "gcc", ["-O2", FixtureCompiler.Source("ambiguous_a.c"), FixtureCompiler.Source("ambiguous_b.c")]);
 
         (IReadOnlyList<UsdtProbe> probes, IReadOnlyList<UsdtDecodedArguments> decoded) = Decode(output);
 

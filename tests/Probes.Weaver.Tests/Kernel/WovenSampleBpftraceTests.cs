@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Probes.Weaver.Tests.Sample;
 
@@ -17,84 +16,69 @@ public sealed class WovenSampleBpftraceTests
     private const int Requests = 4;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    // The sample's own shim, not the counting build this test process uses.
-    private static readonly Dictionary<string, string> SampleEnvironment = new() { ["PROBES_LIBRARY"] = "" };
-
     private sealed record Event(char Kind, uint Id, string Name, ulong Span, long Extra, int Tid, ulong Ns);
 
     [TestMethod]
     public void Bpftrace_sees_the_woven_phases_nested_with_statuses_across_threads()
     {
         string bpftrace = Requirements.RootWithBpftrace();
-        string shim = WovenSample.ShimPath;
-        using Process sample = ProcessRunner.Start(WovenSample.Dotnet,
-            [WovenSample.Dll, "--wait-for-tracer", "60", "--requests", $"{Requests}", "--interval-ms", "5"], SampleEnvironment);
-        try
+        string shim = SampleProgram.Service.Shim;
+        using LiveProcess sample = SampleProgram.Service.Start("--wait-for-tracer", "60", "--requests", $"{Requests}", "--interval-ms", "5");
+        string script =
+            $"usdt:{shim}:probes:phase_begin {{ printf(\"B %u %s %lu %lu %d %lu\\n\", arg0, str(arg1), arg2, arg3, tid, nsecs); }}\n" +
+            $"usdt:{shim}:probes:phase_end {{ printf(\"E %u %s %lu %d %d %lu\\n\", arg0, str(arg1), arg2, (int32)arg3, tid, nsecs); }}\n" +
+            $"usdt:{shim}:probes:mark /arg2 == {Requests}/ {{ exit(); }}\n";
+        ProcessResult traced = Bpftrace.TraceUntilExit(bpftrace, sample.Pid, script, Timeout);
+        Assert.IsTrue(sample.ExitsWithin(Timeout), "the sample did not finish");
+        Assert.AreEqual(0, sample.ExitCode, "the traced sample failed");
+
+        List<Event> events = Parse(traced.Stdout);
+        List<Event> begins = events.Where(e => e.Kind == 'B').ToList();
+        Dictionary<ulong, Event> ends = events.Where(e => e.Kind == 'E').ToDictionary(e => e.Span);
+        Dictionary<ulong, Event> bySpan = begins.ToDictionary(b => b.Span);
+        CollectionAssert.IsSubsetOf(WovenSample.AttributePhases, begins.Select(b => b.Name).Distinct().ToList(), traced.Stdout);
+
+        // Every begin has its end: same id and name, and ids are the names' hashes.
+        foreach (Event begin in begins)
         {
-            string script =
-                $"usdt:{shim}:probes:phase_begin {{ printf(\"B %u %s %lu %lu %d %lu\\n\", arg0, str(arg1), arg2, arg3, tid, nsecs); }}\n" +
-                $"usdt:{shim}:probes:phase_end {{ printf(\"E %u %s %lu %d %d %lu\\n\", arg0, str(arg1), arg2, (int32)arg3, tid, nsecs); }}\n" +
-                $"usdt:{shim}:probes:mark /arg2 == {Requests}/ {{ exit(); }}\n";
-            ProcessResult traced = ProcessRunner.Run(bpftrace, ["-p", $"{sample.Id}", "-e", script], Timeout).EnsureSuccess("bpftrace");
-            Assert.IsTrue(sample.WaitForExit(Timeout), "the sample did not finish");
-            Assert.AreEqual(0, sample.ExitCode, "the traced sample failed");
-
-            List<Event> events = Parse(traced.Stdout);
-            List<Event> begins = events.Where(e => e.Kind == 'B').ToList();
-            Dictionary<ulong, Event> ends = events.Where(e => e.Kind == 'E').ToDictionary(e => e.Span);
-            Dictionary<ulong, Event> bySpan = begins.ToDictionary(b => b.Span);
-            CollectionAssert.IsSubsetOf(WovenSample.AttributePhases, begins.Select(b => b.Name).Distinct().ToList(), traced.Stdout);
-
-            // Every begin has its end: same id and name, and ids are the names' hashes.
-            foreach (Event begin in begins)
-            {
-                Assert.AreEqual(PhaseId.Of(begin.Name), begin.Id, $"id of {begin.Name}");
-                Assert.IsTrue(ends.TryGetValue(begin.Span, out Event? end), $"{begin.Name} span {begin.Span} never ended");
-                Assert.AreEqual((begin.Id, begin.Name), (end.Id, end.Name));
-            }
-            Assert.HasCount(begins.Count, ends);
-
-            string ParentName(Event child) => child.Extra == 0 ? "(root)" : bySpan[(ulong)child.Extra].Name;
-            var expectedParents = new Dictionary<string, string>
-            {
-                ["Startup"] = "(root)",
-                ["LoadConfig"] = "Startup",
-                ["WarmCaches"] = "Startup",
-                ["WarmCaches.Fetch"] = "WarmCaches",
-                ["ConnectDatabase"] = "Startup",
-                ["HandleRequest"] = "(root)",
-                ["Query"] = "HandleRequest",
-                ["Render"] = "HandleRequest",
-            };
-            foreach (Event begin in begins)
-            {
-                Assert.AreEqual(expectedParents[begin.Name], ParentName(begin), $"parent of {begin.Name} (span {begin.Span})");
-                if (begin.Extra != 0)
-                {
-                    // Nested in time too: a child ends no later than its parent (kernel clock).
-                    Assert.IsLessThanOrEqualTo(ends[(ulong)begin.Extra].Ns, ends[begin.Span].Ns, $"{begin.Name} ended after its parent");
-                }
-            }
-
-            // Async phases end where their operation completed: Fetch resumes on pool threads.
-            Assert.IsTrue(begins.Where(b => b.Name == "WarmCaches.Fetch").Any(b => ends[b.Span].Tid != b.Tid),
-                "no WarmCaches.Fetch phase ended on another thread than it began");
-
-            // The fourth query throws out of the woven method: faulted; everything else completed.
-            List<Event> queryEnds = begins.Where(b => b.Name == "Query").Select(b => ends[b.Span]).ToList();
-            Assert.HasCount(Requests, queryEnds);
-            Assert.AreEqual(1, queryEnds.Count(e => e.Extra == (long)PhaseStatus.Faulted));
-            Assert.IsTrue(ends.Values.Where(e => e.Name != "Query").All(e => e.Extra == (long)PhaseStatus.Completed),
-                "a phase other than the throwing Query did not complete");
+            Assert.AreEqual(PhaseId.Of(begin.Name), begin.Id, $"id of {begin.Name}");
+            Assert.IsTrue(ends.TryGetValue(begin.Span, out Event? end), $"{begin.Name} span {begin.Span} never ended");
+            Assert.AreEqual((begin.Id, begin.Name), (end.Id, end.Name));
         }
-        finally
+        Assert.HasCount(begins.Count, ends);
+
+        string ParentName(Event child) => child.Extra == 0 ? "(root)" : bySpan[(ulong)child.Extra].Name;
+        var expectedParents = new Dictionary<string, string>
         {
-            if (!sample.HasExited)
+            ["Startup"] = "(root)",
+            ["LoadConfig"] = "Startup",
+            ["WarmCaches"] = "Startup",
+            ["WarmCaches.Fetch"] = "WarmCaches",
+            ["ConnectDatabase"] = "Startup",
+            ["HandleRequest"] = "(root)",
+            ["Query"] = "HandleRequest",
+            ["Render"] = "HandleRequest",
+        };
+        foreach (Event begin in begins)
+        {
+            Assert.AreEqual(expectedParents[begin.Name], ParentName(begin), $"parent of {begin.Name} (span {begin.Span})");
+            if (begin.Extra != 0)
             {
-                sample.Kill(entireProcessTree: true);
-                sample.WaitForExit();
+                // Nested in time too: a child ends no later than its parent (kernel clock).
+                Assert.IsLessThanOrEqualTo(ends[(ulong)begin.Extra].Ns, ends[begin.Span].Ns, $"{begin.Name} ended after its parent");
             }
         }
+
+        // Async phases end where their operation completed: Fetch resumes on pool threads.
+        Assert.IsTrue(begins.Where(b => b.Name == "WarmCaches.Fetch").Any(b => ends[b.Span].Tid != b.Tid),
+            "no WarmCaches.Fetch phase ended on another thread than it began");
+
+        // The fourth query throws out of the woven method: faulted; everything else completed.
+        List<Event> queryEnds = begins.Where(b => b.Name == "Query").Select(b => ends[b.Span]).ToList();
+        Assert.HasCount(Requests, queryEnds);
+        Assert.AreEqual(1, queryEnds.Count(e => e.Extra == (long)PhaseStatus.Faulted));
+        Assert.IsTrue(ends.Values.Where(e => e.Name != "Query").All(e => e.Extra == (long)PhaseStatus.Completed),
+            "a phase other than the throwing Query did not complete");
     }
 
     private static List<Event> Parse(string output)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Probes.Consumer.Targets.Processes;
 
 namespace Probes.Consumer.Targets.Files;
@@ -18,15 +17,14 @@ namespace Probes.Consumer.Targets.Files;
 /// (<see cref="Bpf.Programs.MappedFileInodes"/>, through the delegate so Targets stays free of BPF), and
 /// unmap them. A file that cannot be mapped keeps its statx identity (no process maps it either).
 /// </summary>
-public static partial class BackingInode
+public static class BackingInode
 {
-    private const int ProtRead = 0x1;   // PROT_READ
-    private const int MapPrivate = 0x2; // MAP_PRIVATE: nothing we do can reach the file
-    private static readonly nint MapFailed = -1;
-
     /// <summary>The identity of the inode behind each file.</summary>
     /// <param name="identitiesOfOurMappings">By start address, the inode behind each file mapping of this process.</param>
-    public static Dictionary<PinnedFile, FileIdentity> Of(IEnumerable<PinnedFile> files, Func<IReadOnlyDictionary<ulong, FileIdentity>> identitiesOfOurMappings)
+    public static Dictionary<PinnedFile, FileIdentity> Of(IEnumerable<PinnedFile> files, Func<IReadOnlyDictionary<ulong, FileIdentity>> identitiesOfOurMappings) =>
+        Of(files, identitiesOfOurMappings, LibcFileCalls.Instance);
+
+    internal static Dictionary<PinnedFile, FileIdentity> Of(IEnumerable<PinnedFile> files, Func<IReadOnlyDictionary<ulong, FileIdentity>> identitiesOfOurMappings, IFileCalls calls)
     {
         var identities = new Dictionary<PinnedFile, FileIdentity>();
         var mapped = new List<(PinnedFile File, nint Address)>();
@@ -34,9 +32,8 @@ public static partial class BackingInode
         {
             foreach (PinnedFile file in files.Distinct())
             {
-                nint address = mmap(0, 1, ProtRead, MapPrivate, (int)file.Handle.DangerousGetHandle(), 0);
-                GC.KeepAlive(file.Handle);
-                if (address == MapFailed)
+                nint address = calls.MapPage(file.Handle);
+                if (address == -1)
                 {
                     identities[file] = file.Identity;
                 }
@@ -59,7 +56,7 @@ public static partial class BackingInode
         {
             foreach ((_, nint address) in mapped)
             {
-                _ = munmap(address, 1);
+                calls.Unmap(address);
             }
         }
     }
@@ -68,10 +65,12 @@ public static partial class BackingInode
     /// The identities /proc/self/maps prints for our file mappings: the real file's before Linux
     /// 6.8, the overlay's since. The fallback when the kernel cannot be asked directly.
     /// </summary>
-    public static IReadOnlyDictionary<ulong, FileIdentity> FromOwnMaps()
+    public static IReadOnlyDictionary<ulong, FileIdentity> FromOwnMaps() => FromOwnMaps(LibcFileCalls.Instance);
+
+    internal static IReadOnlyDictionary<ulong, FileIdentity> FromOwnMaps(IFileCalls calls)
     {
         var identities = new Dictionary<ulong, FileIdentity>();
-        foreach (string line in File.ReadLines("/proc/self/maps"))
+        foreach (string line in calls.OwnMaps())
         {
             if (ProcMapping.TryParse(line, out ProcMapping? mapping) && mapping!.Inode != 0)
             {
@@ -80,10 +79,4 @@ public static partial class BackingInode
         }
         return identities;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint mmap(nint address, nuint length, int protection, int flags, int descriptor, long offset);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int munmap(nint address, nuint length);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Probes.Consumer.Targets.Processes;
 
@@ -11,24 +10,21 @@ namespace Probes.Consumer.Targets.Files;
 /// lands on), while statx on the open overlay file reports the overlay's device: comparing
 /// like with like means asking the kernel the same question it answered for the target.
 /// </summary>
-internal static partial class MirrorMapping
+internal static class MirrorMapping
 {
-    private const int ProtRead = 0x1;     // PROT_READ
-    private const int MapPrivate = 0x2;   // MAP_PRIVATE
-    private static readonly nint MapFailed = -1;
-
     /// <summary>The identity our maps shows for a private read-only page of <paramref name="handle"/>, or null if it cannot be mapped.</summary>
-    public static FileIdentity? IdentityOf(SafeFileHandle handle)
+    public static FileIdentity? IdentityOf(SafeFileHandle handle) => IdentityOf(handle, LibcFileCalls.Instance);
+
+    public static FileIdentity? IdentityOf(SafeFileHandle handle, IFileCalls calls)
     {
-        nint address = mmap(0, 1, ProtRead, MapPrivate, (int)handle.DangerousGetHandle(), 0);
-        GC.KeepAlive(handle);
-        if (address == MapFailed)
+        nint address = calls.MapPage(handle);
+        if (address == -1)
         {
             return null;
         }
         try
         {
-            foreach (string line in File.ReadLines("/proc/self/maps"))
+            foreach (string line in calls.OwnMaps())
             {
                 if (ProcMapping.TryParse(line, out ProcMapping? mapping) && mapping!.Start == (ulong)address)
                 {
@@ -39,13 +35,7 @@ internal static partial class MirrorMapping
         }
         finally
         {
-            _ = munmap(address, 1);
+            calls.Unmap(address);
         }
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint mmap(nint address, nuint length, int protection, int flags, int descriptor, long offset);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int munmap(nint address, nuint length);
 }

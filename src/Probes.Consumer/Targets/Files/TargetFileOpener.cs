@@ -23,33 +23,38 @@ namespace Probes.Consumer.Targets.Files;
 /// for real, so opening it can neither block nor reach a driver) before the file is reopened
 /// for reading through its own descriptor, which must be seekable (a kernel pseudo-file such
 /// as tracefs's trace_pipe is "regular" by type but a stream).
+///
+/// Every call goes through <see cref="IFileCalls"/> (the real file system unless a test passes
+/// its own), and every failure is typed by <see cref="FileErrors"/>.
 /// </summary>
 public static class TargetFileOpener
 {
+    /// <summary>
+    /// Attempts of an openat2 that fails with EAGAIN, which the kernel returns when a concurrent
+    /// rename could have let ".." escape: a target renaming in a loop must not keep us retrying.
+    /// </summary>
+    internal const int OpenAt2Attempts = 4;
+
     private const int Locate = PathOnly | CloseOnExec;
     private const int ReadFlags = ReadOnly | NoControllingTty | NonBlocking | CloseOnExec;
 
     /// <summary>Pins a target file: through its mapping when it was found in a process, else as the path names it.</summary>
-    public static PinnedFile Pin(TargetFile file) => file.Mapping is { } mapping
-        ? PinMapped(file.Path, file.HostPath, mapping, useMapFiles: true)
-        : PinPath(file.HostPath);
+    public static PinnedFile Pin(TargetFile file) => Pin(file, LibcFileCalls.Instance);
+
+    internal static PinnedFile Pin(TargetFile file, IFileCalls calls) => file.Mapping is { } mapping
+        ? PinMapped(file.Path, file.HostPath, mapping, useMapFiles: true, calls)
+        : PinPath(file.HostPath, calls);
 
     /// <summary>A readable descriptor of the file, for a quick look (the caller owns it).</summary>
     public static SafeFileHandle Open(TargetFile file) => Pin(file).Handle;
 
     /// <summary>A file the user named: opened as given (following symlinks is the user's choice), pinned so the read and the attach see one inode.</summary>
-    public static PinnedFile PinPath(string path)
+    public static PinnedFile PinPath(string path) => PinPath(path, LibcFileCalls.Instance);
+
+    internal static PinnedFile PinPath(string path, IFileCalls calls)
     {
-        SafeFileHandle located;
-        try
-        {
-            located = NativeFiles.Open(path, Locate);
-        }
-        catch (NativeFileException e)
-        {
-            throw OpenError(e.Errno, path);
-        }
-        return Finish(located, path, PinRoute.UserPath, expected: null);
+        SafeFileHandle located = calls.Open(path, Locate, out int errno) ?? throw FileErrors.Opening(path, errno);
+        return Finish(calls, located, path, PinRoute.UserPath, expected: null);
     }
 
     /// <summary>
@@ -57,87 +62,57 @@ public static class TargetFileOpener
     /// layer): no component may be a symlink and the walk may not leave the directory, so what
     /// was found by listing the layer is what is opened.
     /// </summary>
-    public static PinnedFile PinBeneath(string directory, string relativePath, string shownAs)
+    public static PinnedFile PinBeneath(string directory, string relativePath, string shownAs) =>
+        PinBeneath(directory, relativePath, shownAs, LibcFileCalls.Instance);
+
+    internal static PinnedFile PinBeneath(string directory, string relativePath, string shownAs, IFileCalls calls)
     {
-        using SafeFileHandle root = OpenDirectory(directory);
         SafeFileHandle located;
-        try
+        using (SafeFileHandle root = calls.Open(directory, Locate, out int errno) ?? throw FileErrors.Opening(directory, errno))
         {
-            located = OpenAt2(root, relativePath, Locate, ResolveBeneath | ResolveNoSymlinks);
+            located = OpenResolved(calls, root, relativePath, ResolveBeneath | ResolveNoSymlinks, out errno)
+                ?? throw FileErrors.OpeningBeneath(shownAs, directory, errno);
         }
-        catch (NativeFileException e)
-        {
-            throw e.Errno switch
-            {
-                ELOOP => new TargetIdentityException($"refusing {shownAs}: a component of its path inside {directory} is a symlink"),
-                EXDEV => new TargetIdentityException($"refusing {shownAs}: its path leads out of {directory}"),
-                ENOSYS => new TargetAccessException($"{shownAs}: this kernel has no openat2 (Linux 5.6) to open it without following symlinks"),
-                _ => OpenError(e.Errno, shownAs),
-            };
-        }
-        return Finish(located, shownAs, PinRoute.Beneath, expected: null);
+        return Finish(calls, located, shownAs, PinRoute.Beneath, expected: null);
     }
 
     /// <summary>The file a process maps, as described by <paramref name="mapping"/>; <paramref name="useMapFiles"/> false forces the fallback (tests).</summary>
-    internal static PinnedFile PinMapped(string path, string hostPath, MappedRegion mapping, bool useMapFiles)
+    internal static PinnedFile PinMapped(string path, string hostPath, MappedRegion mapping, bool useMapFiles) =>
+        PinMapped(path, hostPath, mapping, useMapFiles, LibcFileCalls.Instance);
+
+    internal static PinnedFile PinMapped(string path, string hostPath, MappedRegion mapping, bool useMapFiles, IFileCalls calls)
     {
-        SafeFileHandle? located = useMapFiles ? TryMapFiles(path, mapping) : null;
+        SafeFileHandle? located = useMapFiles ? TryMapFiles(calls, path, mapping) : null;
         PinRoute route = located is null ? PinRoute.ProcessRoot : PinRoute.MapFiles;
-        located ??= InProcessRoot(path, hostPath, mapping);
-        return Finish(located, hostPath, route, expected: (mapping, path));
+        located ??= InProcessRoot(calls, path, hostPath, mapping);
+        return Finish(calls, located, hostPath, route, expected: (mapping, path));
     }
 
     /// <summary>The exact mapped file, or null when map_files is refused to us (no CAP_SYS_ADMIN).</summary>
-    private static SafeFileHandle? TryMapFiles(string path, MappedRegion mapping)
+    private static SafeFileHandle? TryMapFiles(IFileCalls calls, string path, MappedRegion mapping) =>
+        calls.Open(mapping.MapFilesPath, Locate, out int errno) switch
+        {
+            { } located => located,
+            null when errno is EPERM or EACCES => null,
+            null => throw FileErrors.OpeningMapFiles(mapping, path, errno),
+        };
+
+    private static SafeFileHandle InProcessRoot(IFileCalls calls, string path, string hostPath, MappedRegion mapping)
     {
-        try
-        {
-            return NativeFiles.Open(mapping.MapFilesPath, Locate);
-        }
-        catch (NativeFileException e) when (e.Errno is EPERM or EACCES)
-        {
-            return null;
-        }
-        catch (NativeFileException e) when (e.Errno is ENOENT or ESRCH)
-        {
-            throw new TargetNotFoundException($"pid {mapping.Pid}: {path} is no longer mapped (the process unmapped it or exited)");
-        }
-        catch (NativeFileException e)
-        {
-            throw new TargetNotFoundException($"{mapping.MapFilesPath}: cannot open: {Describe(e.Errno)}");
-        }
+        using SafeFileHandle root = calls.Open(mapping.RootPath, Locate, out int errno) ?? throw FileErrors.OpeningProcessRoot(mapping, errno);
+        return OpenResolved(calls, root, path.TrimStart('/'), ResolveInRoot | ResolveNoMagicLinks, out errno)
+            ?? throw FileErrors.OpeningInProcessRoot(mapping, path, hostPath, errno);
     }
 
-    private static SafeFileHandle InProcessRoot(string path, string hostPath, MappedRegion mapping)
+    /// <summary>openat2 for a located (O_PATH) handle, retried a bounded number of times on EAGAIN.</summary>
+    private static SafeFileHandle? OpenResolved(IFileCalls calls, SafeFileHandle directory, string relativePath, ulong resolve, out int errno)
     {
-        SafeFileHandle root;
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            root = NativeFiles.Open(mapping.RootPath, Locate);
-        }
-        catch (NativeFileException e)
-        {
-            throw e.Errno switch
+            SafeFileHandle? located = calls.OpenAt2(directory, relativePath, Locate, resolve, out errno);
+            if (located is not null || errno != EAGAIN || attempt == OpenAt2Attempts)
             {
-                ENOENT or ESRCH => new TargetNotFoundException($"process {mapping.Pid} exited while being read"),
-                EPERM or EACCES => new TargetAccessException($"cannot open {mapping.RootPath}: permission denied (run as root to inspect other users' processes)"),
-                _ => new TargetNotFoundException($"{mapping.RootPath}: cannot open: {Describe(e.Errno)}"),
-            };
-        }
-        using (root)
-        {
-            try
-            {
-                return OpenAt2(root, path.TrimStart('/'), Locate, ResolveInRoot | ResolveNoMagicLinks);
-            }
-            catch (NativeFileException e)
-            {
-                throw e.Errno switch
-                {
-                    ELOOP => new TargetIdentityException($"pid {mapping.Pid}: refusing {path}: resolving it inside the process's root meets a /proc magic link or a symlink loop"),
-                    ENOSYS => new TargetAccessException($"pid {mapping.Pid}: {path}: reading another process's files needs CAP_SYS_ADMIN (for /proc/{mapping.Pid}/map_files) on a kernel without openat2 (before Linux 5.6); run as root"),
-                    _ => OpenError(e.Errno, hostPath),
-                };
+                return located;
             }
         }
     }
@@ -146,12 +121,12 @@ public static class TargetFileOpener
     /// Checks the located file's type and (for a mapped file) its identity, then reopens it for
     /// reading through its own descriptor: the readable descriptor is the same file by construction.
     /// </summary>
-    private static PinnedFile Finish(SafeFileHandle located, string shownAs, PinRoute route, (MappedRegion Region, string Path)? expected)
+    private static PinnedFile Finish(IFileCalls calls, SafeFileHandle located, string shownAs, PinRoute route, (MappedRegion Region, string Path)? expected)
     {
         SafeFileHandle readable;
         using (located)
         {
-            FileStatus status = StatusOf(located, shownAs);
+            FileStatus status = StatusOf(calls, located, shownAs);
             if (status.IsDirectory)
             {
                 throw new TargetNotFoundException($"{shownAs}: is a directory, not an ELF file");
@@ -160,29 +135,22 @@ public static class TargetFileOpener
             {
                 throw new TargetNotFoundException($"{shownAs}: not a regular file ({(status.IsDevice ? "a device" : "a pipe or socket")})");
             }
-            try
-            {
-                readable = NativeFiles.Open($"/proc/self/fd/{located.DangerousGetHandle()}", ReadFlags);
-            }
-            catch (NativeFileException e)
-            {
-                throw OpenError(e.Errno, shownAs);
-            }
+            readable = calls.Open($"/proc/self/fd/{located.DangerousGetHandle()}", ReadFlags, out int errno) ?? throw FileErrors.Opening(shownAs, errno);
         }
         try
         {
-            if (!IsSeekable(readable))
+            if (!calls.IsSeekable(readable))
             {
                 // Regular by type, yet a stream (tracefs's trace_pipe and its like): reading it at
                 // offsets fails, and reading it in order would wait for the kernel's next line.
                 throw new TargetNotFoundException($"{shownAs}: not a regular file (a kernel interface that cannot be read at an offset)");
             }
-            FileIdentity found = StatusOf(readable, shownAs).Identity;
+            FileIdentity found = StatusOf(calls, readable, shownAs).Identity;
             if (expected is { } mapped && found != mapped.Region.Identity)
             {
                 // Kernels before 6.8 print the identity of the file under an overlayfs file;
                 // ask the same question of our own mapping of the file before refusing it.
-                FileIdentity? asMapped = MirrorMapping.IdentityOf(readable);
+                FileIdentity? asMapped = MirrorMapping.IdentityOf(readable, calls);
                 if (asMapped != mapped.Region.Identity)
                 {
                     string where = route == PinRoute.MapFiles ? $"through {mapped.Region.ProcRoot}/{mapped.Region.Pid}/map_files" : "inside the process's root";
@@ -199,35 +167,6 @@ public static class TargetFileOpener
         }
     }
 
-    private static FileStatus StatusOf(SafeFileHandle handle, string shownAs)
-    {
-        try
-        {
-            return Status(handle);
-        }
-        catch (NativeFileException e)
-        {
-            throw new TargetNotFoundException($"{shownAs}: cannot inspect: {Describe(e.Errno)}");
-        }
-    }
-
-    private static SafeFileHandle OpenDirectory(string directory)
-    {
-        try
-        {
-            return NativeFiles.Open(directory, Locate);
-        }
-        catch (NativeFileException e)
-        {
-            throw OpenError(e.Errno, directory);
-        }
-    }
-
-    private static ProbesException OpenError(int errno, string shownAs) => errno switch
-    {
-        ENOENT or ENOTDIR => new TargetNotFoundException($"{shownAs}: no such file"),
-        EACCES or EPERM => new TargetAccessException($"{shownAs}: permission denied (run as root to read other users' files)"),
-        // A vanished /proc entry (ESRCH) or anything odd: nothing to read probes from.
-        _ => new TargetNotFoundException($"{shownAs}: cannot open: {Describe(errno)}"),
-    };
+    private static FileStatus StatusOf(IFileCalls calls, SafeFileHandle handle, string shownAs) =>
+        calls.TryStatus(handle, out FileStatus status, out int errno) ? status : throw FileErrors.Inspecting(shownAs, errno);
 }

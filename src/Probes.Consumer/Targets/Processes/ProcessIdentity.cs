@@ -92,7 +92,7 @@ public sealed record ProcessIdentity(int Pid, string StartTime, FileIdentity? Ex
         {
             return NativeFiles.Status(path).Identity;
         }
-        catch (NativeFileException)
+        catch (ProbesException)
         {
             return null;
         }

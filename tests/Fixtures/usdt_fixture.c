@@ -3,8 +3,9 @@
  * program decoded against what the program really passed, at -O0 (stack operands) and -O2
  * (registers, constants, scale-index-base).
  *
- * usage: usdt_fixture ITERATIONS DELAY_US [loop]
+ * usage: usdt_fixture ITERATIONS DELAY_US [loop|thread]
  *   "loop" fires `tight` ITERATIONS times back to back, then prints "done <elapsed ns>".
+ *   "thread" fires `threaded` ITERATIONS times from a second thread, DELAY_US apart, then "done".
  */
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #define SEMAPHORE(provider, name) \
     __extension__ unsigned short provider##_##name##_semaphore __attribute__((unused)) __attribute__((section(".probes")))
@@ -26,6 +28,7 @@ SEMAPHORE(fixture, text);
 SEMAPHORE(fixture, tight);
 SEMAPHORE(fixture, sib);
 SEMAPHORE(fixture, twice);
+SEMAPHORE(fixture, threaded);
 
 long global_counter = 0x1122334455667788L;
 static const char *const words[] = { "alpha", "bravo", "charlie" };
@@ -70,17 +73,42 @@ __attribute__((noinline)) static void fire_text(int i)
     }
 }
 
+struct thread_work {
+    int iterations;
+    int delay;
+};
+
+/* Not the main thread: a pid filter must follow the whole process, not its first thread. */
+static void *fire_from_thread(void *argument)
+{
+    struct thread_work *work = argument;
+    for (long i = 0; i < work->iterations; i++) {
+        STAP_PROBE1(fixture, threaded, i);
+        usleep(work->delay);
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     int iterations = argc > 1 ? atoi(argv[1]) : 10;
     int delay = argc > 2 ? atoi(argv[2]) : 100000;
     int loop = argc > 3 && strcmp(argv[3], "loop") == 0;
+    int thread = argc > 3 && strcmp(argv[3], "thread") == 0;
     long values[8];
     for (int k = 0; k < 8; k++) {
         values[k] = 1000 + 111 * k;
     }
     printf("ready %d\n", (int)getpid());
     fflush(stdout);
+    if (thread) {
+        struct thread_work work = { iterations, delay };
+        pthread_t worker;
+        pthread_create(&worker, NULL, fire_from_thread, &work);
+        pthread_join(worker, NULL);
+        printf("done\n");
+        return 0;
+    }
     if (loop) {
         struct timespec start, end;
         clock_gettime(CLOCK_MONOTONIC, &start);

@@ -13,9 +13,13 @@ public delegate void UsdtRecordHandler(UsdtRecord record);
 
 /// <summary>
 /// Everything needed to trace USDT sites: one ring buffer and one per-CPU "lost" counter
-/// shared by all programs, one program per site, one uprobe per (site, target). The caller
-/// (the CLI) resolves probes to file offsets and addresses; this layer knows no ELF and no
-/// containers. Dispose (or process death) detaches everything.
+/// shared by all programs, one program per distinct way of fetching arguments (sites whose
+/// arguments sit in the same registers share it; the attachment's cookie says which probe
+/// fired), and the uprobes: one BPF_TRACE_UPROBE_MULTI link per file and program where the
+/// kernel has them, else one perf uprobe per (site, target) (<see cref="UprobeAttachMethod"/>,
+/// chosen by asking the kernel once). The caller (the CLI) resolves probes to file offsets
+/// and addresses; this layer knows no ELF and no containers. Dispose (or process death)
+/// detaches everything.
 /// <code>
 /// using var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 &lt;&lt; 22 });
 /// session.AddSite(new UsdtProgramSpec(1, site.Arguments, StringArguments: [1]),
@@ -24,6 +28,9 @@ public delegate void UsdtRecordHandler(UsdtRecord record);
 /// session.Run(record =&gt; Console.WriteLine($"{record.Pid} {record.Argument(0)}"), token);
 /// Console.WriteLine($"lost {session.LostCount}");
 /// </code>
+/// Sites are attached in the order they were added, per file: a uprobe_multi link registers its
+/// sites in that order and links are made in the order of their last site, so the site added
+/// last is switched on last (<c>phase_begin</c>, whose semaphore the SDK tests).
 /// </summary>
 public sealed class UsdtSession : IDisposable
 {
@@ -37,9 +44,12 @@ public sealed class UsdtSession : IDisposable
     private volatile Dictionary<uint, UsdtRecordLayout> _layouts = [];
     private readonly Lock _gate = new();
     private readonly Lock _readGate = new();
-    private readonly List<BpfProgram> _programs = [];
-    private readonly List<(BpfProgram Program, UprobeTarget Target)> _pending = [];
+    private readonly Dictionary<(BpfAttachType, string), BpfProgram> _programs = [];
+    private readonly List<PendingSite> _pending = [];
     private readonly List<UprobeAttachment> _attachments = [];
+    private readonly List<UprobeMultiLink> _links = [];
+    private UprobeFeatures? _features;
+    private int _order;
     private bool _started;
     private volatile bool _disposed;
 
@@ -94,7 +104,44 @@ public sealed class UsdtSession : IDisposable
     /// <summary>Records whose probe id no site registered (should stay 0).</summary>
     public long UnknownRecords { get; private set; }
 
+    /// <summary>Uprobes attached: one per (site, target), whether through a perf event or a uprobe_multi link.</summary>
     public int AttachmentCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _attachments.Count + _links.Sum(link => link.Targets.Count);
+            }
+        }
+    }
+
+    /// <summary>Programs loaded: one per distinct argument fetch (and per probe where attachments carry no cookie).</summary>
+    public int ProgramCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _programs.Count;
+            }
+        }
+    }
+
+    /// <summary>BPF links held: uprobe_multi links, plus one perf link per perf uprobe that carries a cookie.</summary>
+    public int LinkCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _links.Count + _attachments.Count(a => a.Link is not null);
+            }
+        }
+    }
+
+    /// <summary>Perf event descriptors held (perf uprobes; none with uprobe_multi links).</summary>
+    public int PerfEventCount
     {
         get
         {
@@ -105,14 +152,42 @@ public sealed class UsdtSession : IDisposable
         }
     }
 
+    /// <summary>BPF maps created: the ring buffer and the per-CPU lost counter.</summary>
+    public int MapCount => 2;
+
+    /// <summary>What this kernel offers for uprobes, asked once when the first site is added (null before).</summary>
+    public UprobeFeatures? Features => _features;
+
+    /// <summary>Why some target gets perf uprobes instead of a uprobe_multi link (one line for <c>--verbose</c>), or null.</summary>
+    public string? AttachFallbackReason { get; private set; }
+
+    /// <summary>One line for <c>--verbose</c>: what the attach created in the kernel.</summary>
+    public string AttachSummary
+    {
+        get
+        {
+            lock (_gate)
+            {
+                int uprobes = _attachments.Count + _links.Sum(link => link.Targets.Count);
+                string how = _links.Count > 0 && _attachments.Count > 0 ? "uprobe_multi links and perf uprobes"
+                    : _links.Count > 0 ? "uprobe_multi links"
+                    : _attachments.Any(a => a.Link is not null) ? "perf uprobes with BPF links"
+                    : "perf uprobes";
+                return $"{uprobes} uprobe(s) through {how}: {_programs.Count} program(s), {_links.Count + _attachments.Count(a => a.Link is not null)} link(s), "
+                    + $"{_attachments.Count} perf event(s), {MapCount} map(s)";
+            }
+        }
+    }
+
     public BpfMap RingBuffer => _ring;
 
     public UsdtRecordLayout Layout(uint probeId) => _layouts[probeId];
 
     /// <summary>
-    /// Generates and loads the program for one site (verifier errors surface here) and queues an
-    /// attachment per target; attachments are made by <see cref="Start"/>, or at once after it.
-    /// Every site of a probe must be added, or hits at the missing sites are not seen.
+    /// Generates and loads (or finds already loaded) the program for one site (verifier errors
+    /// surface here) and queues an attachment per target; attachments are made by
+    /// <see cref="Start"/>, or at once after it. Every site of a probe must be added, or hits at
+    /// the missing sites are not seen. Returns the program of the first target.
     /// </summary>
     public BpfProgram AddSite(UsdtProgramSpec spec, IEnumerable<UprobeTarget> targets)
     {
@@ -130,39 +205,66 @@ public sealed class UsdtSession : IDisposable
             {
                 throw new BpfException($"probe id {spec.ProbeId} was added with a different argument layout; all sites of a probe share one layout");
             }
-            BpfProgram program;
-            try
+            _features ??= DetectFeatures();
+            List<UprobeTarget> all = targets.ToList();
+            var sites = new List<PendingSite>(all.Count);
+            BpfProgram? first = null;
+            foreach (UprobeTarget target in all)
             {
-                program = LoadSiteProgram(spec);
+                UprobeAttachMethod method = _features.MethodFor(target, _options.MaxAttachMethod);
+                AttachFallbackReason ??= _features.WhyNotUprobeMulti(target, _options.MaxAttachMethod);
+                BpfProgram program = ProgramFor(spec, method);
+                first ??= program;
+                sites.Add(new PendingSite(program, target, method, spec.ProbeId, _order++));
             }
-            catch (BpfVerifierException e) when (_taskLayout is not null && NamespaceAccess == NamespaceAccess.BtfDirect)
-            {
-                // Older kernels or stricter BTF rules: walk the task with bpf_probe_read_kernel instead.
-                NamespaceFallbackReason = e;
-                NamespaceAccess = NamespaceAccess.ProbeRead;
-                program = LoadSiteProgram(spec);
-            }
-            _programs.Add(program);
+            // A site without targets still gets its program, so a verifier error surfaces here.
+            first ??= ProgramFor(spec, _features.MethodFor(new UprobeTarget("", 0), _options.MaxAttachMethod));
             _layouts = new Dictionary<uint, UsdtRecordLayout>(_layouts) { [spec.ProbeId] = layout };
-            foreach (UprobeTarget target in targets)
+            if (_started)
             {
-                if (_started)
-                {
-                    _attachments.Add(UprobeAttachment.Attach(_kernel, program, target));
-                }
-                else
-                {
-                    _pending.Add((program, target));
-                }
+                Attach(sites);
             }
-            return program;
+            else
+            {
+                _pending.AddRange(sites);
+            }
+            return first;
         }
     }
 
-    private BpfProgram LoadSiteProgram(UsdtProgramSpec spec)
+    private UprobeFeatures DetectFeatures() =>
+        _options.MaxAttachMethod == UprobeAttachMethod.PerfIoctl ? UprobeFeatures.None with { UprobeMultiAbsence = "not asked" } : UprobeFeatures.Detect(_kernel);
+
+    /// <summary>The program for a site attached by <paramref name="method"/>: loaded once per distinct code.</summary>
+    private BpfProgram ProgramFor(UsdtProgramSpec spec, UprobeAttachMethod method)
     {
-        IReadOnlyList<Instruction> instructions = UsdtProgramGenerator.Generate(spec, _ring.Handle.Fd, _lost.Handle.Fd, _taskLayout, _options.Wakeup, NamespaceAccess);
-        return BpfProgram.Load(_kernel, $"usdt_{spec.ProbeId}", BpfProgramType.Kprobe, instructions);
+        ProbeIdSource probeId = method == UprobeAttachMethod.PerfIoctl ? ProbeIdSource.Constant : ProbeIdSource.AttachCookie;
+        BpfAttachType attachType = method == UprobeAttachMethod.UprobeMulti ? BpfAttachType.TraceUprobeMulti : 0;
+        try
+        {
+            return LoadOnce(spec, probeId, attachType);
+        }
+        catch (BpfVerifierException e) when (_taskLayout is not null && NamespaceAccess == NamespaceAccess.BtfDirect)
+        {
+            // Older kernels or stricter BTF rules: walk the task with bpf_probe_read_kernel instead.
+            NamespaceFallbackReason = e;
+            NamespaceAccess = NamespaceAccess.ProbeRead;
+            return LoadOnce(spec, probeId, attachType);
+        }
+    }
+
+    private BpfProgram LoadOnce(UsdtProgramSpec spec, ProbeIdSource probeId, BpfAttachType attachType)
+    {
+        IReadOnlyList<Instruction> instructions = UsdtProgramGenerator.Generate(spec, _ring.Handle.Fd, _lost.Handle.Fd, _taskLayout, _options.Wakeup, NamespaceAccess, probeId);
+        var key = (attachType, Convert.ToHexString(Assembler.Marshal(instructions)));
+        if (_programs.TryGetValue(key, out BpfProgram? loaded))
+        {
+            return loaded;
+        }
+        string name = probeId == ProbeIdSource.Constant ? $"usdt_{spec.ProbeId}" : $"usdt_code{_programs.Count}";
+        BpfProgram program = BpfProgram.Load(_kernel, name, BpfProgramType.Kprobe, instructions, "GPL", attachType, 0);
+        _programs.Add(key, program);
+        return program;
     }
 
     /// <summary>Attaches every queued uprobe. On failure, those already attached stay until Dispose.</summary>
@@ -172,27 +274,53 @@ public sealed class UsdtSession : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _started = true;
-            while (_pending.Count > 0)
+            Attach(_pending);
+        }
+    }
+
+    /// <summary>
+    /// Attaches <paramref name="sites"/> (removing each from the list once attached): perf uprobes
+    /// one by one, uprobe_multi sites one link per (file, pid, program), every unit in the order
+    /// of its last site.
+    /// </summary>
+    private void Attach(List<PendingSite> sites)
+    {
+        var units = new List<(int Order, List<PendingSite> Sites)>();
+        units.AddRange(sites.Where(s => s.Method != UprobeAttachMethod.UprobeMulti).Select(s => (s.Order, new List<PendingSite> { s })));
+        units.AddRange(sites.Where(s => s.Method == UprobeAttachMethod.UprobeMulti)
+            .GroupBy(s => (s.Target.Path, s.Target.Pid, s.Program))
+            .Select(group => (group.Max(s => s.Order), group.OrderBy(s => s.Order).ToList())));
+        foreach ((_, List<PendingSite> unit) in units.OrderBy(u => u.Order))
+        {
+            PendingSite first = unit[0];
+            if (first.Method == UprobeAttachMethod.UprobeMulti)
             {
-                (BpfProgram program, UprobeTarget target) = _pending[0];
-                _attachments.Add(UprobeAttachment.Attach(_kernel, program, target));
-                _pending.RemoveAt(0);
+                _links.Add(UprobeMultiLink.Attach(_kernel, first.Program, unit.Select(s => (s.Target, (ulong)s.ProbeId)).ToList()));
+            }
+            else
+            {
+                ulong? cookie = first.Method == UprobeAttachMethod.PerfLink ? first.ProbeId : null;
+                _attachments.Add(UprobeAttachment.Attach(_kernel, first.Program, first.Target, cookie: cookie));
+            }
+            foreach (PendingSite site in unit)
+            {
+                sites.Remove(site);
             }
         }
     }
 
     /// <summary>
-    /// Detaches (closes the perf events of) every uprobe whose target matches, attached or still
-    /// queued, and returns how many; the others keep running. The kernel then removes those
-    /// uprobes and lowers their semaphores in every process, as on <see cref="Dispose"/>.
-    /// Threading: this takes the attachment gate, never the read gate, so it may run on the
-    /// polling thread between two <see cref="Poll"/> calls or on any other thread during one;
-    /// records the detached uprobes wrote before are still handed out (their programs and
-    /// layouts stay until Dispose).
+    /// Detaches every uprobe whose target matches, attached or still queued, and returns how many;
+    /// the others keep running. The kernel then removes those uprobes and lowers their semaphores
+    /// in every process, as on <see cref="Dispose"/>. A uprobe_multi link goes as a whole; if only
+    /// some of its sites match, the others are attached again with a new link (they miss the hits
+    /// in between). Threading: this takes the attachment gate, never the read gate, so it may
+    /// run on the polling thread between two <see cref="Poll"/> calls or on any other thread
+    /// during one; records the detached uprobes wrote before are still handed out (their
+    /// programs and layouts stay until Dispose).
     /// </summary>
     public int Detach(Func<UprobeTarget, bool> which)
     {
-        List<UprobeAttachment> detached;
         lock (_gate)
         {
             if (_disposed)
@@ -200,13 +328,22 @@ public sealed class UsdtSession : IDisposable
                 return 0;
             }
             int queued = _pending.RemoveAll(pending => which(pending.Target));
-            detached = _attachments.Where(attachment => which(attachment.Target)).ToList();
+            List<UprobeAttachment> detached = _attachments.Where(attachment => which(attachment.Target)).ToList();
             _attachments.RemoveAll(detached.Contains);
-            foreach (UprobeAttachment attachment in detached)
+            List<UprobeMultiLink> closing = _links.Where(link => link.Targets.Any(which)).ToList();
+            _links.RemoveAll(closing.Contains);
+            ParallelDetach.DisposeAll([.. detached, .. closing]);
+            int count = queued + detached.Count;
+            foreach (UprobeMultiLink link in closing)
             {
-                attachment.Dispose();
+                var kept = link.Sites.Where(site => !which(site.Target)).ToList();
+                count += link.Sites.Count - kept.Count;
+                if (kept.Count > 0)
+                {
+                    _links.Add(UprobeMultiLink.Attach(_kernel, link.Program, kept));
+                }
             }
-            return queued + detached.Count;
+            return count;
         }
     }
 
@@ -267,6 +404,9 @@ public sealed class UsdtSession : IDisposable
         onRecord(new UsdtRecord(bytes, layout));
     }
 
+    /// <summary>A site waiting for <see cref="Start"/>: its program, target, how it attaches, its probe id (the cookie) and its place in the order.</summary>
+    private sealed record PendingSite(BpfProgram Program, UprobeTarget Target, UprobeAttachMethod Method, uint ProbeId, int Order);
+
     private static TaskLayout? TryReadTaskLayout()
     {
         try
@@ -284,7 +424,8 @@ public sealed class UsdtSession : IDisposable
     }
 
     /// <summary>
-    /// Detaches every uprobe, then frees programs, the reader and the maps. Safe to call from
+    /// Detaches every uprobe (closing links and perf events from several threads, see
+    /// <see cref="ParallelDetach"/>), then frees programs, the reader and the maps. Safe to call from
     /// another thread while Run is going: it waits for the current poll, and Run then returns.
     /// </summary>
     public void Dispose()
@@ -297,16 +438,14 @@ public sealed class UsdtSession : IDisposable
                 return;
             }
             // Detach first so nothing more is counted, then keep the final count for the exit report.
-            foreach (UprobeAttachment attachment in _attachments)
-            {
-                attachment.Dispose();
-            }
+            ParallelDetach.DisposeAll([.. _links, .. _attachments]);
             _lostAtDispose = _lost.SumPerCpuUInt64(0);
             _disposed = true;
         }
+        _links.Clear();
         _attachments.Clear();
         _pending.Clear();
-        foreach (BpfProgram program in _programs)
+        foreach (BpfProgram program in _programs.Values)
         {
             program.Dispose();
         }

@@ -1,6 +1,7 @@
 using Probes.Consumer.Bpf.Btf;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Syscalls;
+using Probes.Consumer.Bpf.Uprobes;
 
 namespace Probes.Consumer.Bpf;
 
@@ -31,6 +32,13 @@ public sealed record UsdtSessionOptions
     /// refuses it, the session falls back to ProbeRead for good (see <see cref="UsdtSession.NamespaceAccess"/>).
     /// </summary>
     public NamespaceAccess PreferredNamespaceAccess { get; init; } = NamespaceAccess.BtfDirect;
+
+    /// <summary>
+    /// The most capable way to attach uprobes the session may use; it uses the best this kernel
+    /// has up to it (<see cref="UprobeFeatures"/>). Default: <see cref="UprobeAttachMethod.UprobeMulti"/>,
+    /// or what <see cref="UprobeAttachMethods.EnvironmentVariable"/> names.
+    /// </summary>
+    public UprobeAttachMethod MaxAttachMethod { get; init; } = UprobeAttachMethods.FromEnvironment();
 
     /// <summary>The syscall seam; tests pass a fake.</summary>
     public Kernel Kernel { get; init; } = Kernel.Default;

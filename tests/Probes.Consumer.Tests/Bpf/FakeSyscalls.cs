@@ -22,21 +22,37 @@ internal sealed unsafe class FakeSyscalls : ISyscalls
         return OnBpf(command, attr, size, out errno);
     }
 
+    /// <summary>perf_event_open calls that succeeded: (fd, pid, config2 = the uprobe's file offset).</summary>
+    public List<(int Fd, int Pid, ulong Offset)> PerfOpens { get; } = [];
+
+    /// <summary>ioctl calls: (fd, request, argument).</summary>
+    public List<(int Fd, ulong Request, nint Argument)> Ioctls { get; } = [];
+
     public int PerfEventOpen(void* attr, int pid, int cpu, int groupFd, ulong flags, out int errno)
     {
         errno = PerfErrno;
-        return errno == 0 ? 2000 : -1;
+        if (errno != 0)
+        {
+            return -1;
+        }
+        int fd = 2000 + PerfOpens.Count;
+        PerfOpens.Add((fd, pid, ((PerfEventAttr*)attr)->Config2));
+        return fd;
     }
 
     public int Ioctl(int fd, ulong request, nint argument, out int errno)
     {
+        Ioctls.Add((fd, request, argument));
         errno = 0;
         return 0;
     }
 
     public int Close(int fd)
     {
-        Closed.Add(fd);
+        lock (Closed) // detaching closes from several threads
+        {
+            Closed.Add(fd);
+        }
         return 0;
     }
 

@@ -309,6 +309,61 @@ public sealed class ProgramGenerationTests
             Asm.LoadMem(Register.R2, Register.R9, 64 + 16 + 0, Size.Word),
             Asm.StoreMem(Register.R6, UsdtRecordLayout.NamespaceTidOffset, Register.R2, Size.Word));
         Assert.AreEqual(UsdtProgramGenerator.MaxDirectPidLevel + 1, program.Count(i => i.OpCode == JumpOp.NotEqual.Imm(Register.R1, 0, "x").OpCode && i.Dst == Register.R1));
+        // The ns pid: the group leader's struct pid, loaded once before the branches, read at numbers[1].nr.
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R4, Register.R8, 200, Size.DWord),  // task->group_leader
+            Asm.LoadMem(Register.R4, Register.R4, 100, Size.DWord)); // ->thread_pid
+        AssertContainsSequence(program,
+            Asm.LoadMem(Register.R2, Register.R4, 64 + 16 + 0, Size.Word),
+            Asm.StoreMem(Register.R6, UsdtRecordLayout.NamespacePidOffset, Register.R2, Size.Word));
+    }
+
+    [TestMethod]
+    public void Direct_btf_access_loads_from_task_struct_once_per_field_not_once_per_pid_level()
+    {
+        // The verifier walks task_struct's BTF for every load from it (about half a millisecond
+        // each here): a load per pid level made each program take 12-25 ms to load.
+        var spec = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-4@%edi"), []);
+        var t = new TaskLayout(100, 200, 300, 4, 64, 16, 0, 8, 24, 40, 8, 16);
+
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, t, RingWakeup.EveryRecord, NamespaceAccess.BtfDirect);
+
+        int firstBranch = program.ToList().FindIndex(i => i.OpCode == JumpOp.NotEqual.Imm(Register.R1, 0, "x").OpCode && i.Dst == Register.R1);
+        var taskLoads = program.Select((instruction, index) => (instruction, index))
+            .Where(x => x.instruction.OpCode == Asm.LoadMem(Register.R1, Register.R1, 0, Size.DWord).OpCode && x.instruction.Offset is 100 or 200 or 300)
+            .ToList();
+        // task->nsproxy, task->thread_pid, task->group_leader, and the leader's ->thread_pid.
+        Assert.AreEqual(4, taskLoads.Count, string.Join("\n", taskLoads.Select(x => x.instruction)));
+        Assert.IsTrue(taskLoads.All(x => x.index < firstBranch), "every task_struct load comes before the per-level branches");
+    }
+
+    [TestMethod]
+    public void A_cookie_program_reads_the_probe_id_from_the_attach_cookie()
+    {
+        var spec = new UsdtProgramSpec(7, TestSpecParser.ParseAll("-4@%edi"), []);
+
+        var program = UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord, probeId: ProbeIdSource.AttachCookie);
+
+        AssertContainsSequence(program,
+            Asm.Mov(Register.R1, Register.R7),
+            Asm.Call(HelperFunction.GetAttachCookie),
+            Asm.StoreMem(Register.R6, UsdtRecordLayout.ProbeIdOffset, Register.R0, Size.Word));
+        Assert.IsFalse(program.Any(i => i == Asm.StoreImm(Register.R6, UsdtRecordLayout.ProbeIdOffset, 7, Size.Word)), "no probe id compiled in");
+    }
+
+    [TestMethod]
+    public void Sites_that_fetch_arguments_alike_get_the_same_cookie_program_whatever_their_probe()
+    {
+        var first = new UsdtProgramSpec(1, TestSpecParser.ParseAll("-4@%edi 8@%rsi"), [], SiteVirtualAddress: 0x1000);
+        var other = new UsdtProgramSpec(2, TestSpecParser.ParseAll("-4@%edi 8@%rsi"), [], SiteVirtualAddress: 0x2000);
+        var otherRegisters = new UsdtProgramSpec(3, TestSpecParser.ParseAll("-4@%edx 8@%rsi"), []);
+
+        byte[] Cookie(UsdtProgramSpec spec) => Assembler.Marshal(UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord, probeId: ProbeIdSource.AttachCookie));
+        byte[] Constant(UsdtProgramSpec spec) => Assembler.Marshal(UsdtProgramGenerator.Generate(spec, RingFd, LostFd, null, RingWakeup.EveryRecord));
+
+        CollectionAssert.AreEqual(Cookie(first), Cookie(other), "same registers and sizes: one program serves both probes");
+        CollectionAssert.AreNotEqual(Cookie(first), Cookie(otherRegisters), "another register: another program");
+        CollectionAssert.AreNotEqual(Constant(first), Constant(other), "with the probe id compiled in, each probe needs its own");
     }
 
     private static IReadOnlyList<Instruction> Generate(string specs) =>

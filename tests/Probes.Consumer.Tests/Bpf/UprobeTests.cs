@@ -30,16 +30,19 @@ public sealed class UprobeTests
     }
 
     [TestMethod]
-    [DataRow("O0", NamespaceAccess.BtfDirect)]
-    [DataRow("O2", NamespaceAccess.BtfDirect)]
-    [DataRow("O2", NamespaceAccess.ProbeRead)]
-    public void Decoded_arguments_equal_what_the_fixture_passed_in_a_process_started_after_attaching(string optimization, NamespaceAccess access)
+    [DataRow("O0", NamespaceAccess.BtfDirect, UprobeAttachMethod.UprobeMulti)]
+    [DataRow("O2", NamespaceAccess.BtfDirect, UprobeAttachMethod.UprobeMulti)]
+    [DataRow("O2", NamespaceAccess.ProbeRead, UprobeAttachMethod.UprobeMulti)]
+    [DataRow("O2", NamespaceAccess.BtfDirect, UprobeAttachMethod.PerfLink)]
+    [DataRow("O2", NamespaceAccess.BtfDirect, UprobeAttachMethod.PerfIoctl)]
+    public void Decoded_arguments_equal_what_the_fixture_passed_in_a_process_started_after_attaching(string optimization, NamespaceAccess access, UprobeAttachMethod method)
     {
         FixtureBinary binary = FixtureBinary.Build(optimization);
-        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 20, PollIntervalMilliseconds = 10, PreferredNamespaceAccess = access });
+        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 20, PollIntervalMilliseconds = 10, PreferredNamespaceAccess = access, MaxAttachMethod = method });
         var probeNames = AddArgumentProbes(session, binary, pid: null);
         session.Start();
         Assert.AreEqual(access, session.NamespaceAccess, session.NamespaceFallbackReason?.Message);
+        AssertAttachedBy(session, method, ArgumentProbes.Length);
 
         using var process = new LiveProcess(binary.Path, ["24", "10000"]);
         process.WaitForStdout("ready", Timeout);
@@ -76,27 +79,32 @@ public sealed class UprobeTests
     }
 
     [TestMethod]
-    public void Pid_attach_raises_the_semaphore_and_dispose_lowers_it_and_closes_every_perf_fd()
+    [DataRow(UprobeAttachMethod.UprobeMulti)]
+    [DataRow(UprobeAttachMethod.PerfLink)]
+    [DataRow(UprobeAttachMethod.PerfIoctl)]
+    public void Pid_attach_raises_the_semaphore_and_dispose_lowers_it_and_closes_every_descriptor(UprobeAttachMethod method)
     {
         FixtureBinary binary = FixtureBinary.Build("O2");
         using var process = new LiveProcess(binary.Path, ["100000", "5000"]);
         process.WaitForStdout("ready", Timeout);
         ulong semaphore = binary.Probe("scalars").Semaphore;
-        int perfFdsBefore = OpenPerfEventFds();
+        (int perfBefore, int linksBefore) = (OpenFds("perf_event"), OpenFds("bpf_link"));
         string? uprobeEventsBefore = ReadUprobeEvents();
         Assert.AreEqual(0, binary.ReadSemaphore(process.Pid, semaphore), "no one traces yet");
 
         var attachClock = Stopwatch.StartNew();
-        var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10 });
+        var session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10, MaxAttachMethod = method });
         try
         {
             AddArgumentProbes(session, binary, pid: process.Pid);
             session.Start();
-            Console.WriteLine($"MEASURE create + load + attach of {ArgumentProbes.Length} sites: {attachClock.Elapsed.TotalMilliseconds:F1} ms");
+            Console.WriteLine($"MEASURE create + load + attach of {ArgumentProbes.Length} sites ({session.AttachSummary}): {attachClock.Elapsed.TotalMilliseconds:F1} ms");
 
             Assert.AreEqual(1, binary.ReadSemaphore(process.Pid, semaphore), "semaphore while attached");
             Assert.AreEqual(ArgumentProbes.Length, session.AttachmentCount);
-            Assert.AreEqual(perfFdsBefore + ArgumentProbes.Length, OpenPerfEventFds());
+            AssertAttachedBy(session, method, ArgumentProbes.Length);
+            Assert.AreEqual(perfBefore + session.PerfEventCount, OpenFds("perf_event"), "the perf events the session counts are the ones this process holds");
+            Assert.AreEqual(linksBefore + session.LinkCount, OpenFds("bpf_link"), "the links the session counts are the ones this process holds");
             UsdtEvent first = WaitForEvent(session);
             Assert.AreEqual(process.Pid, first.Pid);
         }
@@ -106,9 +114,41 @@ public sealed class UprobeTests
         }
 
         Assert.AreEqual(0, binary.ReadSemaphore(process.Pid, semaphore), "semaphore after dispose");
-        Assert.AreEqual(perfFdsBefore, OpenPerfEventFds(), "perf event fds after dispose");
+        Assert.AreEqual(perfBefore, OpenFds("perf_event"), "perf event fds after dispose");
+        Assert.AreEqual(linksBefore, OpenFds("bpf_link"), "link fds after dispose");
         Assert.AreEqual(uprobeEventsBefore, ReadUprobeEvents(), "tracefs uprobe_events untouched");
         Assert.IsFalse(process.HasExited, "the traced process keeps running");
+    }
+
+    /// <summary>
+    /// The pid filter of a uprobe_multi link followed only the main thread before Linux 6.10; the
+    /// session asks the kernel which kind it has and uses perf uprobes on an old one. Either way a
+    /// traced pid's other threads are seen, and other processes mapping the file are left alone.
+    /// </summary>
+    [TestMethod]
+    [DataRow(UprobeAttachMethod.UprobeMulti)]
+    [DataRow(UprobeAttachMethod.PerfLink)]
+    public void A_pid_filter_follows_every_thread_of_the_process_and_leaves_other_processes_alone(UprobeAttachMethod method)
+    {
+        FixtureBinary binary = FixtureBinary.Build("O2");
+        using var traced = new LiveProcess(binary.Path, ["150", "20000", "thread"]);
+        using var other = new LiveProcess(binary.Path, ["150", "20000", "thread"]);
+        traced.WaitForStdout("ready", Timeout);
+        other.WaitForStdout("ready", Timeout);
+        using UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = 1 << 16, PollIntervalMilliseconds = 10, MaxAttachMethod = method });
+        var (probe, target) = binary.Target("threaded", traced.Pid);
+        session.AddSite(new UsdtProgramSpec(1, probe.Arguments, []), [target]);
+        session.Start();
+        AssertAttachedBy(session, method, 1);
+
+        Assert.AreEqual(1, binary.ReadSemaphore(traced.Pid, probe.Semaphore), "the traced process's semaphore");
+        Assert.AreEqual(0, binary.ReadSemaphore(other.Pid, probe.Semaphore), "another process mapping the file is not switched on");
+        List<UsdtEvent> events = CollectUntilExit(session, traced);
+
+        Console.WriteLine($"{events.Count} events, tids {string.Join(' ', events.Select(e => e.Tid).Distinct())}, process {traced.Pid}");
+        Assert.IsTrue(events.Count > 0, "hits of the traced process arrive");
+        Assert.IsTrue(events.All(e => e.Pid == traced.Pid), "only the traced process");
+        Assert.IsTrue(events.All(e => e.Tid != traced.Pid), "all from its second thread");
     }
 
     [TestMethod]
@@ -377,8 +417,25 @@ public sealed class UprobeTests
         return string.Join(' ', parts);
     }
 
-    private static int OpenPerfEventFds() => Directory.GetFiles("/proc/self/fd")
-        .Count(fd => (new FileInfo(fd).LinkTarget ?? "").Contains("perf_event", StringComparison.Ordinal));
+    /// <summary>Descriptors of this process whose anon inode is named <paramref name="kind"/> (perf_event, bpf_link).</summary>
+    private static int OpenFds(string kind) => Directory.GetFiles("/proc/self/fd")
+        .Count(fd => (new FileInfo(fd).LinkTarget ?? "").Contains(kind, StringComparison.Ordinal));
+
+    /// <summary>The session attached by <paramref name="method"/>: this kernel (6.18) has all three, so a cap is what it uses.</summary>
+    private static void AssertAttachedBy(UsdtSession session, UprobeAttachMethod method, int sites)
+    {
+        Assert.IsTrue(session.Features is { UprobeMultiLinks: true, UprobeMultiPidFilter: true, PerfLinks: true } || method == UprobeAttachMethod.PerfIoctl,
+            $"this kernel has uprobe_multi links with a process-wide pid filter and perf links: {session.Features}");
+        Assert.IsNull(method == UprobeAttachMethod.UprobeMulti ? session.AttachFallbackReason : null);
+        (int perf, int minLinks, int maxLinks) = method switch
+        {
+            UprobeAttachMethod.UprobeMulti => (0, 1, sites),
+            UprobeAttachMethod.PerfLink => (sites, sites, sites),
+            _ => (sites, 0, 0),
+        };
+        Assert.AreEqual(perf, session.PerfEventCount, session.AttachSummary);
+        Assert.IsTrue(session.LinkCount >= minLinks && session.LinkCount <= maxLinks, session.AttachSummary);
+    }
 
     private static string? ReadUprobeEvents() =>
         File.Exists("/sys/kernel/tracing/uprobe_events") ? File.ReadAllText("/sys/kernel/tracing/uprobe_events") : null;

@@ -90,10 +90,46 @@ public sealed partial class SampleReplicas(string podman, string image) : IDispo
         return (probes.Single(p => p.Provider == "probes" && p.Name == "phase_begin").PcOffset, probes.Single(p => p.Provider == "probes" && p.Name == "phase_end").PcOffset);
     }
 
+    /// <summary>File offsets of the phase_begin and phase_end semaphores in the shim, from <c>probes list</c> of a replica.</summary>
+    public static (ulong Begin, ulong End) PhaseSemaphoreOffsets(int pid)
+    {
+        List<JsonProbe> probes = ProbesBinary.ListJson("--pid", pid.ToString(CultureInfo.InvariantCulture));
+        return (probes.Single(p => p.Provider == "probes" && p.Name == "phase_begin").SemaphoreOffset,
+            probes.Single(p => p.Provider == "probes" && p.Name == "phase_end").SemaphoreOffset);
+    }
+
+    /// <summary>
+    /// The phase_begin and phase_end semaphores of a replica, read from its memory (quick: no
+    /// <c>probes list</c>, the offsets come from <see cref="PhaseSemaphoreOffsets"/>). The kernel
+    /// raises a semaphore by one in every process mapping a file for each uprobe on that file's
+    /// site (perf uprobe or uprobe_multi link alike), so 1 means exactly one uprobe on the file
+    /// this process really maps, 0 none, 2 a duplicate.
+    /// </summary>
+    public static (ushort Begin, ushort End) PhaseSemaphores(int pid, (ulong Begin, ulong End) offsets)
+    {
+        var mappings = File.ReadLines($"/proc/{pid}/maps")
+            .Select(line => ProcMapping.TryParse(line, out ProcMapping? mapping) ? mapping : null)
+            .OfType<ProcMapping>()
+            .Where(m => m.Path == SampleImage.ShimInImage)
+            .ToList();
+        ushort Read(ulong fileOffset)
+        {
+            ProcMapping mapping = mappings.Single(m => fileOffset >= m.Offset && fileOffset < m.Offset + (m.End - m.Start));
+            using var memory = new FileStream($"/proc/{pid}/mem", FileMode.Open, FileAccess.Read);
+            memory.Seek((long)(mapping.Start + fileOffset - mapping.Offset), SeekOrigin.Begin);
+            Span<byte> value = stackalloc byte[2];
+            memory.ReadExactly(value);
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(value);
+        }
+        return (Read(offsets.Begin), Read(offsets.End));
+    }
+
     /// <summary>
     /// How many of the tracer's uprobes sit at each file offset on one of <paramref name="files"/>:
     /// each uprobe was opened through the tracer's pinned descriptor (<c>/proc/self/fd/N</c>), which
-    /// stays open while it traces, so the file is told by that descriptor's statx.
+    /// stays open while it traces, so the file is told by that descriptor's statx. A uprobe_multi
+    /// link only shows the file's path, which files of different containers can share
+    /// (<see cref="UprobeAttachments"/>): tell those apart with <see cref="PhaseSemaphores"/>.
     /// </summary>
     public static Dictionary<ulong, int> UprobesOn(int tracerPid, IReadOnlySet<FileIdentity>? files)
     {

@@ -35,4 +35,6 @@ public enum HelperFunction
     RingbufDiscard = 133,
     /// <summary><c>u64 bpf_ringbuf_query(void *ringbuf, u64 flags)</c>: e.g. BPF_RB_AVAIL_DATA = 0.</summary>
     RingbufQuery = 134,
+    /// <summary><c>u64 bpf_get_attach_cookie(void *ctx)</c>: the cookie the attachment (a uprobe_multi offset, a perf link) was given.</summary>
+    GetAttachCookie = 174,
 }

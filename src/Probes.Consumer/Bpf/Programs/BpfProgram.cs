@@ -19,6 +19,10 @@ public enum BpfAttachType : uint
 {
     /// <summary>BPF_TRACE_ITER: an iterator program, run by reading a descriptor made from its link.</summary>
     TraceIterator = 28,
+    /// <summary>BPF_PERF_EVENT: a BPF link on a perf event (Linux 5.15+), which carries a cookie.</summary>
+    PerfEvent = 41,
+    /// <summary>BPF_TRACE_UPROBE_MULTI: one link puts a kprobe-type program on many uprobes (Linux 6.6+).</summary>
+    TraceUprobeMulti = 48,
 }
 
 /// <summary>

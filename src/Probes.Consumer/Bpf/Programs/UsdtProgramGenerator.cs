@@ -7,16 +7,19 @@ using Probes.Consumer.Usdt;
 namespace Probes.Consumer.Bpf.Programs;
 
 /// <summary>
-/// Emits the uprobe program for one USDT site. Shape:
+/// Emits the uprobe program for one USDT argument layout. Shape:
 /// <code>
 ///   r7 = ctx (pt_regs *)
 ///   r6 = bpf_ringbuf_reserve(&amp;ring, record size, 0); if (!r6) { lost[0]++; return 0; }
-///   header: ktime, pid_tgid, probe id, counts, comm, namespace fields (if a TaskLayout is given)
+///   header: ktime, pid_tgid, probe id (a constant, or the attachment's cookie), counts, comm, namespace fields (if a TaskLayout is given)
 ///   per argument: fetch (constant, register, or memory at segment + base + index*scale + disp + symbol), extend, store
 ///   per string argument: bpf_probe_read_user_str into its slot
 ///   bpf_ringbuf_submit(r6, wake-up flags); return 0;
 /// </code>
 /// r6 = record, r7 = pt_regs, r8 = current task; r1-r5 scratch; stack r10-8 and r10-16 scratch.
+/// With <see cref="ProbeIdSource.AttachCookie"/> nothing in the code depends on the probe id, so
+/// every site whose arguments are fetched the same way (same registers, sizes, strings) gets
+/// byte-identical instructions and can share one loaded program.
 /// </summary>
 public static class UsdtProgramGenerator
 {
@@ -30,7 +33,7 @@ public static class UsdtProgramGenerator
     public const int MaxDirectPidLevel = 7;
 
     public static IReadOnlyList<Instruction> Generate(UsdtProgramSpec spec, int ringFd, int lostFd, TaskLayout? task, RingWakeup wakeup,
-        NamespaceAccess access = NamespaceAccess.ProbeRead)
+        NamespaceAccess access = NamespaceAccess.ProbeRead, ProbeIdSource probeId = ProbeIdSource.Constant)
     {
         UsdtRecordLayout layout = spec.Layout();
         var b = new ProgramBuilder();
@@ -44,7 +47,7 @@ public static class UsdtProgramGenerator
             JumpOp.Equal.Imm(Register.R0, 0, LostLabel),
             Asm.Mov(Register.R6, Register.R0));
 
-        EmitHeader(b, spec, layout);
+        EmitHeader(b, spec, layout, probeId);
         if (task is not null)
         {
             if (access == NamespaceAccess.BtfDirect)
@@ -83,14 +86,25 @@ public static class UsdtProgramGenerator
         return b.Instructions;
     }
 
-    private static void EmitHeader(ProgramBuilder b, UsdtProgramSpec spec, UsdtRecordLayout layout)
+    private static void EmitHeader(ProgramBuilder b, UsdtProgramSpec spec, UsdtRecordLayout layout, ProbeIdSource probeId)
     {
+        if (probeId == ProbeIdSource.AttachCookie)
+        {
+            // The low 32 bits of the site's cookie: which probe of the file fired.
+            b.Emit(
+                Asm.Mov(Register.R1, Register.R7),
+                Asm.Call(HelperFunction.GetAttachCookie),
+                Asm.StoreMem(Register.R6, UsdtRecordLayout.ProbeIdOffset, Register.R0, Size.Word));
+        }
+        else
+        {
+            b.Emit(Asm.StoreImm(Register.R6, UsdtRecordLayout.ProbeIdOffset, unchecked((int)spec.ProbeId), Size.Word));
+        }
         b.Emit(
             Asm.Call(HelperFunction.KtimeGetNs),
             Asm.StoreMem(Register.R6, UsdtRecordLayout.TimestampOffset, Register.R0, Size.DWord),
             Asm.Call(HelperFunction.GetCurrentPidTgid),
             Asm.StoreMem(Register.R6, UsdtRecordLayout.TidOffset, Register.R0, Size.DWord),
-            Asm.StoreImm(Register.R6, UsdtRecordLayout.ProbeIdOffset, unchecked((int)spec.ProbeId), Size.Word),
             Asm.StoreImm(Register.R6, UsdtRecordLayout.ArgumentCountOffset, layout.ArgumentCount, Size.Byte),
             Asm.StoreImm(Register.R6, UsdtRecordLayout.FlagsOffset, 0, Size.Byte),
             Asm.StoreImm(Register.R6, UsdtRecordLayout.StringLengthOffset, layout.StringLength, Size.Half),
@@ -146,7 +160,10 @@ public static class UsdtProgramGenerator
     /// returns a BTF-typed task pointer, so the verifier lets the program load through it (the
     /// JIT turns each load into a fault-safe probe load), which costs a few ns instead of a
     /// helper call each. The verifier wants constant offsets, so numbers[level] is one branch
-    /// per level up to <see cref="MaxDirectPidLevel"/>.
+    /// per level up to <see cref="MaxDirectPidLevel"/>. Every load from task_struct happens once,
+    /// before the branches: the verifier walks task_struct's BTF (hundreds of members) for each
+    /// such load, about half a millisecond apiece here, so one load per level made a program
+    /// take 12-25 ms to load where it now takes a few.
     /// </summary>
     private static void EmitNamespacesDirect(ProgramBuilder b, TaskLayout t)
     {
@@ -159,7 +176,9 @@ public static class UsdtProgramGenerator
             Asm.LoadMem(Register.R2, Register.R2, Field(t.MountNamespaceNs + t.NsCommonInum), Size.Word),
             Asm.StoreMem(Register.R6, UsdtRecordLayout.MountNamespaceOffset, Register.R2, Size.Word),
             Asm.LoadMem(Register.R9, Register.R8, Field(t.TaskThreadPid), Size.DWord),      // task->thread_pid
-            Asm.LoadMem(Register.R1, Register.R9, Field(t.PidLevel), Size.Word));           // ->level
+            Asm.LoadMem(Register.R4, Register.R8, Field(t.TaskGroupLeader), Size.DWord),    // task->group_leader
+            Asm.LoadMem(Register.R4, Register.R4, Field(t.TaskThreadPid), Size.DWord),      // ->thread_pid
+            Asm.LoadMem(Register.R1, Register.R9, Field(t.PidLevel), Size.Word));           // task->thread_pid->level
         for (int level = 0; level <= MaxDirectPidLevel; level++)
         {
             string next = $"ns_level_{level + 1}";
@@ -171,9 +190,7 @@ public static class UsdtProgramGenerator
                 Asm.LoadMem(Register.R2, Register.R9, Field(upid + t.UpidNs), Size.DWord), // numbers[level].ns
                 Asm.LoadMem(Register.R2, Register.R2, Field(t.PidNamespaceNs + t.NsCommonInum), Size.Word),
                 Asm.StoreMem(Register.R6, UsdtRecordLayout.PidNamespaceOffset, Register.R2, Size.Word),
-                Asm.LoadMem(Register.R2, Register.R8, Field(t.TaskGroupLeader), Size.DWord), // task->group_leader
-                Asm.LoadMem(Register.R2, Register.R2, Field(t.TaskThreadPid), Size.DWord),   // ->thread_pid
-                Asm.LoadMem(Register.R2, Register.R2, Field(upid + t.UpidNr), Size.Word),  // ->numbers[level].nr
+                Asm.LoadMem(Register.R2, Register.R4, Field(upid + t.UpidNr), Size.Word),  // leader's numbers[level].nr
                 Asm.StoreMem(Register.R6, UsdtRecordLayout.NamespacePidOffset, Register.R2, Size.Word),
                 Asm.StoreImm(Register.R6, UsdtRecordLayout.FlagsOffset, UsdtRecordLayout.FlagNamespaces, Size.Byte),
                 Asm.Ja(done));

@@ -73,6 +73,48 @@ public struct IterLinkCreateAttr
 }
 
 /// <summary>
+/// BPF_LINK_CREATE for attach type BPF_TRACE_UPROBE_MULTI (Linux 6.6+): one program on many
+/// offsets of one file, each with its own semaphore offset and cookie. The kernel resolves
+/// <see cref="Path"/> with LOOKUP_FOLLOW, so <c>/proc/self/fd/N</c> reaches the pinned inode.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct UprobeMultiLinkCreateAttr
+{
+    public uint ProgFd;
+    public uint TargetFd;
+    public uint AttachType;
+    /// <summary>link_create.flags: must be 0 for this attach type.</summary>
+    public uint Flags;
+    /// <summary>Pointer to the NUL-terminated path.</summary>
+    public ulong Path;
+    /// <summary>Pointer to <see cref="Count"/> u64 file offsets of the probe sites.</summary>
+    public ulong Offsets;
+    /// <summary>Pointer to <see cref="Count"/> u64 semaphore file offsets (0: none), or 0.</summary>
+    public ulong RefCtrOffsets;
+    /// <summary>Pointer to <see cref="Count"/> u64 cookies (bpf_get_attach_cookie), or 0.</summary>
+    public ulong Cookies;
+    public uint Count;
+    /// <summary>uprobe_multi.flags: BPF_F_UPROBE_MULTI_RETURN (1) makes return probes.</summary>
+    public uint MultiFlags;
+    /// <summary>Only this process (a tgid in our pid namespace), 0 for every process mapping the file.</summary>
+    public uint Pid;
+    private readonly uint _pad;
+}
+
+/// <summary>BPF_LINK_CREATE for attach type BPF_PERF_EVENT (Linux 5.15+): a program on a perf event, with a cookie.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct PerfLinkCreateAttr
+{
+    public uint ProgFd;
+    /// <summary>The perf event descriptor.</summary>
+    public uint TargetFd;
+    public uint AttachType;
+    public uint Flags;
+    /// <summary>link_create.perf_event.bpf_cookie: what bpf_get_attach_cookie returns in the program.</summary>
+    public ulong BpfCookie;
+}
+
+/// <summary>
 /// The task part of union bpf_iter_link_info (Linux 6.1+): which task a task or task_vma
 /// iterator visits. At most one of the three is set; all zero visits every task.
 /// </summary>

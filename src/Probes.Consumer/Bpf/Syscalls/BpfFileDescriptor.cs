@@ -35,5 +35,8 @@ public sealed class BpfProgramHandle(ISyscalls syscalls, int fd) : BpfFileDescri
 /// <summary>A perf event descriptor (a uprobe); closing it detaches the program and drops the semaphore reference.</summary>
 public sealed class PerfEventHandle(ISyscalls syscalls, int fd) : BpfFileDescriptor(syscalls, fd);
 
+/// <summary>A BPF link descriptor; closing it detaches the program (for uprobe links: removes the uprobes, lowers their semaphores).</summary>
+public sealed class BpfLinkHandle(ISyscalls syscalls, int fd) : BpfFileDescriptor(syscalls, fd);
+
 /// <summary>An epoll instance descriptor.</summary>
 public sealed class EpollHandle(ISyscalls syscalls, int fd) : BpfFileDescriptor(syscalls, fd);

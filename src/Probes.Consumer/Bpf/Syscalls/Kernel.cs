@@ -44,6 +44,10 @@ public sealed unsafe class Kernel(ISyscalls syscalls)
     public BpfProgramHandle ProgramLoad(ref ProgLoadAttr attr) =>
         new(Syscalls, checked((int)Bpf(BpfCommand.ProgLoad, ref attr)));
 
+    /// <summary>BPF_LINK_CREATE with a typed attr (the layout depends on the attach type).</summary>
+    public BpfLinkHandle LinkCreate<TAttr>(ref TAttr attr) where TAttr : unmanaged =>
+        new(Syscalls, checked((int)Bpf(BpfCommand.LinkCreate, ref attr)));
+
     /// <summary>Copies the value for <paramref name="key"/> into <paramref name="value"/>; false when the key is absent.</summary>
     public bool MapLookupElem(BpfMapHandle map, ReadOnlySpan<byte> key, Span<byte> value) =>
         MapElem(BpfCommand.MapLookupElem, map, key, value, 0, tolerateMissing: true);

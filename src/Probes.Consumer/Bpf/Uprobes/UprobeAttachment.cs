@@ -6,23 +6,32 @@ namespace Probes.Consumer.Bpf.Uprobes;
 
 /// <summary>
 /// A BPF program attached to a uprobe through the perf uprobe PMU: perf_event_open with the
-/// file path, offset and ref_ctr_offset, then PERF_EVENT_IOC_SET_BPF and ENABLE. Nothing is
-/// written to tracefs; when the perf descriptor closes (Dispose, exit, SIGKILL) the kernel
-/// removes the probe and decrements the semaphore in every process.
+/// file path, offset and ref_ctr_offset, then the program, either with PERF_EVENT_IOC_SET_BPF
+/// or, to give it a cookie, with a BPF perf link; then ENABLE. Nothing is written to tracefs;
+/// when the perf descriptor closes (Dispose, exit, SIGKILL) the kernel removes the probe and
+/// decrements the semaphore in every process.
 /// </summary>
 public sealed unsafe class UprobeAttachment : IDisposable
 {
-    private UprobeAttachment(UprobeTarget target, PerfEventHandle perfEvent)
+    private UprobeAttachment(UprobeTarget target, PerfEventHandle perfEvent, BpfLinkHandle? link)
     {
         Target = target;
         PerfEvent = perfEvent;
+        Link = link;
     }
 
     public UprobeTarget Target { get; }
 
     public PerfEventHandle PerfEvent { get; }
 
-    public static UprobeAttachment Attach(Kernel kernel, BpfProgram program, UprobeTarget target, bool returnProbe = false)
+    /// <summary>The perf link holding the program, when it was attached with a cookie.</summary>
+    public BpfLinkHandle? Link { get; }
+
+    /// <summary>
+    /// Opens the uprobe and attaches <paramref name="program"/>: with a BPF perf link carrying
+    /// <paramref name="cookie"/> when one is given (Linux 5.15+), else with PERF_EVENT_IOC_SET_BPF.
+    /// </summary>
+    public static UprobeAttachment Attach(Kernel kernel, BpfProgram program, UprobeTarget target, bool returnProbe = false, ulong? cookie = null)
     {
         byte[] path = Encoding.UTF8.GetBytes(target.Path + "\0");
         PerfEventHandle perfEvent;
@@ -49,13 +58,21 @@ public sealed unsafe class UprobeAttachment : IDisposable
                 throw new UprobeAttachException(target, e);
             }
         }
+        BpfLinkHandle? link = null;
         try
         {
             bool added = false;
             program.Handle.DangerousAddRef(ref added);
             try
             {
-                kernel.Ioctl(perfEvent, PerfIoctl.SetBpf, program.Handle.Fd, "PERF_EVENT_IOC_SET_BPF");
+                if (cookie is { } value)
+                {
+                    link = LinkWithCookie(kernel, program, perfEvent, value);
+                }
+                else
+                {
+                    kernel.Ioctl(perfEvent, PerfIoctl.SetBpf, program.Handle.Fd, "PERF_EVENT_IOC_SET_BPF");
+                }
             }
             finally
             {
@@ -68,10 +85,35 @@ public sealed unsafe class UprobeAttachment : IDisposable
         }
         catch
         {
+            link?.Dispose();
             perfEvent.Dispose();
             throw;
         }
-        return new UprobeAttachment(target, perfEvent);
+        return new UprobeAttachment(target, perfEvent, link);
+    }
+
+    private static BpfLinkHandle LinkWithCookie(Kernel kernel, BpfProgram program, PerfEventHandle perfEvent, ulong cookie)
+    {
+        bool added = false;
+        perfEvent.DangerousAddRef(ref added);
+        try
+        {
+            var attr = new PerfLinkCreateAttr
+            {
+                ProgFd = (uint)program.Handle.Fd,
+                TargetFd = (uint)perfEvent.Fd,
+                AttachType = (uint)BpfAttachType.PerfEvent,
+                BpfCookie = cookie,
+            };
+            return kernel.LinkCreate(ref attr);
+        }
+        finally
+        {
+            if (added)
+            {
+                perfEvent.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>
@@ -104,17 +146,36 @@ public sealed unsafe class UprobeAttachment : IDisposable
         }
     }
 
-    public void Dispose() => PerfEvent.Dispose();
+    public void Dispose()
+    {
+        Link?.Dispose();
+        PerfEvent.Dispose();
+    }
 }
 
 /// <summary>
-/// perf_event_open refused a uprobe; names the target (ESRCH: process gone, ENOENT: file gone,
-/// EINVAL: bad offset). A target that went away is not found; anything else the kernel refused.
+/// The kernel refused a uprobe (perf_event_open, or the BPF_LINK_CREATE of a uprobe_multi link);
+/// names the target (ESRCH: process gone, ENOENT: file gone, EINVAL: bad offset). For a
+/// uprobe_multi link, <see cref="Target"/> is its first site and the message counts the others:
+/// the kernel does not say which offset it refused.
 /// </summary>
-public sealed class UprobeAttachException(UprobeTarget target, BpfSyscallException inner)
-    : BpfException(inner.Errno is Syscalls.Errno.ENOENT or Syscalls.Errno.ESRCH ? ErrorKind.NotFound : ErrorKind.KernelRefused, $"cannot attach uprobe at {target}: {inner.Message}", inner)
+public sealed class UprobeAttachException : BpfException
 {
-    public UprobeTarget Target { get; } = target;
+    public UprobeAttachException(UprobeTarget target, BpfSyscallException inner)
+        : base(inner.Errno is Syscalls.Errno.ENOENT or Syscalls.Errno.ESRCH ? ErrorKind.NotFound : ErrorKind.KernelRefused, $"cannot attach uprobe at {target}: {inner.Message}", inner)
+    {
+        Target = target;
+    }
+
+    public UprobeAttachException(IReadOnlyList<UprobeTarget> targets, BpfSyscallException inner)
+        : base(inner.Errno is Syscalls.Errno.ENOENT or Syscalls.Errno.ESRCH ? ErrorKind.NotFound : ErrorKind.KernelRefused, targets.Count == 1
+            ? $"cannot attach uprobe at {targets[0]}: {inner.Message}"
+            : $"cannot attach {targets.Count} uprobes at {targets[0].ShownPath ?? targets[0].Path} (offsets 0x{targets[0].FileOffset:x} and {targets.Count - 1} more){(targets[0].Pid is { } pid ? $" pid {pid}" : "")}: {inner.Message}", inner)
+    {
+        Target = targets[0];
+    }
+
+    public UprobeTarget Target { get; }
 
     public int Errno => ((BpfSyscallException)InnerException!).Errno;
 }

@@ -41,6 +41,7 @@ public sealed class TraceRun : IDisposable
     private readonly UsdtSession _session;
     private readonly ContainerRemovals? _removals;
     private readonly UsdtRecordHandler _onRecord;
+    private readonly IDiagnosticSink _sink;
     private TracedProbe?[] _probes = [];
     private ProcessWatch? _watch;
     private ITraceConsumer? _consumer;
@@ -51,6 +52,7 @@ public sealed class TraceRun : IDisposable
 
     private TraceRun(TraceTarget target, TraceStop stop, IDiagnosticSink sink, TraceRunOptions options, UsdtSession session, ContainerFileOwners? owners)
     {
+        _sink = sink;
         _target = target;
         _stop = stop;
         _options = options;
@@ -118,6 +120,7 @@ public sealed class TraceRun : IDisposable
     public void Start()
     {
         AttachGuard.Start(_session, _target.Identity);
+        _sink.Detail($"attach: {_session.AttachSummary}{(_session.AttachFallbackReason is { } fallback ? $"; {fallback}" : "")}");
         _removals?.AfterAttach();
         _stop.StartDuration();
         if (_target.Identity is { } identity)

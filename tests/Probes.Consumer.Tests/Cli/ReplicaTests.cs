@@ -65,6 +65,7 @@ public sealed class ReplicaTests
         // Read before the attach: the replicas start their phases once it raises the semaphore and may be gone soon after.
         (ulong, ulong) sites = SampleReplicas.PhaseSites(replicas.Pids.Values.First());
         HashSet<FileIdentity> shims = replicas.MappedShims();
+        replicas.WaitUntilOnlyTheReplicasMapTheShim();
 
         // --all sees every process mapping a libprobes.so, other tests' too: only the replicas' file is counted here.
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--all", "--format", "json", "--output", report]);

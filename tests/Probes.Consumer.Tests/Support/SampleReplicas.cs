@@ -83,6 +83,54 @@ public sealed partial class SampleReplicas(string podman, string image) : IDispo
     /// <summary>The shim each container maps, as its /proc/PID/maps names it (the overlay's device and inode).</summary>
     public HashSet<FileIdentity> MappedShims() => Pids.Values.Select(ShimMappedBy).ToHashSet();
 
+    /// <summary>
+    /// Waits until no process but the replicas maps a shim at the image's path. A uprobe_multi
+    /// link shows only that path, the same in every container, so the uprobes <c>--all</c> rightly
+    /// puts on another container's shim (one a previous test left dying, or another image's)
+    /// could not be told from the replicas' own; fails naming the process if one stays.
+    /// </summary>
+    public void WaitUntilOnlyTheReplicasMapTheShim()
+    {
+        HashSet<FileIdentity> ours = MappedShims();
+        string others = "";
+        bool Alone()
+        {
+            others = string.Join(", ", OtherProcessesMappingTheShim(ours));
+            return others.Length == 0;
+        }
+        Wait.Until(Alone, TimeSpan.FromSeconds(30), $"no process but the replicas maps {SampleImage.ShimInImage} (still: {others})");
+    }
+
+    private static IEnumerable<string> OtherProcessesMappingTheShim(HashSet<FileIdentity> ours)
+    {
+        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid))
+            {
+                continue;
+            }
+            string[] maps;
+            string comm;
+            try
+            {
+                maps = File.ReadAllLines($"{directory}/maps");
+                comm = File.ReadAllText($"{directory}/comm").Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // gone meanwhile
+            }
+            foreach (string line in maps)
+            {
+                if (ProcMapping.TryParse(line, out ProcMapping? mapping) && mapping!.Path == SampleImage.ShimInImage && !ours.Contains(mapping.Identity))
+                {
+                    yield return $"pid {pid} ({comm})";
+                    break;
+                }
+            }
+        }
+    }
+
     /// <summary>File offsets of the phase_begin and phase_end sites and of their semaphores, from <c>probes list</c> of a replica.</summary>
     public static (ulong Begin, ulong End) PhaseSites(int pid)
     {

@@ -44,7 +44,7 @@ N_DRAIN_BT=${N_DRAIN_BT:-1000000}
 DRAIN_RING=${DRAIN_RING:-1073741824}
 DRAIN_BT_PAGES=${DRAIN_BT_PAGES:-32768}
 RUNS=${RUNS:-5}
-PROBES=$repo/src/Probes.Consumer/bin/Release/net10.0/probes
+PROBES=${PROBES:-$repo/src/Probes.Consumer/bin/Release/net10.0/probes}
 
 work=$(mktemp -d /tmp/tracebench.XXXXXX)
 shm=$(mktemp -d /dev/shm/tracebench.XXXXXX)

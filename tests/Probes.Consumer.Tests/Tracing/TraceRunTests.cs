@@ -24,7 +24,7 @@ public sealed class TraceRunTests
     {
         Requirements.Root();
         string path = Fixtures.Build(FixtureKind.Pie, "-O2");
-        using var fixture = new RunningFixture(path);
+        using LiveProcess fixture = Fixtures.StartWaiting(path);
         var sink = new CollectingSink();
         TraceTarget target = new TargetResolver(sink).Resolve(new TargetRequest { Pid = fixture.Pid });
         using TracePlan plan = TracePlan.Build(target.Probes, [ProbePattern.Parse("fixture:registers")], [2], target.Pid, target.Description);
@@ -57,7 +57,7 @@ public sealed class TraceRunTests
     public void A_traced_process_that_exits_ends_the_run_with_the_reason()
     {
         Requirements.Root();
-        var fixture = new RunningFixture(Fixtures.Build(FixtureKind.Pie, "-O2"));
+        LiveProcess fixture = Fixtures.StartWaiting(Fixtures.Build(FixtureKind.Pie, "-O2"));
         int pid = fixture.Pid;
         var sink = new CollectingSink();
         TraceTarget target = new TargetResolver(sink).Resolve(new TargetRequest { Pid = pid });

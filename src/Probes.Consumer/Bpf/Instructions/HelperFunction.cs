@@ -5,6 +5,10 @@ public enum HelperFunction
 {
     /// <summary><c>void *bpf_map_lookup_elem(map, key)</c>: pointer to the value, or NULL.</summary>
     MapLookupElem = 1,
+    /// <summary><c>long bpf_map_update_elem(map, key, value, flags)</c>: 0, or a negative errno (-E2BIG when full, -EEXIST with BPF_NOEXIST).</summary>
+    MapUpdateElem = 2,
+    /// <summary><c>long bpf_map_delete_elem(map, key)</c>: 0, or -ENOENT.</summary>
+    MapDeleteElem = 3,
     /// <summary><c>u64 bpf_ktime_get_ns(void)</c>: CLOCK_MONOTONIC nanoseconds.</summary>
     KtimeGetNs = 5,
     /// <summary><c>u64 bpf_get_current_pid_tgid(void)</c>: tgid &lt;&lt; 32 | tid, as seen from the initial pid namespace.</summary>

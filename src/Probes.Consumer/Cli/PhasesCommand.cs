@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Output.Reports;
 using Probes.Consumer.Phases;
 using Probes.Consumer.Tracing;
@@ -39,10 +40,16 @@ public static class PhasesCommand
             CustomParser = ReportOutput.ParsePath,
         };
 
+        var perEvent = new Option<bool>("--per-event")
+        {
+            Description = "Send every phase begin and end to user space and pair them there (the mode before in-kernel pairing; --format chrome always does).",
+        };
+
         var command = new Command("phases", "How long each phase takes, per container: live table and final report.");
         tracing.AddTo(command);
         command.Options.Add(format);
         command.Options.Add(output);
+        command.Options.Add(perEvent);
         command.Validators.Add(result =>
         {
             if (FormatConflict(result, format) is { } conflict)
@@ -60,7 +67,14 @@ public static class PhasesCommand
             string chosen = parse.GetValue(CommonOptions.Json) ? "json" : parse.GetValue(format) ?? "table";
             // Opened before anything is attached: a report that cannot be written is known now, not after the capture.
             using ReportOutput? report = parse.GetValue(output) is { } path ? ReportOutput.Open(path) : null;
-            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), tracing.RunOptions(parse, PollMilliseconds), verbose);
+            // A timeline needs every instance; everything else is counted in the kernel unless asked otherwise.
+            bool inKernel = !parse.GetValue(perEvent) && chosen != "chrome";
+            TraceRunOptions options = tracing.RunOptions(parse, PollMilliseconds);
+            if (inKernel)
+            {
+                options = options with { KernelPairing = new KernelPairingOptions() };
+            }
+            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, verbose);
         });
         return command;
     }
@@ -94,7 +108,10 @@ public static class PhasesCommand
     private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, bool verbose)
     {
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
-        using TracePlan plan = TracePlan.Build(target.Probes, [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")], [], target.Pid, target.Description);
+        ProbePattern[] patterns = target.Probes.Any(p => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name == "mark")
+            ? [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end"), ProbePattern.Parse("probes:mark")]
+            : [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
+        using TracePlan plan = TracePlan.Build(target.Probes, patterns, [], target.Pid, target.Description);
         var collector = new PhaseCollector(keepTimeline: format == "chrome");
 
         using var stop = new TraceStop(duration);
@@ -102,28 +119,37 @@ public static class PhasesCommand
         using TraceRun run = TraceRun.Create(target, stop, new ConsoleDiagnostics(console, verbose), options);
         run.Add(plan);
         run.Start();
-        console.WriteNote($"attached to {plan.FileCount} file(s) for {target.Description}; Ctrl-C for the report");
+        console.WriteNote($"attached to {plan.FileCount} file(s) for {target.Description}{(run.PhaseMaps is null ? ", every event to user space" : "")}; Ctrl-C for the report");
 
-        PhaseReport Snapshot() => collector.Report((long)run.Lost, target.Directory.Names);
+        KernelPhases? kernel = null;
+        PhaseReport Snapshot() => kernel?.Report(target.Directory.Names) ?? collector.Report((long)run.Lost, target.Directory.Names);
+        ITraceConsumer Consumer(Action? afterPoll = null, Action? onTick = null)
+        {
+            if (run.PhaseMaps is { } maps)
+            {
+                return kernel = new KernelPhases(maps, afterPoll, onTick);
+            }
+            return new PhaseEvents(new Collecting(collector, afterPoll, onTick));
+        }
 
         bool live = format == "table" && output is null && console.RawOut is not null && !Console.IsOutputRedirected;
         if (live)
         {
-            AnsiConsole.Live(TableReportWriter.Render(Snapshot())).Start(context =>
+            AnsiConsole.Live(TableReportWriter.Render(collector.Report(0, target.Directory.Names))).Start(context =>
             {
-                run.Run(new PhaseEvents(new Collecting(collector, onTick: () => context.UpdateTarget(TableReportWriter.Render(Snapshot())))));
+                run.Run(Consumer(onTick: () => context.UpdateTarget(TableReportWriter.Render(Snapshot()))));
                 context.UpdateTarget(TableReportWriter.Render(Snapshot()));
             });
         }
         else
         {
-            run.Run(new PhaseEvents(new Collecting(collector, afterPoll: () =>
+            run.Run(Consumer(afterPoll: () =>
             {
                 if (output is null && !stop.Token.IsCancellationRequested && console.OutputClosed)
                 {
                     stop.Stop("output closed"); // nobody is left to read the report
                 }
-            })));
+            }));
         }
 
         PhaseReport report = Snapshot();
@@ -137,15 +163,26 @@ public static class PhasesCommand
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
             + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"
             + $"{(report.NotTabulated > 0 ? $", {report.NotTabulated} phases not tabulated (limit {PhaseStatistics.DefaultMaxRows} rows)" : "")}"
+            + KernelLossText(report.Kernel)
             + $"{(unwritten is not null ? $", {unwritten}" : "")}"
             + $"{(run.StopReason is { } why ? $" ({why})" : "")}");
         return code;
     }
 
+    /// <summary>What in-kernel pairing could not count, for the closing line (nothing when all was counted).</summary>
+    private static string KernelLossText(KernelPairingLoss? loss) => loss is null ? "" :
+        (loss.Evicted > 0 ? $", {loss.Evicted} begins evicted unended (pending map full)" : "")
+        + (loss.PendingFull > 0 ? $", {loss.PendingFull} begins refused (pending map full)" : "")
+        + (loss.HistogramFull > 0 ? $", {loss.HistogramFull} phases without a histogram bucket (map full)" : "")
+        + (loss.StatisticsFull > 0 ? $", {loss.StatisticsFull} phases not counted (statistics map full)" : "")
+        + (loss.Unattributed > 0 ? $", {loss.Unattributed} phases of no known container" : "");
+
     /// <summary>Every phase event into the collector; the live table or the closed-stdout check between reads.</summary>
     private sealed class Collecting(PhaseCollector collector, Action? afterPoll = null, Action? onTick = null) : IPhaseEventConsumer
     {
         public void OnPhaseEvent(in PhaseEvent phase, Func<string> describeProcess) => collector.Add(phase, describeProcess);
+
+        public void OnMark(in MarkEvent mark) => collector.AddMark(mark);
 
         public void AfterPoll(int events) => afterPoll?.Invoke();
 

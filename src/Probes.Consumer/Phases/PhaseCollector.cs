@@ -21,6 +21,7 @@ public sealed class PhaseCollector(
     private readonly PhaseStatistics _statistics = statistics ?? new PhaseStatistics();
     private readonly List<CompletedPhase> _timeline = [];
     private readonly Dictionary<int, string> _processes = new();
+    private readonly MarkStatistics _marks = new();
 
     public long TimelineDropped { get; private set; }
 
@@ -59,6 +60,8 @@ public sealed class PhaseCollector(
         }
     }
 
+    public void AddMark(in MarkEvent mark) => _marks.Add(mark);
+
     public PhaseReport Report(long lost, IReadOnlyDictionary<string, string> containerNames) =>
-        new(_statistics.Rows(), lost, _pairing.Unfinished(), _pairing.EndsWithoutBegin, containerNames, _pairing.DroppedBegins, _statistics.NotTabulated);
+        new(_statistics.Rows(), lost, _pairing.Unfinished(), _pairing.EndsWithoutBegin, containerNames, _pairing.DroppedBegins, _statistics.NotTabulated, _marks.Rows());
 }

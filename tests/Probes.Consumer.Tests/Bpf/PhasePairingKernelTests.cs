@@ -3,6 +3,8 @@ using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Maps;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Phases;
+using Probes.Consumer.Tests.Support;
 
 namespace Probes.Consumer.Tests.Bpf;
 
@@ -16,7 +18,7 @@ namespace Probes.Consumer.Tests.Bpf;
 public sealed class PhasePairingKernelTests
 {
     private const uint BeginId = 1, EndId = 2, MarkId = 3;
-    private const uint Alpha = 0x1001, Beta = 0x2002, Orphan = 0x3003, Stray = 0x4004;
+    private const uint Alpha = PhaseWorkload.Alpha, Beta = PhaseWorkload.Beta;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [TestInitialize]
@@ -104,6 +106,39 @@ public sealed class PhasePairingKernelTests
         }
     }
 
+    /// <summary>
+    /// The report's percentiles come from the kernel's buckets; every duration is sent too here, so
+    /// the exact nearest-rank values are known: each estimate must be within the bucket scheme's
+    /// stated bound (1/64) of the exact value, and min, max, count and total equal.
+    /// </summary>
+    [TestMethod]
+    public void Percentiles_from_the_buckets_are_within_the_stated_bound_of_the_exact_values()
+    {
+        FixtureBinary workload = BuildWorkload();
+        using UsdtSession session = Attach(workload, new KernelPairingOptions { SendEveryEvent = true });
+        (List<UsdtEvent> events, _) = Run(session, workload, alpha: 20_000, beta: 500, orphans: 0, strays: 0, marks: 0);
+        session.Detach(_ => true);
+        PhaseMaps maps = session.PhaseMaps!;
+
+        (List<PhaseRow> rows, long unattributed) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), id => $"0x{id:x}", _ => "");
+        Assert.AreEqual(0, unattributed);
+        foreach (uint phase in (uint[])[Alpha, Beta])
+        {
+            ulong[] exact = events.Where(e => e.ProbeId == EndId && e.Arguments[0] == phase).Select(e => e.Arguments[PhaseProgramGenerator.DurationSlot]).Order().ToArray();
+            PhaseRow row = rows.Single(r => r.Id == phase);
+            Assert.AreEqual(exact.Length, row.Count);
+            Assert.AreEqual((exact[0], exact[^1]), (row.MinNs, row.MaxNs));
+            Assert.AreEqual(exact.Aggregate(0UL, (sum, d) => sum + d), row.TotalNs);
+            foreach ((double percent, ulong estimate) in (ReadOnlySpan<(double, ulong)>)[(50, row.P50Ns), (90, row.P90Ns), (99, row.P99Ns)])
+            {
+                ulong truth = exact[(int)Math.Ceiling(percent / 100 * exact.Length) - 1]; // nearest rank
+                double error = Math.Abs((double)estimate - truth) / truth;
+                Console.WriteLine($"0x{phase:x} p{percent}: exact {truth} ns, from buckets {estimate} ns, error {error:P2} (bound {PhaseBuckets.RelativeErrorBound:P2})");
+                Assert.IsTrue(error <= PhaseBuckets.RelativeErrorBound, $"p{percent} of 0x{phase:x}: {estimate} vs exact {truth}");
+            }
+        }
+    }
+
     [TestMethod]
     public void A_tiny_pending_map_evicts_begins_never_ended_and_the_counters_say_how_many()
     {
@@ -125,12 +160,7 @@ public sealed class PhasePairingKernelTests
         Assert.AreEqual(200UL, maps.ReadStatistics().Single(r => r.PhaseId == Alpha).Count);
     }
 
-    private static FixtureBinary BuildWorkload()
-    {
-        string path = FixtureCompiler.Build("phase_workload", "gcc",
-            ["-O2", "-Wall", "-Werror", "-g0", FixtureCompiler.Source("phase_workload.c"), Path.Combine(RepoPaths.Root, "native", "probes.c")]);
-        return FixtureBinary.Existing(path);
-    }
+    private static FixtureBinary BuildWorkload() => FixtureBinary.Existing(PhaseWorkload.Build());
 
     private static UsdtSession Attach(FixtureBinary workload, KernelPairingOptions pairing)
     {
@@ -150,7 +180,7 @@ public sealed class PhasePairingKernelTests
     private static (List<UsdtEvent> Events, int Pid) Run(UsdtSession session, FixtureBinary workload, int alpha, int beta, int orphans, int strays, int marks)
     {
         var events = new List<UsdtEvent>();
-        using var process = new LiveProcess(workload.Path, [$"{alpha}", $"{beta}", $"{orphans}", $"{strays}", $"{marks}"]);
+        using var process = new LiveProcess(workload.Path, PhaseWorkload.Arguments(alpha, beta, orphans, strays, marks));
         var clock = Stopwatch.StartNew();
         while (!process.HasExited && clock.Elapsed < Timeout)
         {

@@ -10,6 +10,9 @@ public readonly record struct KernelPhaseStatistics(uint PhaseId, int Status, ul
 /// <summary>One histogram bucket of one (phase id, status, container), summed over CPUs.</summary>
 public readonly record struct KernelPhaseBucket(uint PhaseId, int Status, ulong ContainerKey, int Bucket, ulong Count);
 
+/// <summary>A begun phase the pending map holds: its process (host tgid), span, begin time, parent, id and container key.</summary>
+public readonly record struct KernelPendingPhase(int Pid, ulong SpanId, ulong StartNanoseconds, ulong ParentSpanId, uint PhaseId, ulong ContainerKey);
+
 /// <summary>The pairing counters, summed over CPUs (<see cref="PhaseCounter"/>).</summary>
 public readonly record struct KernelPhaseCounters(ulong RingFull, ulong BeginsStored, ulong EndsPaired, ulong EndsWithoutBegin, ulong PendingFull, ulong HistogramFull, ulong StatisticsFull)
 {
@@ -91,6 +94,27 @@ public sealed class PhaseMaps : IDisposable
         ulong Sum(PhaseCounter counter) => counters.SumPerCpuUInt64((uint)counter);
         return new KernelPhaseCounters(Sum(PhaseCounter.RingFull), Sum(PhaseCounter.BeginsStored), Sum(PhaseCounter.EndsPaired),
             Sum(PhaseCounter.EndsWithoutBegin), Sum(PhaseCounter.PendingFull), Sum(PhaseCounter.HistogramFull), Sum(PhaseCounter.StatisticsFull));
+    }
+
+    /// <summary>Phases begun and not ended (nor evicted) now, at most <paramref name="limit"/>.</summary>
+    public List<KernelPendingPhase> ReadPending(int limit)
+    {
+        var pending = new List<KernelPendingPhase>();
+        var value = new byte[PendingValueSize];
+        foreach (byte[] key in Pending.Keys())
+        {
+            if (pending.Count >= limit)
+            {
+                break;
+            }
+            if (Pending.Lookup(key, value))
+            {
+                pending.Add(new KernelPendingPhase((int)BinaryPrimitives.ReadUInt32LittleEndian(key), BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(8)),
+                    BinaryPrimitives.ReadUInt64LittleEndian(value), BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan(8)),
+                    BinaryPrimitives.ReadUInt32LittleEndian(value.AsSpan(16)), BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan(24))));
+            }
+        }
+        return pending;
     }
 
     /// <summary>Phases begun and not ended (nor evicted) now.</summary>

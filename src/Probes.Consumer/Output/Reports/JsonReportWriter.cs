@@ -52,6 +52,30 @@ public static class JsonReportWriter
             json.WriteEndObject();
         }
         json.WriteEndArray();
+        json.WriteStartArray("marks");
+        foreach (MarkRow mark in report.Marks ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("name", mark.Name);
+            json.WriteNumber("id", mark.Id);
+            json.WriteString("container", report.ContainerName(mark.Container));
+            json.WriteString("container_id", mark.Container);
+            json.WriteNumber("count", mark.Count);
+            json.WriteNumber("last", mark.Last);
+            json.WriteNumber("min", mark.Min);
+            json.WriteNumber("max", mark.Max);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteString("pairing", report.Kernel is null ? "user" : "kernel");
+        if (report.Kernel is { } kernel)
+        {
+            json.WriteNumber("evicted_begins", kernel.Evicted);
+            json.WriteNumber("pending_map_full", kernel.PendingFull);
+            json.WriteNumber("histogram_map_full", kernel.HistogramFull);
+            json.WriteNumber("statistics_map_full", kernel.StatisticsFull);
+            json.WriteNumber("unattributed", kernel.Unattributed);
+        }
         json.WriteEndObject();
         json.Flush();
         output.WriteByte((byte)'\n');

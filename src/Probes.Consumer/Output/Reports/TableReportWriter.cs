@@ -40,7 +40,29 @@ public static class TableReportWriter
         string footer = $"lost events: {report.Lost}   unfinished phases: {report.Unfinished.Count}   ends seen without their begin: {report.EndsWithoutBegin}"
             + (report.DroppedBegins > 0 ? $"   begins dropped (open-phase limit): {report.DroppedBegins}" : "")
             + (report.NotTabulated > 0 ? $"   phases not tabulated (row limit {PhaseStatistics.DefaultMaxRows}): {report.NotTabulated}" : "");
-        return new Rows(table, new Text(footer));
+        if (report.Kernel is { } kernel && kernel.Evicted + kernel.PendingFull + kernel.HistogramFull + kernel.StatisticsFull > 0)
+        {
+            footer += $"   kernel maps full: {kernel.Evicted} begins evicted, {kernel.PendingFull + kernel.HistogramFull + kernel.StatisticsFull} not stored";
+        }
+        if (report.Marks is not { Count: > 0 } marks)
+        {
+            return new Rows(table, new Text(footer));
+        }
+        var markTable = new Table().Border(TableBorder.Simple);
+        markTable.AddColumn("container");
+        markTable.AddColumn("mark");
+        foreach (string column in new[] { "count", "last", "min", "max" })
+        {
+            markTable.AddColumn(new TableColumn(column).RightAligned());
+        }
+        foreach (MarkRow mark in marks)
+        {
+            markTable.AddRow(
+                Markup.Escape(TerminalText.Safe(report.ContainerName(mark.Container))),
+                Markup.Escape(TerminalText.Safe(mark.Name)),
+                Count(mark.Count), Count(mark.Last), Count(mark.Min), Count(mark.Max));
+        }
+        return new Rows(table, new Text(footer), markTable);
     }
 
     public static void Write(PhaseReport report, IAnsiConsole console) => console.Write(Render(report));

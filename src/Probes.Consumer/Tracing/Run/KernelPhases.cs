@@ -1,0 +1,71 @@
+using Probes.Consumer.Bpf.Maps;
+using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Phases;
+using Probes.Consumer.Targets.Containers;
+
+namespace Probes.Consumer.Tracing.Run;
+
+/// <summary>
+/// A run's consumer when phases are paired in the kernel (<see cref="TraceRunOptions.KernelPairing"/>):
+/// the few records that still come (a phase id's first end in a process, faulted, canceled and
+/// slow ends, marks) name the phases and tell which container a namespace key stands for; the
+/// numbers come from the maps, read and merged over CPUs whenever a report is asked for
+/// (<see cref="Report"/>: each tick of a live view, and at the end).
+/// </summary>
+public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Action? onTick = null) : ITraceConsumer
+{
+    private const int MaxNames = 16_384;
+    private const int MaxContainerKeys = 65_536;
+    private const int MaxUnfinished = 65_536;
+
+    private readonly PhaseEventDecoder _decoder = new();
+    private readonly Dictionary<uint, string> _names = new();
+    private readonly Dictionary<ulong, string> _containers = new();
+    private readonly MarkStatistics _marks = new();
+
+    public void OnEvent(UsdtRecord record, TracedProbe probe, ContainerRef? container)
+    {
+        string containerId = container?.Id ?? "";
+        if (probe.Provider == TracePlan.OwnProvider && probe.Name == "mark")
+        {
+            _marks.Add(_decoder.DecodeMark(record, containerId));
+            return;
+        }
+        uint id = (uint)record.Argument(0);
+        if (_names.Count < MaxNames || _names.ContainsKey(id))
+        {
+            _names[id] = _decoder.Name(id, record.StringBytes(1));
+        }
+        ulong key = ContainerKey(record);
+        if (_containers.Count < MaxContainerKeys || _containers.ContainsKey(key))
+        {
+            _containers[key] = containerId;
+        }
+    }
+
+    public void AfterPoll(int events) => afterPoll?.Invoke();
+
+    public void OnTick() => onTick?.Invoke();
+
+    /// <summary>The maps' key for the record's container: (pid namespace inode, mount namespace inode), 0 when the program could not read them.</summary>
+    private static ulong ContainerKey(UsdtRecord record) =>
+        record.HasNamespaces ? record.PidNamespaceInode | (ulong)record.MountNamespaceInode << 32 : 0;
+
+    /// <summary>Reads the maps now and builds the report (final once the run has stopped: it detached before its last drain).</summary>
+    public PhaseReport Report(IReadOnlyDictionary<string, string> containerNames)
+    {
+        string? NameOf(uint id) => _names.TryGetValue(id, out string? name) ? name : null;
+        string? ContainerOf(ulong key) => _containers.TryGetValue(key, out string? container) ? container : null;
+
+        (List<PhaseRow> rows, long unattributed) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), NameOf, ContainerOf);
+        List<KernelPendingPhase> pending = maps.ReadPending(MaxUnfinished);
+        KernelPhaseCounters counters = maps.ReadCounters();
+        var unfinished = pending
+            .Where(p => ContainerOf(p.ContainerKey) is not null)
+            .Select(p => new UnfinishedPhase(ContainerOf(p.ContainerKey)!, p.Pid, p.Pid, p.PhaseId, NameOf(p.PhaseId) ?? $"phase 0x{p.PhaseId:x8}", p.SpanId, p.ParentSpanId, p.StartNanoseconds))
+            .OrderBy(p => p.StartNs)
+            .ToList();
+        var loss = new KernelPairingLoss(counters.Evicted(pending.Count), counters.PendingFull, counters.HistogramFull, counters.StatisticsFull, unattributed);
+        return new PhaseReport(rows, (long)counters.RingFull, unfinished, (long)counters.EndsWithoutBegin, containerNames, Marks: _marks.Rows(), Kernel: loss);
+    }
+}

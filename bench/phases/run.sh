@@ -48,6 +48,9 @@ stop() {
   # starts with SIGINT ignored), then wait for the wrapper.
   local child; child=$(pgrep -P "$pid" || true)
   kill -TERM "${child:-$pid}" 2>/dev/null || true
+  # bpftrace 0.17 has been seen to miss a SIGTERM (parked in epoll_wait): kill it after 10 s.
+  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
 

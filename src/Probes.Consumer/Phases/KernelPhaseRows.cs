@@ -21,8 +21,10 @@ public static class KernelPhaseRows
 {
     /// <param name="nameOf">A phase id's name, as a sent record gave it; null when none came yet.</param>
     /// <param name="containerOf">A container key's container id ("" for the host), or null when no traced process sent a record from it.</param>
+    /// <param name="ignored">Whether a key is a container the run does not trace (same file, another container): its phases are left out, not counted as unattributed.</param>
     public static (List<PhaseRow> Rows, long Unattributed) Build(
-        IEnumerable<KernelPhaseStatistics> statistics, IEnumerable<KernelPhaseBucket> buckets, Func<uint, string?> nameOf, Func<ulong, string?> containerOf)
+        IEnumerable<KernelPhaseStatistics> statistics, IEnumerable<KernelPhaseBucket> buckets, Func<uint, string?> nameOf, Func<ContainerKey, string?> containerOf,
+        Func<ContainerKey, bool>? ignored = null)
     {
         var rows = new Dictionary<(string Container, uint Id), Row>();
         long unattributed = 0;
@@ -30,7 +32,7 @@ public static class KernelPhaseRows
         {
             if (containerOf(s.ContainerKey) is not { } container)
             {
-                unattributed += (long)s.Count;
+                unattributed += ignored?.Invoke(s.ContainerKey) == true ? 0 : (long)s.Count;
                 continue;
             }
             if (!rows.TryGetValue((container, s.PhaseId), out Row? row))

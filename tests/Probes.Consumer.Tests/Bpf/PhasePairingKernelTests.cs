@@ -53,7 +53,8 @@ public sealed class PhasePairingKernelTests
         KernelPhaseStatistics beta = rows.Single(r => r.PhaseId == Beta);
         Assert.AreEqual((5000UL, 0), (alpha.Count, alpha.Status));
         Assert.AreEqual((37UL, 1), (beta.Count, beta.Status));
-        Assert.AreEqual(OwnContainerKey(pid), alpha.ContainerKey, "(pid namespace inode, mount namespace inode)");
+        Assert.AreEqual(OwnContainerKey(pid), alpha.ContainerKey.Namespaces, "(pid namespace inode, mount namespace inode)");
+        Assert.AreEqual(OwnCgroupId(), alpha.ContainerKey.CgroupId, "the cgroup id: the inode of the test's cgroup v2 directory");
         foreach (KernelPhaseStatistics row in rows)
         {
             Assert.IsTrue(row.MinNanoseconds > 0 && row.MinNanoseconds <= row.MaxNanoseconds && row.TotalNanoseconds >= row.MaxNanoseconds, row.ToString());
@@ -140,6 +141,33 @@ public sealed class PhasePairingKernelTests
     }
 
     [TestMethod]
+    public void A_phase_in_new_pid_and_mount_namespaces_is_keyed_by_them()
+    {
+        string unshare = Requirements.Tool("unshare");
+        FixtureBinary workload = BuildWorkload();
+        using UsdtSession session = Attach(workload, new KernelPairingOptions());
+        var events = new List<UsdtEvent>();
+        using (var process = new LiveProcess(unshare, ["--pid", "--fork", "--kill-child", "--mount", workload.Path, .. PhaseWorkload.Arguments(100, 0, 0, 0, 0)]))
+        {
+            process.WaitForStdout("ready", Timeout);
+            int child = process.ChildPid();
+            ulong expected = Inode(new FileInfo($"/proc/{child}/ns/pid").LinkTarget!) | Inode(new FileInfo($"/proc/{child}/ns/mnt").LinkTarget!) << 32;
+            process.WaitForExit(Timeout);
+            session.Drain(r => events.Add(r.ToEvent()));
+            session.Detach(_ => true);
+            KernelPhaseStatistics row = session.PhaseMaps!.ReadStatistics().Single();
+            UsdtEvent first = events.Single(e => e.ProbeId == EndId);
+            Console.WriteLine($"key 0x{row.ContainerKey:x16}, expected 0x{expected:x16}, record pidns {first.PidNamespaceInode} mntns {first.MountNamespaceInode} ns pid {first.NamespacePid}");
+            Assert.AreEqual(100UL, row.Count);
+            Assert.AreEqual(expected, row.ContainerKey.Namespaces, "the new namespaces' inodes");
+            Assert.AreEqual(expected, (ulong)first.PidNamespaceInode!.Value | (ulong)first.MountNamespaceInode!.Value << 32, "the sent record carries the same key");
+            Assert.AreEqual(row.ContainerKey.CgroupId, first.Arguments[PhaseProgramGenerator.CgroupSlot], "and the same cgroup id");
+        }
+    }
+
+    private static ulong Inode(string link) => ulong.Parse(link[(link.IndexOf('[') + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+
+    [TestMethod]
     public void A_tiny_pending_map_evicts_begins_never_ended_and_the_counters_say_how_many()
     {
         FixtureBinary workload = BuildWorkload();
@@ -197,6 +225,14 @@ public sealed class PhasePairingKernelTests
         static ulong Inode(string link) => ulong.Parse(link[(link.IndexOf('[') + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
         _ = pid; // exited by now; it inherited the test's namespaces
         return Inode(new FileInfo("/proc/self/ns/pid").LinkTarget!) | Inode(new FileInfo("/proc/self/ns/mnt").LinkTarget!) << 32;
+    }
+
+    /// <summary>cgroup v2: a cgroup's id is its directory's inode number.</summary>
+    private static ulong OwnCgroupId()
+    {
+        string path = File.ReadAllLines("/proc/self/cgroup").Single(l => l.StartsWith("0::", StringComparison.Ordinal))[3..];
+        return ProcessRunner.Run("stat", ["-c", "%i", "/sys/fs/cgroup" + path], TimeSpan.FromSeconds(10)).EnsureSuccess("stat").Stdout.Trim() is { } inode
+            ? ulong.Parse(inode, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 
     private static ulong MinOf(List<KernelPhaseStatistics> rows, KernelPhaseBucket bucket) => rows.Single(r => r.PhaseId == bucket.PhaseId && r.Status == bucket.Status).MinNanoseconds;

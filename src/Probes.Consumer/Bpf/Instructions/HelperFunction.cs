@@ -17,6 +17,8 @@ public enum HelperFunction
     GetCurrentComm = 16,
     /// <summary><c>u64 bpf_get_current_task(void)</c>: the current task_struct pointer.</summary>
     GetCurrentTask = 35,
+    /// <summary><c>u64 bpf_get_current_cgroup_id(void)</c>: the cgroup v2 id of the current task.</summary>
+    GetCurrentCgroupId = 80,
     /// <summary><c>long bpf_probe_read_user(void *dst, u32 size, const void *user_ptr)</c>; zeroes dst on failure.</summary>
     ProbeReadUser = 112,
     /// <summary><c>long bpf_probe_read_kernel(void *dst, u32 size, const void *kernel_ptr)</c>; zeroes dst on failure.</summary>

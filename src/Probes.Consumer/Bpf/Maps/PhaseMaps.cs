@@ -4,14 +4,21 @@ using Probes.Consumer.Bpf.Syscalls;
 
 namespace Probes.Consumer.Bpf.Maps;
 
+/// <summary>
+/// Which container a pairing map entry belongs to: the (pid namespace inode, mount namespace
+/// inode) pair records carry, as one u64, and the cgroup id. Namespace inodes are reused once a
+/// namespace is gone (containers run one after another get the same numbers); cgroup ids are not.
+/// </summary>
+public readonly record struct ContainerKey(ulong Namespaces, ulong CgroupId);
+
 /// <summary>One (phase id, status, container) row of exact numbers, summed over CPUs.</summary>
-public readonly record struct KernelPhaseStatistics(uint PhaseId, int Status, ulong ContainerKey, ulong Count, ulong TotalNanoseconds, ulong MinNanoseconds, ulong MaxNanoseconds);
+public readonly record struct KernelPhaseStatistics(uint PhaseId, int Status, ContainerKey ContainerKey, ulong Count, ulong TotalNanoseconds, ulong MinNanoseconds, ulong MaxNanoseconds);
 
 /// <summary>One histogram bucket of one (phase id, status, container), summed over CPUs.</summary>
-public readonly record struct KernelPhaseBucket(uint PhaseId, int Status, ulong ContainerKey, int Bucket, ulong Count);
+public readonly record struct KernelPhaseBucket(uint PhaseId, int Status, ContainerKey ContainerKey, int Bucket, ulong Count);
 
 /// <summary>A begun phase the pending map holds: its process (host tgid), span, begin time, parent, id and container key.</summary>
-public readonly record struct KernelPendingPhase(int Pid, ulong SpanId, ulong StartNanoseconds, ulong ParentSpanId, uint PhaseId, ulong ContainerKey);
+public readonly record struct KernelPendingPhase(int Pid, ulong SpanId, ulong StartNanoseconds, ulong ParentSpanId, uint PhaseId, ContainerKey ContainerKey);
 
 /// <summary>The pairing counters, summed over CPUs (<see cref="PhaseCounter"/>).</summary>
 public readonly record struct KernelPhaseCounters(ulong RingFull, ulong BeginsStored, ulong EndsPaired, ulong EndsWithoutBegin, ulong PendingFull, ulong HistogramFull, ulong StatisticsFull)
@@ -27,20 +34,20 @@ public readonly record struct KernelPhaseCounters(ulong RingFull, ulong BeginsSt
 /// <summary>
 /// The maps of in-kernel phase pairing (<see cref="PhaseProgramGenerator"/>), and reading them:
 /// <code>
-///   probes_pending  LRU hash     (u32 tgid, u32 0, u64 span)                       → (u64 ts, u64 parent, u32 id, u32 0, u64 container)
-///   probes_hist     per-CPU hash (u32 id, u32 status, u64 container, u32 bucket, u32 0) → u64 count
-///   probes_stats    per-CPU hash (u32 id, u32 status, u64 container)               → (u64 count, total, ~min, max)
+///   probes_pending  LRU hash     (u32 tgid, u32 0, u64 span)                       → (u64 ts, u64 parent, u32 id, u32 0, u64 ns, u64 cgroup)
+///   probes_hist     per-CPU hash (u32 id, u32 status, u64 ns, u64 cgroup, u32 bucket, u32 0) → u64 count
+///   probes_stats    per-CPU hash (u32 id, u32 status, u64 ns, u64 cgroup)          → (u64 count, total, ~min, max)
 ///   probes_seen     LRU hash     (u32 tgid, u32 id)                                → u64
 /// </code>
-/// The container key is (pid namespace inode | mount namespace inode &lt;&lt; 32), the record's two
-/// fields at offset 24 read as one u64. The per-CPU counters are the session's counter map.
+/// The container key (<see cref="ContainerKey"/>) is (pid namespace inode | mount namespace inode &lt;&lt; 32),
+/// the record's two fields at offset 24 read as one u64, and the cgroup id. The per-CPU counters are the session's counter map.
 /// </summary>
 public sealed class PhaseMaps : IDisposable
 {
     public const int PendingKeySize = 16;
-    public const int PendingValueSize = 32;
-    public const int HistogramKeySize = 24;
-    public const int StatisticsKeySize = 16;
+    public const int PendingValueSize = 40;
+    public const int HistogramKeySize = 32;
+    public const int StatisticsKeySize = 24;
     public const int StatisticsValueSize = 32;
     public const int SeenKeySize = 8;
 
@@ -111,7 +118,7 @@ public sealed class PhaseMaps : IDisposable
             {
                 pending.Add(new KernelPendingPhase((int)BinaryPrimitives.ReadUInt32LittleEndian(key), BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(8)),
                     BinaryPrimitives.ReadUInt64LittleEndian(value), BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan(8)),
-                    BinaryPrimitives.ReadUInt32LittleEndian(value.AsSpan(16)), BinaryPrimitives.ReadUInt64LittleEndian(value.AsSpan(24))));
+                    BinaryPrimitives.ReadUInt32LittleEndian(value.AsSpan(16)), Key(value.AsSpan(24))));
             }
         }
         return pending;
@@ -149,7 +156,7 @@ public sealed class PhaseMaps : IDisposable
             if (count > 0)
             {
                 rows.Add(new KernelPhaseStatistics(BinaryPrimitives.ReadUInt32LittleEndian(key), BinaryPrimitives.ReadInt32LittleEndian(key.AsSpan(4)),
-                    BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(8)), count, total, min, max));
+                    Key(key.AsSpan(8)), count, total, min, max));
             }
         }
         return rows;
@@ -167,15 +174,19 @@ public sealed class PhaseMaps : IDisposable
                 continue;
             }
             ulong count = BpfMap.SumSlots(value, Histogram.PerCpuSlotSize);
-            int bucket = BinaryPrimitives.ReadInt32LittleEndian(key.AsSpan(16));
+            int bucket = BinaryPrimitives.ReadInt32LittleEndian(key.AsSpan(24));
             if (count > 0 && bucket is >= 0 and < PhaseBuckets.Count)
             {
                 buckets.Add(new KernelPhaseBucket(BinaryPrimitives.ReadUInt32LittleEndian(key), BinaryPrimitives.ReadInt32LittleEndian(key.AsSpan(4)),
-                    BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(8)), bucket, count));
+                    Key(key.AsSpan(8)), bucket, count));
             }
         }
         return buckets;
     }
+
+    /// <summary>A container key as the maps store it: u64 namespaces, u64 cgroup id.</summary>
+    private static ContainerKey Key(ReadOnlySpan<byte> bytes) =>
+        new(BinaryPrimitives.ReadUInt64LittleEndian(bytes), BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]));
 
     public void Dispose()
     {

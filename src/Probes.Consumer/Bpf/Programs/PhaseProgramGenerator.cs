@@ -23,16 +23,17 @@ public readonly record struct PhaseMapDescriptors(int Pending, int Histogram, in
 ///          this id in this process (seen, LRU hash), or when every event is wanted
 /// </code>
 /// The container key is the record's (pid namespace inode, mount namespace inode) as one u64,
-/// the pair user space attributes records by. Counts use atomic adds: a uprobe program runs
+/// the pair user space attributes records by, and the cgroup id (namespace inodes are reused). Counts use atomic adds: a uprobe program runs
 /// with migration disabled but may be preempted, so a plain load-add-store could lose one.
 /// </summary>
 public static class PhaseProgramGenerator
 {
-    /// <summary>Slots a sent phase_end record carries past the note's four: the duration (ns) and the begin's parent span.</summary>
-    public const int EndExtraSlots = 2;
+    /// <summary>Slots a sent phase_end record carries past the note's four: the duration (ns), the begin's parent span, the cgroup id (the container key's second half).</summary>
+    public const int EndExtraSlots = 3;
 
     public const int DurationSlot = 4;
     public const int ParentSlot = 5;
+    public const int CgroupSlot = 6;
 
     private const int IdArgument = 0;
     private const int SpanArgument = 2;
@@ -41,16 +42,17 @@ public static class PhaseProgramGenerator
     // Stack frame below the 16 bytes of scratch the record code uses (r10-16..r10-1).
     private const short RecordBase = -104;          // 56-byte header + 4 argument slots, ends at -17
     private const short PendingKey = -120;          // u32 tgid, u32 0, u64 span
-    private const short PendingValue = -152;        // u64 ts, u64 parent, u32 id, u32 0, u64 container
-    private const short HistogramKey = -176;        // u32 id, u32 status, u64 container, u32 bucket, u32 0
-    private const short StatisticsKey = -192;       // u32 id, u32 status, u64 container
-    private const short StatisticsValue = -224;     // u64 count, total, min, max
-    private const short One = -232;
-    private const short SeenKey = -240;             // u32 tgid, u32 id
-    private const short SeenValue = -248;
-    private const short Duration = -256;
-    private const short Parent = -264;
-    private const short CounterKey = -272;
+    private const short PendingValue = -160;        // u64 ts, u64 parent, u32 id, u32 0, u64 namespaces, u64 cgroup
+    private const short HistogramKey = -192;        // u32 id, u32 status, u64 namespaces, u64 cgroup, u32 bucket, u32 0
+    private const short StatisticsKey = -216;       // u32 id, u32 status, u64 namespaces, u64 cgroup
+    private const short StatisticsValue = -248;     // u64 count, total, ~min, max
+    private const short One = -256;
+    private const short SeenKey = -264;             // u32 tgid, u32 id
+    private const short SeenValue = -272;
+    private const short Duration = -280;
+    private const short Parent = -288;
+    private const short CounterKey = -296;
+    private const short Cgroup = -304;
 
     private const int NoExist = 1; // BPF_NOEXIST
     private const int MinMaxAttempts = 4;
@@ -85,6 +87,9 @@ public static class PhaseProgramGenerator
         {
             UsdtProgramGenerator.EmitNamespaces(b, task, access, "pairing");
         }
+        // Namespace inodes are reused once a namespace is gone (one container after another gets
+        // the same numbers); the cgroup id is not, so the two together tell containers apart.
+        b.Emit(Asm.Call(HelperFunction.GetCurrentCgroupId), Asm.StoreMem(Register.R10, Cgroup, Register.R0, Size.DWord));
         foreach (int argument in (int[])[IdArgument, SpanArgument, ParentOrStatusArgument])
         {
             UsdtProgramGenerator.EmitArgument(b, spec, spec.Arguments[argument], UsdtRecordLayout.ArgumentOffset(argument));
@@ -135,6 +140,8 @@ public static class PhaseProgramGenerator
             Asm.StoreImm(Register.R10, PendingValue + 20, 0, Size.Word),
             Asm.LoadMem(Register.R1, Register.R6, UsdtRecordLayout.PidNamespaceOffset, Size.DWord),
             Asm.StoreMem(Register.R10, PendingValue + 24, Register.R1, Size.DWord),
+            Asm.LoadMem(Register.R1, Register.R10, Cgroup, Size.DWord),
+            Asm.StoreMem(Register.R10, PendingValue + 32, Register.R1, Size.DWord),
             Asm.LoadMapFd(Register.R1, maps.Pending),
             Asm.Mov(Register.R2, Register.R10),
             AluOp.Add.Imm(Register.R2, PendingKey),
@@ -184,10 +191,13 @@ public static class PhaseProgramGenerator
             Asm.LoadMem(Register.R1, Register.R6, UsdtRecordLayout.PidNamespaceOffset, Size.DWord),
             Asm.StoreMem(Register.R10, HistogramKey + 8, Register.R1, Size.DWord),
             Asm.StoreMem(Register.R10, StatisticsKey + 8, Register.R1, Size.DWord),
-            Asm.StoreImm(Register.R10, HistogramKey + 20, 0, Size.Word),
+            Asm.LoadMem(Register.R1, Register.R10, Cgroup, Size.DWord),
+            Asm.StoreMem(Register.R10, HistogramKey + 16, Register.R1, Size.DWord),
+            Asm.StoreMem(Register.R10, StatisticsKey + 16, Register.R1, Size.DWord),
+            Asm.StoreImm(Register.R10, HistogramKey + 28, 0, Size.Word),
             Asm.LoadMem(Register.R1, Register.R10, Duration, Size.DWord));
         EmitBucket(b, labels);
-        b.Emit(Asm.StoreMem(Register.R10, HistogramKey + 16, Register.R2, Size.Word));
+        b.Emit(Asm.StoreMem(Register.R10, HistogramKey + 24, Register.R2, Size.Word));
 
         EmitHistogramAdd(b, maps, labels);
         EmitStatisticsAdd(b, maps, labels);
@@ -348,12 +358,14 @@ public static class PhaseProgramGenerator
             Asm.Ja(SendLabel));
     }
 
-    /// <summary>In the sent phase_end record (r6): the measured duration and the begin's parent.</summary>
+    /// <summary>In the sent phase_end record (r6): the measured duration, the begin's parent, the cgroup id.</summary>
     private static void WriteMeasuredSlots(ProgramBuilder b) => b.Emit(
         Asm.LoadMem(Register.R1, Register.R10, Duration, Size.DWord),
         Asm.StoreMem(Register.R6, Slot(DurationSlot), Register.R1, Size.DWord),
         Asm.LoadMem(Register.R1, Register.R10, Parent, Size.DWord),
-        Asm.StoreMem(Register.R6, Slot(ParentSlot), Register.R1, Size.DWord));
+        Asm.StoreMem(Register.R6, Slot(ParentSlot), Register.R1, Size.DWord),
+        Asm.LoadMem(Register.R1, Register.R10, Cgroup, Size.DWord),
+        Asm.StoreMem(Register.R6, Slot(CgroupSlot), Register.R1, Size.DWord));
 
     /// <summary>r0 = bpf_map_lookup_elem(map, r10 + key).</summary>
     private static void EmitLookup(ProgramBuilder b, int map, short key) => b.Emit(

@@ -1,4 +1,5 @@
 using Probes.Consumer.Bpf.Maps;
+using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Phases;
 using Probes.Consumer.Targets.Containers;
@@ -20,7 +21,8 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
 
     private readonly PhaseEventDecoder _decoder = new();
     private readonly Dictionary<uint, string> _names = new();
-    private readonly Dictionary<ulong, string> _containers = new();
+    private readonly Dictionary<ContainerKey, string> _containers = new();
+    private readonly HashSet<ContainerKey> _ignored = new();
     private readonly MarkStatistics _marks = new();
 
     public void OnEvent(UsdtRecord record, TracedProbe probe, ContainerRef? container)
@@ -36,10 +38,18 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
         {
             _names[id] = _decoder.Name(id, record.StringBytes(1));
         }
-        ulong key = ContainerKey(record);
-        if (_containers.Count < MaxContainerKeys || _containers.ContainsKey(key))
+        if (KeyOf(record) is { } key && (_containers.Count < MaxContainerKeys || _containers.ContainsKey(key)))
         {
             _containers[key] = containerId;
+        }
+    }
+
+    /// <summary>A record of a container not traced: its key's phases in the maps are left out of the report.</summary>
+    public void OnIgnored(UsdtRecord record)
+    {
+        if (_ignored.Count < MaxContainerKeys && KeyOf(record) is { } key)
+        {
+            _ignored.Add(key);
         }
     }
 
@@ -47,17 +57,23 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
 
     public void OnTick() => onTick?.Invoke();
 
-    /// <summary>The maps' key for the record's container: (pid namespace inode, mount namespace inode), 0 when the program could not read them.</summary>
-    private static ulong ContainerKey(UsdtRecord record) =>
-        record.HasNamespaces ? record.PidNamespaceInode | (ulong)record.MountNamespaceInode << 32 : 0;
+    /// <summary>
+    /// The maps' key for a sent phase_end's container: (pid namespace inode, mount namespace inode;
+    /// 0 when the program could not read them) and the cgroup id the pairing program added; null
+    /// for other records (a mark, a begin), which carry no cgroup id.
+    /// </summary>
+    private static ContainerKey? KeyOf(UsdtRecord record) =>
+        record.ArgumentCount > PhaseProgramGenerator.CgroupSlot
+            ? new ContainerKey(record.HasNamespaces ? record.PidNamespaceInode | (ulong)record.MountNamespaceInode << 32 : 0, record.Argument(PhaseProgramGenerator.CgroupSlot))
+            : null;
 
     /// <summary>Reads the maps now and builds the report (final once the run has stopped: it detached before its last drain).</summary>
     public PhaseReport Report(IReadOnlyDictionary<string, string> containerNames)
     {
         string? NameOf(uint id) => _names.TryGetValue(id, out string? name) ? name : null;
-        string? ContainerOf(ulong key) => _containers.TryGetValue(key, out string? container) ? container : null;
+        string? ContainerOf(ContainerKey key) => _containers.TryGetValue(key, out string? container) ? container : null;
 
-        (List<PhaseRow> rows, long unattributed) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), NameOf, ContainerOf);
+        (List<PhaseRow> rows, long unattributed) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), NameOf, ContainerOf, _ignored.Contains);
         List<KernelPendingPhase> pending = maps.ReadPending(MaxUnfinished);
         KernelPhaseCounters counters = maps.ReadCounters();
         var unfinished = pending

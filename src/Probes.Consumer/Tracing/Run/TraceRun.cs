@@ -160,6 +160,7 @@ public sealed class TraceRun : IDisposable
         if (_target.ContainerIds is { } traced && !IsTraced(container, traced))
         {
             _ignored++; // same file, another container (or the host): not what was asked for
+            _consumer!.OnIgnored(record);
             return;
         }
         _consumer!.OnEvent(record, _probes[record.ProbeId]!, container);

@@ -121,7 +121,11 @@ public static class PhaseProgramGenerator
 
         b.Label(SendLabel);
         Action<ProgramBuilder>? extra = spec.Role == PhaseProbeRole.End ? WriteMeasuredSlots : null;
-        UsdtProgramGenerator.EmitRecord(b, spec, spec.Layout(paired: true), ringFd, maps.Counters, task, wakeup, access, probeId, extra);
+        // Sent records are few unless every event is wanted: each wakes the reader at once, so user
+        // space attributes its process while it still runs (a short-lived container's process may
+        // be gone after a batched poll interval, and its namespace inodes reused by the next one).
+        RingWakeup sendWakeup = options.SendEveryEvent ? wakeup : RingWakeup.EveryRecord;
+        UsdtProgramGenerator.EmitRecord(b, spec, spec.Layout(paired: true), ringFd, maps.Counters, task, sendWakeup, access, probeId, extra);
         return b.Instructions;
     }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: builds everything, packs the sample service into a container image, starts
-# `probes phases --image` on the host, then starts three containers of the sample. Their
+# `probes phases --image` on the host (the native executable, as shipped), then starts three containers of the sample. Their
 # startup is measured from the first probe on (they start after the attach), and the
 # per-phase, per-container table is printed when they are done.
 set -euo pipefail
@@ -18,7 +18,8 @@ fi
 bash scripts/setup.sh
 echo "demo: building"
 dotnet build Probes.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
-probes=src/Probes.Consumer/bin/Release/net10.0/probes
+echo "demo: compiling the native probes (Native AOT)"
+probes=$(bash scripts/publish-native.sh)
 image=localhost/probes-sample:demo
 echo "demo: building the container image $image"
 bash scripts/build-sample-image.sh "$image" >/dev/null

@@ -6,17 +6,17 @@
 #   Probes.Hosting  DI and generic-host integration
 #   Probes.Fody     the Fody add-in (weaver/Probes.Fody.dll, build/Probes.Fody.props)
 #   Probes.Tool     the `probes` CLI as a .NET tool
+# and the shipped form of the CLI, artifacts/probes-linux-x64/probes: a Native AOT executable
+# that needs only glibc (scripts/publish-native.sh).
 #
-#   scripts/pack.sh [OUTPUT_DIR]                 packages only
-#   scripts/pack.sh --single-file [OUTPUT_DIR]   also artifacts/probes-linux-x64/probes: a
-#                                                self-contained single-file `probes` for hosts
-#                                                without .NET
+#   scripts/pack.sh [OUTPUT_DIR]                   packages and the native executable
+#   scripts/pack.sh --packages-only [OUTPUT_DIR]   packages only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-single_file=false
-if [[ ${1:-} == --single-file ]]; then
-    single_file=true
+native=true
+if [[ ${1:-} == --packages-only ]]; then
+    native=false
     shift
 fi
 output=${1:-artifacts/packages}
@@ -37,8 +37,6 @@ for id in "${ids[@]}"; do
 done
 echo "pack: $(ls "$output"/*.nupkg | wc -l) package(s) in $output"
 
-if $single_file; then
-    dotnet publish src/Probes.Consumer -c Release -r linux-x64 --self-contained \
-        -p:PublishSingleFile=true -p:PublishReadyToRun=true -o artifacts/probes-linux-x64 -nologo -clp:ErrorsOnly
-    echo "pack: single-file probes in artifacts/probes-linux-x64/probes"
+if $native; then
+    echo "pack: native probes in $(bash scripts/publish-native.sh artifacts/probes-linux-x64)"
 fi

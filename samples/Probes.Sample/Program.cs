@@ -21,18 +21,18 @@ Console.WriteLine($"sample pid={Environment.ProcessId} probes={(Probe.NativeLibr
 
 if (options.WaitForTracerSeconds > 0)
 {
-    // Lets a test or the demo attach before the startup phases run. The kernel raises the
-    // semaphore while the tracer is still attaching (a perf uprobe counts the semaphore when it
-    // is opened, before the tracer hands it a BPF program), so after it rises we give the
-    // tracer a moment to finish; a process started after the attach needs no such wait.
+    // Lets a test or the demo attach before the startup phases run. `probes` switches the
+    // phase_begin semaphore on last, with every program already in place, so the phases may start
+    // as soon as it rises. Tracers that raise semaphores before their programs are attached
+    // (bpftrace 0.17's perf uprobes) need --settle-ms to see the first phases whole.
     var waited = Stopwatch.StartNew();
     while (!Probe.IsEnabled && waited.Elapsed.TotalSeconds < options.WaitForTracerSeconds)
     {
         Thread.Sleep(10);
     }
-    if (Probe.IsEnabled)
+    if (Probe.IsEnabled && options.SettleMs > 0)
     {
-        Thread.Sleep(200);
+        Thread.Sleep(options.SettleMs);
     }
     Console.WriteLine(Probe.IsEnabled ? "tracer attached" : "no tracer attached, running anyway");
 }

@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Probes.Sample;
 
 /// <summary>Command-line switches of the sample service; kept tiny on purpose (no parser dependency).</summary>
-internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport, double LoadSeconds = 0, int LoadThreads = 2)
+internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport, double LoadSeconds = 0, int LoadThreads = 2, int SettleMs = 0)
 {
     public const string Usage =
-        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS] [--self-report] [--load SECONDS [--load-threads N]]";
+        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS [--settle-ms MS]] [--self-report] [--load SECONDS [--load-threads N]]";
 
     public static SampleOptions Parse(string[] args)
     {
@@ -18,6 +18,7 @@ internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitFo
                 "--requests" => options with { Requests = ParseInt(args, ++i) },
                 "--interval-ms" => options with { IntervalMs = ParseInt(args, ++i) },
                 "--wait-for-tracer" => options with { WaitForTracerSeconds = ParseDouble(args, ++i) },
+                "--settle-ms" => options with { SettleMs = ParseInt(args, ++i) },
                 "--self-report" => options with { SelfReport = true },
                 "--load" => options with { LoadSeconds = ParseDouble(args, ++i) },
                 "--load-threads" => options with { LoadThreads = ParseInt(args, ++i) },

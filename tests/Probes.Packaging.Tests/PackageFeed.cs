@@ -47,7 +47,7 @@ internal sealed class PackageFeed : IDisposable
         var feed = new PackageFeed(root);
         try
         {
-            feed.Run("bash", [Path.Combine(RepoPaths.Root, "scripts", "pack.sh"), feed.Feed], RepoPaths.Root, TimeSpan.FromMinutes(4))
+            feed.Run("bash", [Path.Combine(RepoPaths.Root, "scripts", "pack.sh"), "--packages-only", feed.Feed], RepoPaths.Root, TimeSpan.FromMinutes(4))
                 .EnsureSuccess("scripts/pack.sh");
         }
         catch

@@ -1,7 +1,8 @@
 // `WriterCost btf`: times the cold vmlinux BTF parse that `probes trace` does before attaching.
 // `WriterCost load FILE`: BPF_PROG_LOAD per site of bench:hit, by namespace access mode.
 // `WriterCost [N]`: TraceEventWriter.Write (the --json and text paths of `probes trace`) on a
-// synthetic bench:hit record: ns per event and managed bytes allocated per event.
+// synthetic bench:hit record: ns per event and managed bytes allocated per event, beside the same
+// JSON line through a source-generated contract (SourceGeneratedLine.cs).
 // Uses the layers below the CLI only (Bpf, Targets, Tracing, Output), as any consumer of the engine would.
 using System.Buffers.Binary;
 using System.Diagnostics;
@@ -80,6 +81,14 @@ var clock = new MonotonicClock();
 Measure("TraceEventWriter --json", () =>
 {
     using var writer = new TraceEventWriter(Stream.Null, json: true, clock);
+    for (int i = 0; i < n; i++)
+    {
+        writer.Write(new UsdtRecord(bytes, layout), probe, null);
+    }
+});
+Measure("source-generated contract --json (peer)", () =>
+{
+    using var writer = new SourceGeneratedTraceWriter(Stream.Null, clock);
     for (int i = 0; i < n; i++)
     {
         writer.Write(new UsdtRecord(bytes, layout), probe, null);

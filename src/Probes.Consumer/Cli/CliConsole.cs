@@ -1,4 +1,6 @@
 using Probes.Consumer.Output;
+using Probes.Consumer.Output.Tables;
+using Spectre.Console;
 
 namespace Probes.Consumer.Cli;
 
@@ -9,12 +11,31 @@ namespace Probes.Consumer.Cli;
 /// </summary>
 public sealed record CliConsole(TextWriter Out, TextWriter Error)
 {
-    public static CliConsole System => new(Console.Out, Console.Error)
+    public static CliConsole System
     {
-        OutputProblem = StandardOutput.Problem(),
-        RawOut = StandardOutput.Open(),
-        ReaderGone = StandardOutput.ReaderGone,
-    };
+        get
+        {
+            // Checked before Console.Out is touched: with descriptor 1 closed, the native executable's
+            // Console.Out throws as it opens (under CoreCLR the host's own pipe has taken descriptor 1 by then).
+            string? problem = StandardOutput.Problem();
+            return problem is null
+                ? new(Console.Out, Console.Error)
+                {
+                    // The one place the process asks whether stdout is a terminal; Output only reads the answer from the console.
+                    Terminal = OutputTerminal.Create(Console.Out, isTerminal: !Console.IsOutputRedirected),
+                    RawOut = StandardOutput.Open(),
+                    ReaderGone = StandardOutput.ReaderGone,
+                }
+                : new(TextWriter.Null, Console.Error) { OutputProblem = problem };
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Out"/> as a Spectre console, for tables: it carries the terminal's capabilities
+    /// (width, ANSI, whether the live table may redraw). By default plain and not interactive,
+    /// as tests want; tests of the live table pass a Spectre.Console.Testing console.
+    /// </summary>
+    public IAnsiConsole Terminal { get; init; } = OutputTerminal.Create(Out, isTerminal: false);
 
     /// <summary>Why stdout cannot be written at all (closed at start), or null; the command then fails before doing anything.</summary>
     public string? OutputProblem { get; init; }

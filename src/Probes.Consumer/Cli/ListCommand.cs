@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Probes.Consumer.Output.Listings;
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Tracing.Resolution;
@@ -43,7 +44,7 @@ public static class ListCommand
             {
                 throw new UsageException("--phases lists the phases of an assembly FILE or of a process (--pid)");
             }
-            PhaseManifestRenderer.Render(request.File is { } assembly ? PhaseManifests.OfFile(assembly) : PhaseManifests.OfProcess(request.Pid!.Value, diagnostics), json, console);
+            PhaseManifestRenderer.Render(request.File is { } assembly ? PhaseManifests.OfFile(assembly) : PhaseManifests.OfProcess(request.Pid!.Value, diagnostics), json, console.Out, diagnostics);
             return (int)ExitCode.Success;
         });
         return command;
@@ -77,7 +78,7 @@ public static class ListCommand
             : discovery.ListFile(request.File!);
 
         IProbeRenderer renderer = json ? new JsonProbeRenderer(verbose) : new TextProbeRenderer(verbose);
-        renderer.Render(probes, console);
+        renderer.Render(probes, console.Out, diagnostics);
         if (probes.Count == 0 && !json)
         {
             console.WriteNote("no USDT probes found");

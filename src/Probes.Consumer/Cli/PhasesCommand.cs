@@ -8,7 +8,6 @@ using Probes.Consumer.Tracing;
 using Probes.Consumer.Tracing.Resolution;
 using Probes.Consumer.Tracing.Run;
 using Probes.Consumer.Usdt;
-using Spectre.Console;
 
 namespace Probes.Consumer.Cli;
 
@@ -132,14 +131,11 @@ public static class PhasesCommand
             return new PhaseEvents(new Collecting(collector, afterPoll, onTick));
         }
 
-        bool live = format == "table" && output is null && console.RawOut is not null && !Console.IsOutputRedirected;
+        // Live only on a terminal (the console the CLI wired knows); a pipe or file gets the final report alone.
+        bool live = format == "table" && output is null && console.Terminal.Profile.Capabilities.Interactive;
         if (live)
         {
-            AnsiConsole.Live(TableReportWriter.Render(collector.Report(0, target.Directory.Names))).Start(context =>
-            {
-                run.Run(Consumer(onTick: () => context.UpdateTarget(TableReportWriter.Render(Snapshot()))));
-                context.UpdateTarget(TableReportWriter.Render(Snapshot()));
-            });
+            LivePhaseTable.Show(console.Terminal, Snapshot, refresh => run.Run(Consumer(onTick: refresh)));
         }
         else
         {
@@ -160,6 +156,7 @@ public static class PhasesCommand
         }
         console.WriteNote($"{report.Rows.Sum(r => r.Count)} phases completed, {report.Lost} events lost, {report.Unfinished.Count} unfinished, "
             + $"{report.EndsWithoutBegin} ended without a seen begin{(run.Ignored > 0 ? $", {run.Ignored} events of other containers ignored" : "")}"
+            + $"{(run.Unidentified > 0 ? $", {run.Unidentified} events of containers that exited before they could be identified (shown as 'unidentified (pid ns N)')" : "")}"
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
             + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"
             + $"{(report.NotTabulated > 0 ? $", {report.NotTabulated} phases not tabulated (limit {PhaseStatistics.DefaultMaxRows} rows)" : "")}"
@@ -241,26 +238,13 @@ public static class PhasesCommand
         {
             case "json":
                 JsonReportWriter.Write(report, stream);
-                break;
+                return stream.ToArray();
             case "chrome":
                 ChromeTraceWriter.Write(collector.Timeline, report.Unfinished, (ulong)MonotonicClock.MonotonicNanoseconds(),
                     pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", stream);
-                break;
+                return stream.ToArray();
             default:
-                if (!liveShownAlready)
-                {
-                    using var writer = new StreamWriter(stream, leaveOpen: true);
-                    IAnsiConsole table = AnsiConsole.Create(new AnsiConsoleSettings
-                    {
-                        Out = new AnsiConsoleOutput(writer),
-                        ColorSystem = ColorSystemSupport.NoColors,
-                        Interactive = InteractionSupport.No,
-                    });
-                    table.Profile.Width = 160;
-                    TableReportWriter.Write(report, table);
-                }
-                break;
+                return liveShownAlready ? [] : TableReportWriter.Text(report);
         }
-        return stream.ToArray();
     }
 }

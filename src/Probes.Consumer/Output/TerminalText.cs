@@ -11,8 +11,8 @@ namespace Probes.Consumer.Output;
 /// rewrite what is on screen, or (on some terminals) answer back into the shell. Control
 /// characters (C0, DEL, C1) and the bidirectional overrides that reorder what is shown
 /// ("Trojan Source") are written as visible escapes (<c>\x1b</c>, <c>\u202e</c>). Everything
-/// else, including any non-ASCII text, passes unchanged. JSON output needs none of this: the
-/// JSON writer escapes control characters itself.
+/// else, including any non-ASCII text, passes unchanged. JSON output escapes the same set
+/// (<see cref="Json.OutputJson"/>) as JSON escapes instead.
 /// </summary>
 public static class TerminalText
 {
@@ -31,6 +31,12 @@ public static class TerminalText
         AppendEscaped(escaped, text.AsSpan(first));
         return escaped.ToString();
     }
+
+    /// <summary>Whether a terminal would act on <paramref name="c"/> or reorder the text around it (the set the JSON encoder escapes too).</summary>
+    public static bool IsUnsafe(char c) => Unsafe.Contains(c);
+
+    /// <summary>The index of the first unsafe character, or -1.</summary>
+    public static int IndexOfUnsafe(ReadOnlySpan<char> text) => text.IndexOfAny(Unsafe);
 
     /// <summary>Appends <paramref name="text"/> with unsafe characters escaped.</summary>
     public static StringBuilder AppendSafe(this StringBuilder builder, ReadOnlySpan<char> text)

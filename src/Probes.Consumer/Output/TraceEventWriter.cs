@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Ring;
+using Probes.Consumer.Output.Json;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Tracing;
 
@@ -33,7 +34,7 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
     private readonly BufferedStream _buffer = new(output, 1 << 16);
     // Per probe id: its name and file, escaped for JSON once rather than once per event.
     private (TracedProbe? Probe, JsonEncodedText Name, JsonEncodedText File)[] _encoded = [];
-    private readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { SkipValidation = true });
+    private readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { SkipValidation = true, Encoder = OutputJson.Encoder });
     private readonly ArrayBufferWriter<byte> _line = new(512);
 
     public void Write(UsdtRecord record, TracedProbe probe, ContainerRef? container)
@@ -118,7 +119,7 @@ public sealed class TraceEventWriter(Stream output, bool json, MonotonicClock cl
         {
             Array.Resize(ref _encoded, (int)Math.Max(id + 1, 2 * (uint)_encoded.Length));
         }
-        _encoded[id] = (probe, JsonEncodedText.Encode(probe.FullName), JsonEncodedText.Encode(probe.File));
+        _encoded[id] = (probe, JsonEncodedText.Encode(probe.FullName, OutputJson.Encoder), JsonEncodedText.Encode(probe.File, OutputJson.Encoder));
         return (_encoded[id].Name, _encoded[id].File);
     }
 

@@ -10,6 +10,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// without a write. Each runs the real binary in a real shell pipeline.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 [DoNotParallelize]
 public sealed class ClosedOutputTests

@@ -4,6 +4,7 @@ namespace Probes.Consumer.Tests.Cli;
 
 /// <summary><c>probes list --container</c> against a real podman container running a fixture.</summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 public sealed class ListContainerTests
 {

@@ -8,6 +8,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// <c>readelf -n</c>, field by field.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class ListMatchesReadelfTests
 {
     public static IEnumerable<object[]> SystemFiles =>

@@ -6,6 +6,7 @@ namespace Probes.Consumer.Tests.Cli;
 
 /// <summary>`probes list` shows the phases a woven .NET assembly declares, from the file or from a running process.</summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class ListPhasesTests
 {
     private static readonly string[] SamplePhases = ["Startup", "LoadConfig", "WarmCaches", "WarmCaches.Fetch", "ConnectDatabase", "HandleRequest", "Query", "Load.Tick"];

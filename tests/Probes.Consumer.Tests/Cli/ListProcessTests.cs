@@ -4,6 +4,7 @@ namespace Probes.Consumer.Tests.Cli;
 
 /// <summary><c>probes list --pid</c> on running fixture processes, through the real binary.</summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class ListProcessTests
 {
     [TestMethod]

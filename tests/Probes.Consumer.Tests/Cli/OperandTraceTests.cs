@@ -11,6 +11,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// named in one line and skipped, the others traced; selecting only those fails with exit 4.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 [DoNotParallelize]
 public sealed class OperandTraceTests

@@ -11,6 +11,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// durations equal to what each process measured itself with a Stopwatch.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed partial class PhasesContainerTests
@@ -171,6 +172,58 @@ public sealed partial class PhasesContainerTests
         finally
         {
             ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", .. names], Timeout);
+        }
+    }
+
+    [TestMethod]
+    public void A_container_gone_before_the_tracer_read_its_events_is_counted_as_itself_or_apart_from_the_host()
+    {
+        string podman = Requirements.RootWithPodman();
+        string image = SampleImage.Build();
+        string kept = $"probes-ph-gone-{Environment.ProcessId}", removed = $"probes-ph-rm-{Environment.ProcessId}";
+        string report = Path.Combine(TestPaths.ScratchDirectory, "gone.json");
+        string others = ProcessRunner.Run(podman, ["ps", "-a", "--filter", $"ancestor={image}", "--format", "{{.Names}}"], Timeout).EnsureSuccess("podman ps").Stdout.Trim();
+        Assert.AreEqual("", others, "containers of the test image already exist before the attach");
+        try
+        {
+            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "json", "--output", report]);
+            tracer.WaitForStderr("attached", Timeout);
+            // A stopped tracer reads nothing: both containers live their whole lives, and one is
+            // removed, before their first record is read (what a loaded host did now and then).
+            var own = new Dictionary<string, int>();
+            tracer.Signal(Signals.SIGSTOP);
+            try
+            {
+                foreach ((string name, string[] options) in new[] { (kept, Array.Empty<string>()), (removed, new[] { "--rm" }) })
+                {
+                    ProcessResult run = ProcessRunner.Run(podman, ["--runtime", "runc", "run", "--name", name, .. options, "--network", "none", "--ulimit", "nofile=1024:1024",
+                        "--ulimit", "nproc=1024:1024", image, "--requests", "2", "--interval-ms", "1", "--self-report"], Timeout).EnsureSuccess($"podman run {name}");
+                    own[name] = SelfReport().Matches(run.Stdout).Count;
+                }
+            }
+            finally
+            {
+                tracer.Signal(Signals.SIGCONT);
+            }
+            tracer.Signal(Signals.SIGTERM);
+            tracer.WaitForExit(Timeout);
+            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+
+            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(report));
+            var counted = json.RootElement.GetProperty("phases").EnumerateArray()
+                .GroupBy(r => r.GetProperty("container").GetString()!).ToDictionary(g => g.Key, g => g.Sum(r => r.GetProperty("count").GetInt64()));
+            string attributed = string.Join(", ", counted.Select(c => $"{c.Key}={c.Value}"));
+            Assert.IsTrue(own[kept] > 0 && own[removed] > 0, "the containers reported nothing about themselves");
+            Assert.AreEqual(own[kept], counted.GetValueOrDefault(kept), $"the exited container is found by its init's pid file; attributed: {attributed}");
+            Assert.IsFalse(counted.ContainsKey("(host)"), $"nothing of a container is the host's; attributed: {attributed}");
+            // The removed one left nothing to identify it by: its events are kept apart, and the closing line says so.
+            string unidentified = counted.Keys.Single(k => k.StartsWith("unidentified (pid ns ", StringComparison.Ordinal));
+            Assert.AreEqual(own[removed], counted[unidentified], attributed);
+            StringAssert.Contains(tracer.Stderr[^1], $"{2 * own[removed]} events of containers that exited before they could be identified");
+        }
+        finally
+        {
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", kept, removed], Timeout);
         }
     }
 

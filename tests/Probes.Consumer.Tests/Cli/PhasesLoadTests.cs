@@ -11,6 +11,7 @@ namespace Probes.Consumer.Tests.Cli;
 
 /// <summary>An application firing phases as fast as it can on two threads: the report counts what it did, or says exactly what it lost.</summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 public sealed partial class PhasesLoadTests
 {

@@ -15,6 +15,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// copy (overlayfs copied it up into its own layer) has another real file and its own uprobe.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed class ReplicaTests
@@ -35,10 +36,14 @@ public sealed class ReplicaTests
         }
         string report = ReportPath("containers");
 
+        // Read before the attach: the replicas start their phases once it raises the semaphore and may be gone soon after.
+        (ulong, ulong) sites = SampleReplicas.PhaseSites(replicas.Pids.Values.First());
+        HashSet<FileIdentity> shims = replicas.MappedShims();
+
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable,
             ["phases", .. names.SelectMany(n => new[] { "--container", n }), "--format", "json", "--output", report]);
         Assert.AreEqual("probes: attached to 1 file(s) for 3 containers; Ctrl-C for the report", tracer.WaitForStderr("attached", Timeout));
-        AssertOneUprobePerSite(tracer.Pid, replicas, replicas.MappedShims(), expectedFiles: 1);
+        AssertOneUprobePerSite(tracer.Pid, sites, shims, expectedFiles: 1);
 
         replicas.WaitAll(); // the last container gone ends the run
         tracer.WaitForExit(Timeout);
@@ -57,10 +62,14 @@ public sealed class ReplicaTests
         }
         string report = ReportPath("all");
 
+        // Read before the attach: the replicas start their phases once it raises the semaphore and may be gone soon after.
+        (ulong, ulong) sites = SampleReplicas.PhaseSites(replicas.Pids.Values.First());
+        HashSet<FileIdentity> shims = replicas.MappedShims();
+
         // --all sees every process mapping a libprobes.so, other tests' too: only the replicas' file is counted here.
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--all", "--format", "json", "--output", report]);
         tracer.WaitForStderr("attached", Timeout);
-        AssertOneUprobePerSite(tracer.Pid, replicas, replicas.MappedShims(), expectedFiles: 1);
+        AssertOneUprobePerSite(tracer.Pid, sites, shims, expectedFiles: 1);
 
         replicas.WaitAll();
         tracer.Signal(Signals.SIGTERM);
@@ -82,10 +91,13 @@ public sealed class ReplicaTests
         }
         string report = ReportPath("image");
 
+        // Read before the attach: the replicas start their phases once it raises the semaphore and may be gone soon after.
+        (ulong, ulong) sites = SampleReplicas.PhaseSites(replicas.Pids.Values.First());
+
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "json", "--output", report]);
         Assert.AreEqual($"probes: attached to 1 file(s) for image {image}; Ctrl-C for the report", tracer.WaitForStderr("attached", Timeout));
         // The image's layer file is all that is attached: every uprobe of the tracer counts.
-        AssertOneUprobePerSite(tracer.Pid, replicas, files: null, expectedFiles: 1);
+        AssertOneUprobePerSite(tracer.Pid, sites, files: null, expectedFiles: 1);
         replicas.Run(after, requests: 4, intervalMilliseconds: 5, waitForTracer: false, waitForShim: false);
 
         replicas.WaitAll();
@@ -109,6 +121,9 @@ public sealed class ReplicaTests
         string report = ReportPath("copy-up");
         (ulong, ulong) semaphores = SampleReplicas.PhaseSemaphoreOffsets(rewrote);
 
+        // Read before the attach: the replicas start their phases once it raises the semaphore and may be gone soon after.
+        (ulong, ulong) sites = SampleReplicas.PhaseSites(replicas.Pids.Values.First());
+
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable,
             ["phases", .. names.SelectMany(n => new[] { "--container", n }), "--format", "json", "--output", report]);
         Assert.AreEqual("probes: attached to 2 file(s) for 3 containers; Ctrl-C for the report", tracer.WaitForStderr("attached", Timeout));
@@ -118,7 +133,7 @@ public sealed class ReplicaTests
         {
             Assert.AreEqual(((ushort)1, (ushort)1), SampleReplicas.PhaseSemaphores(pid, semaphores), $"{name}{(pid == rewrote ? " (rewrote its shim)" : "")}: phase_begin and phase_end semaphores");
         }
-        AssertOneUprobePerSite(tracer.Pid, replicas, mapped, expectedFiles: 2);
+        AssertOneUprobePerSite(tracer.Pid, sites, mapped, expectedFiles: 2);
 
         replicas.WaitAll();
         tracer.WaitForExit(Timeout);
@@ -165,9 +180,13 @@ public sealed class ReplicaTests
         replicas.Run(names[2], Requests, IntervalMilliseconds);
         string report = ReportPath("one-of-three");
 
+        // Read before the attach: the replicas start their phases once it raises the semaphore and may be gone soon after.
+        (ulong, ulong) sites = SampleReplicas.PhaseSites(replicas.Pids.Values.First());
+        HashSet<FileIdentity> shims = replicas.MappedShims();
+
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--container", names[0], "--format", "json", "--output", report]);
         tracer.WaitForStderr("attached", Timeout);
-        AssertOneUprobePerSite(tracer.Pid, replicas, replicas.MappedShims(), expectedFiles: 1);
+        AssertOneUprobePerSite(tracer.Pid, sites, shims, expectedFiles: 1);
 
         replicas.WaitAll();
         tracer.WaitForExit(Timeout);
@@ -180,9 +199,9 @@ public sealed class ReplicaTests
             tracer.Stderr[^1]);
     }
 
-    private static void AssertOneUprobePerSite(int tracerPid, SampleReplicas replicas, IReadOnlySet<FileIdentity>? files, int expectedFiles)
+    private static void AssertOneUprobePerSite(int tracerPid, (ulong Begin, ulong End) sites, IReadOnlySet<FileIdentity>? files, int expectedFiles)
     {
-        (ulong begin, ulong end) = SampleReplicas.PhaseSites(replicas.Pids.Values.First());
+        (ulong begin, ulong end) = sites;
         Dictionary<ulong, int> perSite = SampleReplicas.UprobesOn(tracerPid, files);
         Assert.AreEqual(expectedFiles, perSite.GetValueOrDefault(begin), $"uprobes at phase_begin (0x{begin:x}) on the replicas' shims; per site: {Describe(perSite)}");
         Assert.AreEqual(expectedFiles, perSite.GetValueOrDefault(end), $"uprobes at phase_end (0x{end:x}) on the replicas' shims; per site: {Describe(perSite)}");

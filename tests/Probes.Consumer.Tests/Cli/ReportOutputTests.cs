@@ -11,6 +11,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// a directory, a missing directory, is in <see cref="CliErrorTests"/>.)
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 public sealed class ReportOutputTests
 {

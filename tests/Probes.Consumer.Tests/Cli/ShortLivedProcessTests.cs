@@ -12,6 +12,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// what a busy or delayed consumer sees, made certain.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed partial class ShortLivedProcessTests

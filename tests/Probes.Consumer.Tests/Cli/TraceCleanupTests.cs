@@ -9,6 +9,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// No verb leaves a file, touches tracefs or the BPF file system, or writes into the traced file.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 [DoNotParallelize]
 public sealed class TraceCleanupTests

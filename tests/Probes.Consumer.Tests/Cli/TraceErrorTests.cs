@@ -6,6 +6,7 @@ namespace Probes.Consumer.Tests.Cli;
 
 /// <summary>Every way `probes trace` can be refused ends in one stderr line and a documented exit code.</summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class TraceErrorTests
 {
     private static void AssertOneLineFailure(ProcessResult result, ExitCode expected, string contains)

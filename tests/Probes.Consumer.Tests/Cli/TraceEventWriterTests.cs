@@ -92,4 +92,22 @@ public sealed class TraceEventWriterTests
         CollectionAssert.AreEqual(new[] { "probes:phase_end", "probes:phase_\"odd\"", "probes:phase_end" }, lines.Select(e => e.GetProperty("probe").GetString()).ToArray());
         CollectionAssert.AreEqual(new[] { "/app/libprobes.so", "/other/lib\\probes.so", "/app/libprobes.so" }, lines.Select(e => e.GetProperty("file").GetString()).ToArray());
     }
+
+    [TestMethod]
+    public void A_string_argument_with_a_bidi_override_or_escape_is_escaped_like_every_other_json_document()
+    {
+        // The one escaping policy (OutputJson): the relaxed encoder alone lets U+202E through.
+        (byte[] bytes, UsdtRecordLayout layout) = Record("w"u8.ToArray(), Encoding.UTF8.GetBytes("a\u202eb\u001b[2Jé"));
+        using var output = new MemoryStream();
+        using (var writer = new TraceEventWriter(output, json: true, new MonotonicClock()))
+        {
+            writer.Write(new UsdtRecord(bytes, layout), PhaseEnd(), null);
+        }
+        string line = Encoding.UTF8.GetString(output.ToArray()).TrimEnd('\n');
+
+        Assert.IsFalse(line.Contains('\u202e'), line);
+        Assert.IsFalse(line.Any(char.IsControl), line);
+        StringAssert.Contains(line, "\"a\\u202Eb\\u001B[2Jé\"", "escaped as JSON, other non-ASCII text as it is");
+        Assert.AreEqual("a\u202eb\u001b[2Jé", JsonDocument.Parse(line).RootElement.GetProperty("args")[1].GetString());
+    }
 }

@@ -9,6 +9,8 @@ internal static class TraceFixtures
 
     public static string TerminalEscape => Build("terminal_escape.c", "gcc");
 
+    public static string PhaseRace => Build("phase_race.c", "gcc");
+
     /// <summary>Debian's python3.11 (PATH may hold another build without probes, e.g. pyenv's).</summary>
     public const string Python = "/usr/bin/python3.11";
 

@@ -6,6 +6,7 @@ namespace Probes.Consumer.Tests.Cli;
 
 /// <summary>A ring buffer too small for a burst loses events, and says exactly how many.</summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 public sealed partial class TraceLossTests
 {

@@ -9,6 +9,7 @@ namespace Probes.Consumer.Tests.Cli;
 /// at the same time must see the same hits with the same decoded arguments, in the same order.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 [DoNotParallelize]
 public sealed class TracePeerTests

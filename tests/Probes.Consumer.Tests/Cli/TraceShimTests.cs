@@ -6,6 +6,7 @@ namespace Probes.Consumer.Tests.Cli;
 
 /// <summary>Our own probes from the sample service, as a host process and inside a podman container.</summary>
 [TestClass]
+[TestCategory("Cli")]
 [DoNotParallelize]
 public sealed class TraceShimTests
 {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Targets;
 using Probes.Consumer.Targets.Containers;
+using Spectre.Console.Testing;
 
 namespace Probes.Consumer.Tests.Containers;
 
@@ -18,20 +19,39 @@ public sealed class ContainersCommandTests
     ];
 
     [TestMethod]
-    public void Text_is_aligned_columns_with_short_ids_and_dashes_for_unknown()
+    public void Text_is_the_one_table_style_with_short_ids_and_dashes_for_unknown()
     {
         (int exit, string stdout, string stderr) = Run(Two, "containers");
 
         Assert.AreEqual(0, exit, stderr);
+        // Spectre pads every cell to its column; the comparison ignores the padding after the last one.
         Assert.AreEqual(
             """
-            ID            NAME    IMAGE                                   RUNTIME     PID    PIDNS       MNTNS       POD                          PROBES
-            b6e13a7a243d  web-1   localhost/probes-sample:latest          podman      6558   4026532180  4026532177  -                            /app/runtimes/linux-x64/native/libprobes.so
-            4e5f60718293  orders  registry.example.com/shop/orders:2.0.1  containerd  61544  -           -           shop/orders-5b8c9d7f6-k7m2p  -
+
+              ID             NAME     IMAGE                                    RUNTIME      PID     PIDNS        MNTNS        POD                           PROBES
+            ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+              b6e13a7a243d   web-1    localhost/probes-sample:latest           podman       6558    4026532180   4026532177   -                             /app/runtimes/linux-x64/native/libprobes.so
+              4e5f60718293   orders   registry.example.com/shop/orders:2.0.1   containerd   61544   -            -            shop/orders-5b8c9d7f6-k7m2p   -
+
 
             """.ReplaceLineEndings("\n"),
-            stdout.ReplaceLineEndings("\n"));
+            string.Join("\n", stdout.ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd(' '))));
         Assert.AreEqual("", stderr);
+    }
+
+    [TestMethod]
+    public void The_table_goes_to_the_terminal_console_the_cli_wired()
+    {
+        var terminal = new TestConsole().Width(400);
+        var console = new CliConsole(TextWriter.Null, new StringWriter()) { Terminal = terminal };
+        var root = new RootCommand();
+        root.Options.Add(CommonOptions.Json);
+        root.Subcommands.Add(ContainersCommand.Create(console, () => Two));
+
+        Assert.AreEqual(0, root.Parse(["containers"]).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        string row = terminal.Lines.Single(line => line.Contains("web-1", StringComparison.Ordinal));
+        StringAssert.Contains(row, "b6e13a7a243d");
+        StringAssert.Contains(row, "/app/runtimes/linux-x64/native/libprobes.so");
     }
 
     [TestMethod]

@@ -10,6 +10,7 @@ namespace Probes.Consumer.Tests.Containers;
 /// against podman itself and against the kernel's view (stat of the namespace files).
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed class ContainersPodmanTests
@@ -55,8 +56,9 @@ public sealed class ContainersPodmanTests
             Assert.IsFalse(other.GetProperty("loads_probes").GetBoolean());
             Assert.AreEqual(JsonValueKind.Null, other.GetProperty("probes_library").ValueKind);
 
-            // Text: one row each, short id first, the shim's path last (or "-").
-            string[] lines = ProbesBinary.Run("containers").EnsureSuccess("probes containers").Stdout.ReplaceLineEndings("\n").Split('\n');
+            // Text: the one table style (header, rule, one row each; cells padded, so trimmed here), short id first, the shim's path last (or "-").
+            string[] lines = ProbesBinary.Run("containers").EnsureSuccess("probes containers").Stdout.ReplaceLineEndings("\n").Split('\n')
+                .Select(line => line.Trim(' ')).Where(line => line.Length > 0).ToArray();
             StringAssert.StartsWith(lines[0], "ID ");
             string sampleRow = lines.Single(line => line.StartsWith(sampleId[..12] + " ", StringComparison.Ordinal));
             StringAssert.Contains(sampleRow, $" {sample} ");

@@ -37,6 +37,13 @@ internal sealed class FakeProc : IDisposable
         File.WriteAllLines(Path.Combine(directory, "maps"), maps);
     }
 
+    /// <summary>The reader's own <c>self/ns/pid</c>: the pid namespace this /proc belongs to.</summary>
+    public void AddSelf(ulong pidNamespace)
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "self", "ns"));
+        File.CreateSymbolicLink(Path.Combine(Root, "self", "ns", "pid"), $"pid:[{pidNamespace}]");
+    }
+
     /// <summary>A process that exited between the directory listing and the reads: only its directory remains.</summary>
     public void AddVanished(int pid) => Directory.CreateDirectory(Path.Combine(Root, pid.ToString(CultureInfo.InvariantCulture)));
 

@@ -22,6 +22,7 @@ namespace Probes.Consumer.Tests.Security;
 /// On a fake /proc first (no kernel, no podman), then with podman containers removed mid-run.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [DoNotParallelize]
 public sealed partial class ContainerRemovalTests
 {

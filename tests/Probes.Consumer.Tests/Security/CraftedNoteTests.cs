@@ -19,6 +19,7 @@ namespace Probes.Consumer.Tests.Security;
 /// <c>trace</c> and <c>phases</c> attach to.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class CraftedNoteTests
 {
     private const string Refusing = "; refusing to attach there";

@@ -14,6 +14,7 @@ namespace Probes.Consumer.Tests.Security;
 /// alone, the hostile container is an error.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed class HostileShimContainerTests

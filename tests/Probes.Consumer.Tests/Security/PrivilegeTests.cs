@@ -15,6 +15,7 @@ namespace Probes.Consumer.Tests.Security;
 /// files first, then the real binary run through setpriv with chosen uids and capabilities.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed partial class PrivilegeTests
 {
     private const string NoUprobesForPerfmon = "; this kernel lets only CAP_SYS_ADMIN create uprobes (CAP_BPF and CAP_PERFMON are not enough since Linux 6.16)";

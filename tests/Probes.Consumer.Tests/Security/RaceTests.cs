@@ -13,6 +13,7 @@ namespace Probes.Consumer.Tests.Security;
 /// line, and the uprobes are detached.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 [DoNotParallelize]
 public sealed class RaceTests

@@ -16,6 +16,7 @@ namespace Probes.Consumer.Tests.Security;
 /// on and tracefs is untouched.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed class ResourceExhaustionContainerTests

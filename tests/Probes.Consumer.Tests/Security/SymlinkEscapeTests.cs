@@ -12,6 +12,7 @@ namespace Probes.Consumer.Tests.Security;
 /// read and attach to the file the process maps, and never touch the host file.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Container")]
 [DoNotParallelize]
 public sealed class SymlinkEscapeTests

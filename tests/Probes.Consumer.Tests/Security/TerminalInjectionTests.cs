@@ -4,6 +4,7 @@ using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Output;
+using Probes.Consumer.Output.Listings;
 using Probes.Consumer.Output.Reports;
 using Probes.Consumer.Phases;
 using Probes.Consumer.Targets.Containers;
@@ -13,6 +14,7 @@ using Probes.Consumer.Tests.Support;
 using Probes.Consumer.Tracing;
 using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
+using Spectre.Console.Testing;
 using Spectre.Console;
 
 namespace Probes.Consumer.Tests.Security;
@@ -23,6 +25,7 @@ namespace Probes.Consumer.Tests.Security;
 /// made visible, in every human-readable output.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class TerminalInjectionTests
 {
     private const string Hostile = "\u001b]0;pwned\u0007\u001b[2J\u202eok";
@@ -71,7 +74,7 @@ public sealed class TerminalInjectionTests
     {
         var note = new UsdtProbe("evil\u001b]0;x\u0007", "name", 0x10, 0, 0, "", 0x10, 0);
         var output = new StringWriter();
-        new TextProbeRenderer(verbose: false).Render([new ListedProbe(new TargetFile("/app/\u001b[2J.so", "/h"), note, [])], new CliConsole(output, TextWriter.Null));
+        new TextProbeRenderer(verbose: false).Render([new ListedProbe(new TargetFile("/app/\u001b[2J.so", "/h"), note, [])], output, NullDiagnostics.Instance);
 
         Assert.AreEqual("/app/\\x1b[2J.so evil\\x1b]0;x\\x07:name pc=0x10 semaphore=none args=\"\"", output.ToString().TrimEnd('\n'));
     }
@@ -121,10 +124,11 @@ public sealed class TerminalInjectionTests
     {
         var container = new HostContainer(
             new ContainerMetadata(new string('c', 64), ContainerRuntime.Containerd, "web\u001b[2J", "img\u202e:1", "pod\u0007", "ns"), [7], 7, null, null, null);
-        var output = new StringWriter();
-        ContainersCommand.WriteText([container], new CliConsole(output, TextWriter.Null));
+        var console = new TestConsole();
+        console.Profile.Width = 300;
+        ContainerListing.WriteTable([container], console);
 
-        string row = output.ToString().Split('\n')[1];
+        string row = console.Output.Split('\n').Single(line => line.Contains("ccccccccc", StringComparison.Ordinal));
         Assert.IsFalse(row.TrimEnd('\r').Any(char.IsControl), row);
         StringAssert.Contains(row, "web\\x1b[2J");
         StringAssert.Contains(row, "img\\u202e:1");

@@ -6,8 +6,27 @@ internal static class TestPaths
     private static readonly Lazy<string> Scratch = new(CreateScratch);
     private static readonly object ShimLock = new();
 
-    /// <summary>The apphost of Probes.Consumer, copied next to the tests by the project reference.</summary>
-    public static string ProbesExecutable => Path.Combine(AppContext.BaseDirectory, "probes");
+    /// <summary>
+    /// The <c>probes</c> the CLI tests run: PROBES_CLI when set (scripts/test.sh sets it to the Native AOT
+    /// executable for a second pass), otherwise the apphost of the IL build, copied next to the tests by
+    /// the project reference.
+    /// </summary>
+    public static string ProbesExecutable => Cli.Value;
+
+    private static readonly Lazy<string> Cli = new(() => ResolveProbesExecutable(Environment.GetEnvironmentVariable("PROBES_CLI")));
+
+    internal static string ResolveProbesExecutable(string? configured)
+    {
+        if (string.IsNullOrEmpty(configured))
+        {
+            return Path.Combine(AppContext.BaseDirectory, "probes");
+        }
+        // A wrong path must fail every CLI test loudly, not fall back to the IL build and pass unseen.
+        string path = Path.GetFullPath(configured);
+        return File.Exists(path)
+            ? path
+            : throw new InvalidOperationException($"PROBES_CLI={configured}: no such file (build it with scripts/pack.sh)");
+    }
 
     /// <summary>A directory for this test run's files (copies, reports), removed at the end of the run.</summary>
     public static string ScratchDirectory => Scratch.Value;

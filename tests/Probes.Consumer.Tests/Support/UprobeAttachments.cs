@@ -4,8 +4,11 @@ using System.Text;
 
 namespace Probes.Consumer.Tests.Support;
 
-/// <summary>One BPF program attached to a uprobe through a perf event descriptor of some process.</summary>
-public sealed record UprobeAttachment(int Fd, uint ProgramId, string Path, ulong Offset);
+/// <summary>
+/// One BPF program attached to a uprobe through a descriptor of some process: a perf event, or a
+/// uprobe_multi link (then with the site's cookie and semaphore offset, which fdinfo shows).
+/// </summary>
+public sealed record UprobeAttachment(int Fd, uint ProgramId, string Path, ulong Offset, ulong? Cookie = null, ulong? SemaphoreOffset = null);
 
 /// <summary>
 /// The uprobes a process holds, asked of the kernel with BPF_TASK_FD_QUERY for each of its
@@ -77,9 +80,10 @@ public static partial class UprobeAttachments
         foreach (string line in lines.Skip(header + 1))
         {
             string[] columns = line.Split('\t', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (header >= 0 && columns.Length >= 2)
+            if (header >= 0 && columns.Length >= 3)
             {
-                yield return new UprobeAttachment(fd, programId, shown, Convert.ToUInt64(columns[1], 16));
+                yield return new UprobeAttachment(fd, programId, shown, Convert.ToUInt64(columns[1], 16),
+                    ulong.Parse(columns[0], System.Globalization.CultureInfo.InvariantCulture), Convert.ToUInt64(columns[2], 16));
             }
         }
     }

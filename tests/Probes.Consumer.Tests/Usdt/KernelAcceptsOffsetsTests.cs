@@ -8,6 +8,7 @@ namespace Probes.Consumer.Tests.Usdt;
 /// raises the semaphore, which is the only way the fixture's guarded probe ever runs.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 [TestCategory("Kernel")]
 public sealed class KernelAcceptsOffsetsTests
 {

@@ -14,6 +14,7 @@ namespace Probes.Consumer.Tests.Usdt;
 /// which must be none.
 /// </summary>
 [TestClass]
+[TestCategory("Cli")]
 public sealed class StapsdtCorpusTests
 {
     /// <summary>Where installed programs and libraries live (the JDKs are under /usr/lib/jvm).</summary>

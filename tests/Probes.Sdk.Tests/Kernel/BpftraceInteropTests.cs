@@ -23,7 +23,8 @@ public sealed class BpftraceInteropTests
     {
         string bpftrace = Requirements.RootWithBpftrace();
         string shim = SampleProgram.Service.Shim;
-        using LiveProcess sample = SampleProgram.Service.Start("--wait-for-tracer", "60", "--requests", $"{Requests}", "--interval-ms", "5");
+        // bpftrace 0.17 raises a semaphore before its program is on the site: the sample gives it 200 ms.
+        using LiveProcess sample = SampleProgram.Service.Start("--wait-for-tracer", "60", "--settle-ms", "200", "--requests", $"{Requests}", "--interval-ms", "5");
         // exit() on the last request's mark makes bpftrace drain and stop by itself.
         string script =
             $"usdt:{shim}:probes:phase_begin {{ printf(\"B %u %s %lu %lu\\n\", arg0, str(arg1), arg2, arg3); }}\n" +

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Probes.Consumer.Output.Json;
 using Probes.Consumer.Phases;
 
 namespace Probes.Consumer.Output.Reports;
@@ -20,43 +20,25 @@ public static class ChromeTraceWriter
         Stream output)
     {
         ulong origin = phases.Select(p => p.StartNs).Concat(unfinished.Select(u => u.StartNs)).DefaultIfEmpty(traceEndNs).Min();
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false });
-        json.WriteStartObject();
-        json.WriteString("displayTimeUnit", "ns");
-        json.WriteStartArray("traceEvents");
-
+        var events = new List<ChromeEventJson>();
         var slices = phases.Select(p => new Slice(p.Pid, p.Name, p.PhaseId, p.SpanId, p.ParentSpanId, p.StartNs, p.EndNs, p.Status.ToString()))
             .Concat(unfinished.Select(u => new Slice(u.Pid, u.Name, u.PhaseId, u.SpanId, u.ParentSpanId, u.StartNs, Math.Max(traceEndNs, u.StartNs), "Unfinished")));
         foreach (IGrouping<int, Slice> process in slices.GroupBy(s => s.Pid).OrderBy(g => g.Key))
         {
-            WriteMetadata(json, "process_name", process.Key, 0, processLabel(process.Key));
+            events.Add(Metadata("process_name", process.Key, 0, processLabel(process.Key)));
             int lanes = 0;
             foreach ((Slice slice, int lane) in AssignLanes(process))
             {
                 if (lane >= lanes)
                 {
                     lanes = lane + 1;
-                    WriteMetadata(json, "thread_name", process.Key, lane + 1, lane == 0 ? "phases" : $"phases ({lane + 1})");
+                    events.Add(Metadata("thread_name", process.Key, lane + 1, lane == 0 ? "phases" : $"phases ({lane + 1})"));
                 }
-                json.WriteStartObject();
-                json.WriteString("ph", "X");
-                json.WriteString("cat", "phase");
-                json.WriteString("name", slice.Name);
-                json.WriteNumber("pid", slice.Pid);
-                json.WriteNumber("tid", lane + 1);
-                json.WriteNumber("ts", (slice.StartNs - origin) / 1000.0);
-                json.WriteNumber("dur", (slice.EndNs - slice.StartNs) / 1000.0);
-                json.WriteStartObject("args");
-                json.WriteNumber("id", slice.Id);
-                json.WriteNumber("span", slice.Span);
-                json.WriteNumber("parent", slice.Parent);
-                json.WriteString("status", slice.Status);
-                json.WriteEndObject();
-                json.WriteEndObject();
+                events.Add(new ChromeEventJson("X", "phase", slice.Name, slice.Pid, lane + 1, (slice.StartNs - origin) / 1000.0, (slice.EndNs - slice.StartNs) / 1000.0,
+                    new ChromeArgsJson(null, slice.Id, slice.Span, slice.Parent, slice.Status)));
             }
         }
-        json.WriteEndArray();
-        json.WriteEndObject();
+        OutputJson.Write(output, new ChromeTraceJson("ns", events), OutputJsonContext.Default.ChromeTraceJson, indented: false);
     }
 
     private sealed record Slice(int Pid, string Name, uint Id, ulong Span, ulong Parent, ulong StartNs, ulong EndNs, string Status);
@@ -89,16 +71,5 @@ public static class ChromeTraceWriter
         }
     }
 
-    private static void WriteMetadata(Utf8JsonWriter json, string kind, int pid, int tid, string value)
-    {
-        json.WriteStartObject();
-        json.WriteString("ph", "M");
-        json.WriteString("name", kind);
-        json.WriteNumber("pid", pid);
-        json.WriteNumber("tid", tid);
-        json.WriteStartObject("args");
-        json.WriteString("name", value);
-        json.WriteEndObject();
-        json.WriteEndObject();
-    }
+    private static ChromeEventJson Metadata(string kind, int pid, int tid, string value) => new("M", null, kind, pid, tid, null, null, new ChromeArgsJson(value));
 }

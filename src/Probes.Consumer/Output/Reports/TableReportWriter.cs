@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using Probes.Consumer.Output.Tables;
 using Probes.Consumer.Phases;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -8,30 +10,26 @@ namespace Probes.Consumer.Output.Reports;
 /// <summary>The per-phase, per-container table, for the live view and the final report.</summary>
 public static class TableReportWriter
 {
+    private static readonly string[] Numbers = ["count", "total", "min", "p50", "p90", "p99", "max", "faulted", "canceled"];
+
     public static IRenderable Render(PhaseReport report)
     {
-        var table = new Table().Border(TableBorder.Simple);
-        table.AddColumn("container");
-        table.AddColumn("phase");
-        foreach (string column in new[] { "count", "total", "min", "p50", "p90", "p99", "max", "faulted", "canceled" })
-        {
-            table.AddColumn(new TableColumn(column).RightAligned());
-        }
+        Table table = ProbesTable.Create(["container", "phase"], Numbers);
         foreach (PhaseRow row in report.OrderedRows())
         {
             table.AddRow(
-                // Both names come from the traced side: no markup and no terminal escapes.
-                Markup.Escape(TerminalText.Safe(report.ContainerName(row.Container))),
-                Markup.Escape(TerminalText.Safe(row.Name)),
-                Count(row.Count),
-                DurationText.Format(row.TotalNs),
-                DurationText.Format(row.MinNs),
-                DurationText.Format(row.P50Ns),
-                DurationText.Format(row.P90Ns),
-                DurationText.Format(row.P99Ns),
-                DurationText.Format(row.MaxNs),
-                Count(row.Faulted),
-                Count(row.Canceled));
+                // Both names come from the traced side.
+                ProbesTable.Untrusted(report.ContainerName(row.Container)),
+                ProbesTable.Untrusted(row.Name),
+                ProbesTable.Plain(Count(row.Count)),
+                ProbesTable.Plain(DurationText.Format(row.TotalNs)),
+                ProbesTable.Plain(DurationText.Format(row.MinNs)),
+                ProbesTable.Plain(DurationText.Format(row.P50Ns)),
+                ProbesTable.Plain(DurationText.Format(row.P90Ns)),
+                ProbesTable.Plain(DurationText.Format(row.P99Ns)),
+                ProbesTable.Plain(DurationText.Format(row.MaxNs)),
+                ProbesTable.Plain(Count(row.Faulted)),
+                ProbesTable.Plain(Count(row.Canceled)));
         }
         if (report.Rows.Count == 0)
         {
@@ -66,6 +64,14 @@ public static class TableReportWriter
     }
 
     public static void Write(PhaseReport report, IAnsiConsole console) => console.Write(Render(report));
+
+    /// <summary>The final table as plain UTF-8 text (no terminal codes), for a report file or a stdout that is no terminal.</summary>
+    public static byte[] Text(PhaseReport report)
+    {
+        using var writer = new StringWriter();
+        Write(report, OutputTerminal.Create(writer, isTerminal: false));
+        return Encoding.UTF8.GetBytes(writer.ToString());
+    }
 
     private static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

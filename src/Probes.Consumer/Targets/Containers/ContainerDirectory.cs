@@ -3,7 +3,9 @@ using Probes.Consumer.Targets.Processes;
 namespace Probes.Consumer.Targets.Containers;
 
 /// <summary>The container a process belongs to: its full id and, when the runtime knows it, its name.</summary>
-public sealed record ContainerRef(string Id, string? Name)
+/// <param name="Identified">False for a container that could not be identified (<see cref="ContainerDirectory.Unidentified"/>):
+/// its id is then <c>pidns-INODE</c>, its name says so, and it is never the host.</param>
+public sealed record ContainerRef(string Id, string? Name, bool Identified = true)
 {
     public string ShortId => Id.Length > 12 ? Id[..12] : Id;
 
@@ -27,23 +29,37 @@ public sealed record ContainerRef(string Id, string? Name)
 /// when the record is read. The number of containers remembered is bounded, and past the bound
 /// podman is not asked for names, since a container that can make cgroups could otherwise make
 /// the consumer run podman once per invented id.
+///
+/// A container can live shorter than the tracer takes to read its first record (a loaded host,
+/// the reader's poll interval, a podman lookup for another container): its process has exited,
+/// nobody holds its namespaces, and its cgroup is gone. Such an event is still not the host's
+/// when it fired outside the host's pid namespace. If it came from a container's init (pid 1 in
+/// its namespace), <paramref name="initOwnerOf"/> asks the runtime's own record of which
+/// container's init had that host pid (<see cref="ExitedContainerInits"/>); otherwise, or when
+/// that does not answer, the event goes to a container named by its pid namespace
+/// (<see cref="Unidentified"/>), which is never merged with the host or with another container.
 /// </summary>
-public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultProcRoot, Func<string, string?>? nameOf = null, NamespaceOwners? owners = null)
+public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultProcRoot, Func<string, string?>? nameOf = null, NamespaceOwners? owners = null,
+    Func<int, string?>? initOwnerOf = null)
 {
     private const int MaxRemembered = 65_536;
     public const int MaxContainers = 4_096;
     private readonly Dictionary<(int Pid, TaskNamespaces Namespaces), ContainerRef?> _byProcess = new();
     private readonly Dictionary<string, ContainerRef> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<TaskNamespaces, int> _initOf = new();
     private readonly Func<string, string?> _nameOf = nameOf ?? PodmanNames.NameOf;
     private readonly NamespaceOwners _owners = owners ?? new NamespaceOwners(procRoot);
+    private readonly Func<int, string?> _initOwnerOf = initOwnerOf ?? ExitedContainerInits.Default.OwnerOf;
+    private readonly Lazy<ulong?> _hostPidNamespace = new(() => OwnPidNamespace(procRoot));
     private bool _scanned;
 
     /// <summary>
     /// The container of the process that fired an event: <paramref name="pid"/> is its host pid,
     /// <paramref name="pidNamespace"/> and <paramref name="mountNamespace"/> the namespace inodes
-    /// the BPF program read (0: unknown).
+    /// the BPF program read (0: unknown), <paramref name="namespacePid"/> its pid in its own pid
+    /// namespace (0: unknown).
     /// </summary>
-    public ContainerRef? Of(int pid, uint pidNamespace = 0, uint mountNamespace = 0)
+    public ContainerRef? Of(int pid, uint pidNamespace = 0, uint mountNamespace = 0, int namespacePid = 0)
     {
         var key = (pid, new TaskNamespaces(pidNamespace, mountNamespace));
         if (_byProcess.TryGetValue(key, out ContainerRef? known))
@@ -54,8 +70,15 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
         {
             _byProcess.Clear(); // pids are reused; a bounded cache that forgets is cheaper than a stale one
         }
-        return _byProcess[key] = Lookup(pid, key.Item2);
+        return _byProcess[key] = Lookup(pid, key.Item2, namespacePid);
     }
+
+    /// <summary>
+    /// The stand-in for a container that ran outside the host's pid namespace and could not be
+    /// identified: keyed by its pid namespace, so its events stay together and apart from everyone else's.
+    /// </summary>
+    public static ContainerRef Unidentified(uint pidNamespace) =>
+        new($"pidns-{pidNamespace}", $"unidentified (pid ns {pidNamespace})", Identified: false);
 
     /// <summary>Display names of the containers seen so far, by full id.</summary>
     public IReadOnlyDictionary<string, string> Names =>
@@ -71,7 +94,7 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
         _owners.LearnContainer(container.Id, container.Pids);
     }
 
-    private ContainerRef? Lookup(int pid, TaskNamespaces namespaces)
+    private ContainerRef? Lookup(int pid, TaskNamespaces namespaces, int namespacePid)
     {
         if (namespaces == default)
         {
@@ -80,6 +103,21 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
         if (!_scanned)
         {
             _scanned = _owners.Scan();
+        }
+        if (namespacePid == 1)
+        {
+            // One pid namespace has one pid 1 all its life: another host pid as pid 1 in the same
+            // numbers means the numbers were freed and reused by a new container, and what was
+            // learned about the old one (whose witnesses have all exited) no longer holds.
+            if (_initOf.TryGetValue(namespaces, out int init) && init != pid)
+            {
+                _owners.Forget(namespaces);
+            }
+            if (_initOf.Count >= MaxRemembered)
+            {
+                _initOf.Clear();
+            }
+            _initOf[namespaces] = pid;
         }
         // The process itself, if it still runs in the namespaces it fired in (else it exited, or its pid was reused).
         if (_owners.Of(pid) == namespaces)
@@ -95,7 +133,51 @@ public sealed class ContainerDirectory(string procRoot = ProcessTarget.DefaultPr
                 return Container(id);
             }
         }
-        return Container(_owners.OwnerOf(namespaces));
+        // A pid 1 that is gone took its pid namespace with it: whoever holds those numbers now is a
+        // new container that reused them (containers started back to back on a loaded host do).
+        if (namespacePid == 1)
+        {
+            if (_owners.LearnedFrom(namespaces, pid) is { } witnessed)
+            {
+                return Container(witnessed);
+            }
+        }
+        else if (_owners.OwnerOf(namespaces) is { } owner)
+        {
+            return Container(owner);
+        }
+        if (_hostPidNamespace.Value is not { } host || namespaces.Pid == host)
+        {
+            return null; // the host (a host process may have a mount namespace of its own)
+        }
+        // Gone, in namespaces nobody alive holds: a container that exited before its record was read.
+        if (namespacePid == 1 && _initOwnerOf(pid) is { } exited)
+        {
+            _owners.Learn(namespaces, exited, pid); // its other processes' events need not ask again
+            return Container(exited);
+        }
+        ContainerRef unidentified = Unidentified(namespaces.Pid);
+        if (_byId.Count < MaxContainers)
+        {
+            _byId.TryAdd(unidentified.Id, unidentified); // so the report shows what it is
+        }
+        return unidentified;
+    }
+
+    /// <summary>
+    /// The pid namespace this /proc shows, which is ours: the host's when we trace from the host
+    /// (or share its pids). Not pid 1's, whose links even root may not read (ptrace access mode).
+    /// </summary>
+    private static ulong? OwnPidNamespace(string procRoot)
+    {
+        try
+        {
+            return new FileInfo($"{procRoot}/self/ns/pid").LinkTarget is { } target ? NamespaceInode.Parse(target, "pid") : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private string? CgroupOf(int pid)

@@ -47,6 +47,13 @@ public sealed class NamespaceOwners(string procRoot = ProcessTarget.DefaultProcR
         _owners[namespaces] = (containerId, witness);
     }
 
+    /// <summary>The container learned for <paramref name="namespaces"/> from <paramref name="witness"/> itself, or null.</summary>
+    public string? LearnedFrom(TaskNamespaces namespaces, int witness) =>
+        _owners.TryGetValue(namespaces, out var owner) && owner.Witness == witness ? owner.ContainerId : null;
+
+    /// <summary>Forgets who owned <paramref name="namespaces"/>: their numbers now name other namespaces (a new pid 1 fired in them).</summary>
+    public void Forget(TaskNamespaces namespaces) => _owners.Remove(namespaces);
+
     /// <summary>The namespaces a live process runs in now, or null when it is gone.</summary>
     public TaskNamespaces? Of(int pid) =>
         NamespaceInode.Read(procRoot, pid, "pid") is { } pidNamespace && NamespaceInode.Read(procRoot, pid, "mnt") is { } mountNamespace

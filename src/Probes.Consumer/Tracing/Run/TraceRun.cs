@@ -49,6 +49,7 @@ public sealed class TraceRun : IDisposable
     private long _ignored;
     private ContainerRef? _lastContainer;
     private bool _lastContainerTraced;
+    private long _unidentified;
 
     private TraceRun(TraceTarget target, TraceStop stop, IDiagnosticSink sink, TraceRunOptions options, UsdtSession session, ContainerFileOwners? owners)
     {
@@ -79,6 +80,9 @@ public sealed class TraceRun : IDisposable
 
     /// <summary>Events of processes outside the traced containers that map the same files: read, not handed on.</summary>
     public long Ignored => _ignored;
+
+    /// <summary>Events of containers that exited before they could be named (each kept apart as 'unidentified (pid ns N)').</summary>
+    public long Unidentified => _unidentified;
 
     /// <summary>Events lost because the ring was full (counted by the programs).</summary>
     public ulong Lost => _session.LostCount;
@@ -156,13 +160,14 @@ public sealed class TraceRun : IDisposable
     private void OnRecord(UsdtRecord record)
     {
         ContainerDirectory directory = _target.Directory;
-        ContainerRef? container = record.HasNamespaces ? directory.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode) : directory.Of(record.Pid);
+        ContainerRef? container = record.HasNamespaces ? directory.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode, record.NamespacePid) : directory.Of(record.Pid);
         if (_target.ContainerIds is { } traced && !IsTraced(container, traced))
         {
             _ignored++; // same file, another container (or the host): not what was asked for
             _consumer!.OnIgnored(record);
             return;
         }
+        _unidentified += container is { Identified: false } ? 1 : 0;
         _consumer!.OnEvent(record, _probes[record.ProbeId]!, container);
     }
 

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Probes.Consumer.Cli;
+using Probes.Consumer.Output.Listings;
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Usdt;
 
-namespace Probes.Consumer.Tests.Cli;
+namespace Probes.Consumer.Tests.Output;
 
 /// <summary>Exact output of the text and JSON renderers, through a fake console.</summary>
 [TestClass]
@@ -19,7 +20,7 @@ public sealed class RendererTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        renderer.Render(probes, new CliConsole(output, error));
+        renderer.Render(probes, output, new ConsoleDiagnostics(new CliConsole(output, error), verbose: false));
         return (output.ToString(), error.ToString());
     }
 

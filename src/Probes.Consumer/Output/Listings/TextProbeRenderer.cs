@@ -1,10 +1,10 @@
 using System.Globalization;
-using Probes.Consumer.Output;
 using Probes.Consumer.Usdt;
 
+using Probes.Consumer.Tracing;
 using Probes.Consumer.Tracing.Discovery;
 
-namespace Probes.Consumer.Cli;
+namespace Probes.Consumer.Output.Listings;
 
 /// <summary>
 /// One line per probe: <c>FILE provider:name pc=0x… semaphore=0x…|none args="…"</c>, plus
@@ -14,23 +14,23 @@ namespace Probes.Consumer.Cli;
 /// </summary>
 public sealed class TextProbeRenderer(bool verbose) : IProbeRenderer
 {
-    public void Render(IReadOnlyList<ListedProbe> probes, CliConsole console)
+    public void Render(IReadOnlyList<ListedProbe> probes, TextWriter output, IDiagnosticSink notes)
     {
         foreach (ListedProbe listed in probes)
         {
-            console.Out.WriteLine(Line(listed));
+            output.WriteLine(Line(listed));
             if (verbose)
             {
                 foreach (string detail in Details(listed))
                 {
-                    console.Out.WriteLine($"    {detail}");
+                    output.WriteLine($"    {detail}");
                 }
             }
         }
         int undecoded = probes.Count(p => !p.IsTraceable);
         if (undecoded > 0 && !verbose)
         {
-            console.WriteNote($"{undecoded} probe(s) have arguments probes cannot decode, so they cannot be traced; --verbose says why");
+            notes.Note($"{undecoded} probe(s) have arguments probes cannot decode, so they cannot be traced; --verbose says why");
         }
     }
 

@@ -1,0 +1,66 @@
+using System.Text.Json.Serialization;
+
+namespace Probes.Consumer.Output.Json;
+
+/// <summary><c>probes phases --format json</c>: durations in integer nanoseconds, so scripts never parse units.</summary>
+public sealed record PhaseReportJson(
+    IReadOnlyList<PhaseRowJson> Phases,
+    long Lost,
+    int Unfinished,
+    long EndsWithoutBegin,
+    long DroppedBegins,
+    long NotTabulated,
+    IReadOnlyList<UnfinishedPhaseJson> UnfinishedPhases,
+    IReadOnlyList<MarkRowJson> Marks,
+    string Pairing,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? EvictedBegins = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? PendingMapFull = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? HistogramMapFull = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? StatisticsMapFull = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Unattributed = null);
+
+/// <summary>One phase in one container.</summary>
+public sealed record PhaseRowJson(
+    string Name,
+    uint Id,
+    string Container,
+    string ContainerId,
+    long Count,
+    ulong TotalNs,
+    ulong MinNs,
+    [property: JsonPropertyName("p50_ns")] ulong P50Ns,
+    [property: JsonPropertyName("p90_ns")] ulong P90Ns,
+    [property: JsonPropertyName("p99_ns")] ulong P99Ns,
+    ulong MaxNs,
+    long Faulted,
+    long Canceled);
+
+/// <summary>A phase that began and had not ended when tracing stopped.</summary>
+public sealed record UnfinishedPhaseJson(string Name, uint Id, string Container, int Pid, ulong Span, ulong Parent);
+
+/// <summary>One mark in one container: how often it fired and its values' last, min and max.</summary>
+public sealed record MarkRowJson(string Name, uint Id, string Container, string ContainerId, long Count, long Last, long Min, long Max);
+
+/// <summary>The Chrome trace event format (opens in Perfetto): its own camelCase keys.</summary>
+public sealed record ChromeTraceJson(
+    [property: JsonPropertyName("displayTimeUnit")] string DisplayTimeUnit,
+    [property: JsonPropertyName("traceEvents")] IReadOnlyList<ChromeEventJson> TraceEvents);
+
+/// <summary>A metadata ("M": process or thread name) or complete ("X": one phase) event.</summary>
+public sealed record ChromeEventJson(
+    string Ph,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Cat,
+    string Name,
+    int Pid,
+    int Tid,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Ts,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Dur,
+    ChromeArgsJson Args);
+
+/// <summary>A metadata event's name, or a phase's id, span, parent and status.</summary>
+public sealed record ChromeArgsJson(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] uint? Id = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Span = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Parent = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Status = null);

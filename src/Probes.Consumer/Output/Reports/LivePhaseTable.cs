@@ -1,0 +1,22 @@
+using Probes.Consumer.Phases;
+using Spectre.Console;
+
+namespace Probes.Consumer.Output.Reports;
+
+/// <summary>
+/// The phases table redrawn in place while a capture runs, on the console the CLI hands in
+/// (a terminal; a test's Spectre.Console.Testing console). The capture runs inside
+/// <see cref="Show"/> and calls the refresh it is given whenever the table should catch up; the
+/// last state is drawn once more when the capture returns, so what stays on screen is final.
+/// </summary>
+public static class LivePhaseTable
+{
+    public static void Show(IAnsiConsole console, Func<PhaseReport> snapshot, Action<Action> capture)
+    {
+        console.Live(TableReportWriter.Render(snapshot())).Start(context =>
+        {
+            capture(() => context.UpdateTarget(TableReportWriter.Render(snapshot())));
+            context.UpdateTarget(TableReportWriter.Render(snapshot()));
+        });
+    }
+}

@@ -147,12 +147,14 @@ public sealed class PhasePairingKernelTests
         FixtureBinary workload = BuildWorkload();
         using UsdtSession session = Attach(workload, new KernelPairingOptions());
         var events = new List<UsdtEvent>();
-        using (var process = new LiveProcess(unshare, ["--pid", "--fork", "--kill-child", "--mount", workload.Path, .. PhaseWorkload.Arguments(100, 0, 0, 0, 0)]))
+        // The namespaces are named from inside them, before the workload: it runs the moment it
+        // sees the semaphores (already up) and may be gone before /proc could be read from outside.
+        string shell = Requirements.Tool("sh");
+        using (var process = new LiveProcess(unshare, ["--pid", "--fork", "--kill-child", "--mount", shell, "-c", "readlink /proc/self/ns/pid /proc/self/ns/mnt && exec \"$0\" \"$@\"", workload.Path, .. PhaseWorkload.Arguments(100, 0, 0, 0, 0)]))
         {
-            process.WaitForStdout("ready", Timeout);
-            int child = process.ChildPid();
-            ulong expected = Inode(new FileInfo($"/proc/{child}/ns/pid").LinkTarget!) | Inode(new FileInfo($"/proc/{child}/ns/mnt").LinkTarget!) << 32;
             process.WaitForExit(Timeout);
+            Assert.AreEqual(0, process.ExitCode, process.Result.Stderr);
+            ulong expected = Inode(process.Stdout[0]) | Inode(process.Stdout[1]) << 32;
             session.Drain(r => events.Add(r.ToEvent()));
             session.Detach(_ => true);
             KernelPhaseStatistics row = session.PhaseMaps!.ReadStatistics().Single();

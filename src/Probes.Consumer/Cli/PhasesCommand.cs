@@ -149,13 +149,14 @@ public static class PhasesCommand
         }
 
         PhaseReport report = Snapshot();
+        long ignored = kernel?.IgnoredEvents((long)run.Ignored) ?? (long)run.Ignored;
         (ExitCode code, string? unwritten) = WriteReport(console, format, output, report, collector, live);
         if (unwritten is not null && run.StopReason is null)
         {
             stop.Stop(console.OutputClosed ? "output closed" : "output failed"); // the reason, when it came only after the capture
         }
         console.WriteNote($"{report.Rows.Sum(r => r.Count)} phases completed, {report.Lost} events lost, {report.Unfinished.Count} unfinished, "
-            + $"{report.EndsWithoutBegin} ended without a seen begin{(run.Ignored > 0 ? $", {run.Ignored} events of other containers ignored" : "")}"
+            + $"{report.EndsWithoutBegin} ended without a seen begin{(ignored > 0 ? $", {ignored} events of other containers ignored" : "")}"
             + $"{(run.Unidentified > 0 ? $", {run.Unidentified} events of containers that exited before they could be identified (shown as 'unidentified (pid ns N)')" : "")}"
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
             + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"

@@ -21,18 +21,25 @@ public static class KernelPhaseRows
 {
     /// <param name="nameOf">A phase id's name, as a sent record gave it; null when none came yet.</param>
     /// <param name="containerOf">A container key's container id ("" for the host), or null when no traced process sent a record from it.</param>
-    /// <param name="ignored">Whether a key is a container the run does not trace (same file, another container): its phases are left out, not counted as unattributed.</param>
-    public static (List<PhaseRow> Rows, long Unattributed) Build(
+    /// <param name="ignored">Whether a key is a container the run does not trace (same file, another container): its phases are left out, not counted as unattributed, but counted in <c>Ignored</c>.</param>
+    public static (List<PhaseRow> Rows, long Unattributed, long Ignored) Build(
         IEnumerable<KernelPhaseStatistics> statistics, IEnumerable<KernelPhaseBucket> buckets, Func<uint, string?> nameOf, Func<ContainerKey, string?> containerOf,
         Func<ContainerKey, bool>? ignored = null)
     {
         var rows = new Dictionary<(string Container, uint Id), Row>();
-        long unattributed = 0;
+        long unattributed = 0, ignoredPhases = 0;
         foreach (KernelPhaseStatistics s in statistics)
         {
             if (containerOf(s.ContainerKey) is not { } container)
             {
-                unattributed += ignored?.Invoke(s.ContainerKey) == true ? 0 : (long)s.Count;
+                if (ignored?.Invoke(s.ContainerKey) == true)
+                {
+                    ignoredPhases += (long)s.Count;
+                }
+                else
+                {
+                    unattributed += (long)s.Count;
+                }
                 continue;
             }
             if (!rows.TryGetValue((container, s.PhaseId), out Row? row))
@@ -53,7 +60,7 @@ public static class KernelPhaseRows
             .ThenByDescending(row => row.TotalNs)
             .ThenBy(row => row.Name, StringComparer.Ordinal)
             .ToList();
-        return (result, unattributed);
+        return (result, unattributed, ignoredPhases);
     }
 
     private sealed class Row

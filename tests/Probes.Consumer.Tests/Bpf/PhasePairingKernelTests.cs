@@ -121,7 +121,7 @@ public sealed class PhasePairingKernelTests
         session.Detach(_ => true);
         PhaseMaps maps = session.PhaseMaps!;
 
-        (List<PhaseRow> rows, long unattributed) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), id => $"0x{id:x}", _ => "");
+        (List<PhaseRow> rows, long unattributed, _) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), id => $"0x{id:x}", _ => "");
         Assert.AreEqual(0, unattributed);
         foreach (uint phase in (uint[])[Alpha, Beta])
         {

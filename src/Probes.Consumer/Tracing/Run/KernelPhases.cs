@@ -24,6 +24,8 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
     private readonly Dictionary<ContainerKey, string> _containers = new();
     private readonly HashSet<ContainerKey> _ignored = new();
     private readonly MarkStatistics _marks = new();
+    private long _ignoredEnds;
+    private long _ignoredPhases;
 
     public void OnEvent(UsdtRecord record, TracedProbe probe, ContainerRef? container)
     {
@@ -47,11 +49,23 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
     /// <summary>A record of a container not traced: its key's phases in the maps are left out of the report.</summary>
     public void OnIgnored(UsdtRecord record)
     {
-        if (_ignored.Count < MaxContainerKeys && KeyOf(record) is { } key)
+        if (KeyOf(record) is { } key)
         {
-            _ignored.Add(key);
+            _ignoredEnds++; // a sent phase_end: its phase is also in its key's map row
+            if (_ignored.Count < MaxContainerKeys)
+            {
+                _ignored.Add(key);
+            }
         }
     }
+
+    /// <summary>
+    /// The events of other containers, given the records the run ignored: in kernel mode most of
+    /// their phases never reach the ring, so those records are only their marks and sent ends;
+    /// each phase their map rows counted (sent ends included) stands for a begin and an end.
+    /// Exact once <see cref="Report"/> has read the final maps.
+    /// </summary>
+    public long IgnoredEvents(long ignoredRecords) => ignoredRecords - _ignoredEnds + 2 * _ignoredPhases;
 
     public void AfterPoll(int events) => afterPoll?.Invoke();
 
@@ -73,7 +87,7 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
         string? NameOf(uint id) => _names.TryGetValue(id, out string? name) ? name : null;
         string? ContainerOf(ContainerKey key) => _containers.TryGetValue(key, out string? container) ? container : null;
 
-        (List<PhaseRow> rows, long unattributed) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), NameOf, ContainerOf, _ignored.Contains);
+        (List<PhaseRow> rows, long unattributed, _ignoredPhases) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), NameOf, ContainerOf, _ignored.Contains);
         List<KernelPendingPhase> pending = maps.ReadPending(MaxUnfinished);
         KernelPhaseCounters counters = maps.ReadCounters();
         var unfinished = pending

@@ -44,7 +44,9 @@ PERF_MAX_N=${PERF_MAX_N:-500}
 TIMEOUT=${TIMEOUT:-600}
 OUT=${OUT:-$here/results}
 JVM=${JVM:-$(find /usr/lib/jvm -name libjvm.so -path '*server*' -exec readlink -f {} \; 2> /dev/null | sort -u | head -1)}
-PROBES=$repo/src/Probes.Consumer/bin/Release/net10.0/probes
+# PROBES=artifacts/probes-linux-x64/probes (scripts/publish-native.sh) times the shipped native
+# executable; the default is the IL build this script compiles.
+PROBES=${PROBES:-$repo/src/Probes.Consumer/bin/Release/net10.0/probes}
 
 # bpftrace 0.17 refuses more than 512 programs ("trying to generate more than 2000 BPF
 # programs") and to attach more than 512 probes: it makes one program and one perf event per

@@ -92,7 +92,13 @@ public sealed partial class AttachMethodTests
     /// <summary>
     /// A service that starts its phases the instant probes:phase_begin's semaphore rises (no grace
     /// period), while other threads keep the CPUs busy: `probes` switches that semaphore on last,
-    /// when the programs of both probes are on their sites, so no phase is seen half.
+    /// when the programs of both probes are on their sites, so phases are seen whole. One window
+    /// is the kernel's own and no tracer closes it: a uprobe raises its site's semaphore just
+    /// before it writes the site's breakpoint (uprobe_write_opcode updates ref_ctr first), so a
+    /// thread spinning on the semaphore can run the very first begin in between (seen 1 of 2,000
+    /// in 1 of 5 rounds under load). So a round may see at most its first phase half; a tracer
+    /// whose program comes after the semaphore (perf uprobes given their program later, as
+    /// bpftrace 0.17 does) loses begins by the hundred.
     /// </summary>
     [TestMethod]
     public void Phases_that_begin_the_instant_the_semaphore_rises_are_all_seen_whole_under_load()
@@ -110,10 +116,17 @@ public sealed partial class AttachMethodTests
             Assert.AreEqual(0, service.ExitCode, string.Join('\n', service.Stderr));
             Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
             StringAssert.Contains(string.Join('\n', tracer.Stderr), "through uprobe_multi links");
-            Assert.AreEqual($"probes: {Pairs} phases completed, 0 events lost, 0 unfinished, 0 ended without a seen begin (process {service.Pid} exited)", tracer.Stderr[^1],
+            Match closing = ClosingLine().Match(tracer.Stderr[^1]);
+            Assert.IsTrue(closing.Success, tracer.Stderr[^1]);
+            int half = int.Parse(closing.Groups["half"].Value, CultureInfo.InvariantCulture);
+            Assert.IsTrue(half <= 1, $"round {round + 1}: {tracer.Stderr[^1]}");
+            Assert.AreEqual($"probes: {Pairs - half} phases completed, 0 events lost, 0 unfinished, {half} ended without a seen begin (process {service.Pid} exited)", tracer.Stderr[^1],
                 $"round {round + 1}");
         }
     }
+
+    [GeneratedRegex(@"^probes: \d+ phases completed, .* (?<half>\d+) ended without a seen begin")]
+    private static partial Regex ClosingLine();
 
     [GeneratedRegex(@"attach: (?<uprobes>\d+) uprobe\(s\) through (?<how>[^:]+): (?<programs>\d+) program\(s\), (?<links>\d+) link\(s\), (?<perf>\d+) perf event\(s\), 2 map\(s\)[^\n]*")]
     private static partial Regex AttachLine();

@@ -81,7 +81,13 @@ public sealed partial class PhasesContainerTests
                 .GroupBy(e => (Container: containerOfPid[e.GetProperty("pid").GetInt32()], Name: e.GetProperty("name").GetString()!))
                 .ToDictionary(g => g.Key, g => g.OrderBy(e => e.GetProperty("ts").GetDouble()).ToList());
 
-            var instances = new List<Instance>();
+            // The sample numbers a phase's measurements in the order its Stopwatches started, which
+            // is not always the order of the begin probes when instances of one phase run on several
+            // threads (a preemption between the two reorders them). So each measurement is matched to
+            // the traced slice nearest it on the shared clock (both CLOCK_MONOTONIC; the trace counts
+            // from its first phase), with the origin placed by the phases that run once per process,
+            // to within the few microseconds between a Stopwatch reading and its probe.
+            var measured = new List<(string Container, string Label, string Phase, long Ns, long Pause, long Start, long Stop)>();
             foreach (string name in names)
             {
                 string logs = ProcessRunner.Run(podman, ["logs", name], Timeout).EnsureSuccess("podman logs").Stdout;
@@ -91,21 +97,30 @@ public sealed partial class PhasesContainerTests
                 {
                     Assert.IsTrue(slices.TryGetValue((container, phase.Key), out var traced), $"{name}: no {phase.Key} in the report");
                     Assert.AreEqual(phase.Count(), traced!.Count, $"{name}: {phase.Key} instances, own vs traced");
-                    instances.AddRange(phase.Select(instance =>
+                    measured.AddRange(phase.Select(instance =>
                     {
                         long Number(string group) => long.Parse(instance.Groups[group].Value, CultureInfo.InvariantCulture);
-                        JsonElement slice = traced[(int)Number("seq")];
-                        return new Instance($"{name} {phase.Key} #{Number("seq")}", Number("ns"), Number("pause"), Number("start"), Number("stop"),
-                            (long)Math.Round(slice.GetProperty("ts").GetDouble() * 1000), (long)Math.Round(slice.GetProperty("dur").GetDouble() * 1000));
+                        return (container, $"{name} {phase.Key} #{Number("seq")}", phase.Key, Number("ns"), Number("pause"), Number("start"), Number("stop"));
                     }));
                 }
             }
+            static long TracedStart(JsonElement slice) => (long)Math.Round(slice.GetProperty("ts").GetDouble() * 1000);
+            static long TracedNs(JsonElement slice) => (long)Math.Round(slice.GetProperty("dur").GetDouble() * 1000);
+            var once = measured.Where(m => slices[(m.Container, m.Phase)].Count == 1).Select(m => m.Start - TracedStart(slices[(m.Container, m.Phase)][0])).Order().ToList();
+            Assert.IsTrue(once.Count >= 2, "the phases that run once per process place the trace's origin");
+            long origin = once[once.Count / 2];
+            var instances = new List<Instance>();
+            foreach (var group in measured.GroupBy(m => (m.Container, m.Phase)))
+            {
+                var unmatched = slices[group.Key].ToList();
+                foreach (var m in group.OrderBy(m => m.Start))
+                {
+                    JsonElement slice = unmatched.MinBy(s => Math.Abs(origin + TracedStart(s) - m.Start) + Math.Abs(origin + TracedStart(s) + TracedNs(s) - m.Stop));
+                    unmatched.Remove(slice);
+                    instances.Add(new Instance(m.Label, m.Ns, m.Pause, m.Start, m.Stop, TracedStart(slice), TracedNs(slice)));
+                }
+            }
 
-            // Both clocks are CLOCK_MONOTONIC, but the trace's times count from its first phase:
-            // the median of (own start - traced start) places that origin, to within the few
-            // microseconds between a Stopwatch reading and its probe, so a failure says on which
-            // side of which probe the difference lies.
-            long origin = instances.Select(i => i.StartNs - i.TracedStartNs).Order().ElementAt(instances.Count / 2);
             foreach (Instance instance in instances)
             {
                 // The issue's bar: within 5% or 100 µs, whichever is larger. A GC pause during the

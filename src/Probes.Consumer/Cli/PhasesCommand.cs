@@ -44,16 +44,29 @@ public static class PhasesCommand
             Description = "Send every phase begin and end to user space and pair them there (the mode before in-kernel pairing; --format chrome always does).",
         };
 
+        var slow = new Option<ulong?>("--slow", "--min-duration")
+        {
+            Description = "List the phase instances that took at least this long (250us, 10ms, 1.5s; a unit is required), slowest first: "
+                + "container, pid, thread, span, parents, status, duration and when it began. Table and json reports.",
+            CustomParser = DurationThreshold.Parse,
+        };
+
         var command = new Command("phases", "How long each phase takes, per container: live table and final report.");
         tracing.AddTo(command);
         command.Options.Add(format);
         command.Options.Add(output);
         command.Options.Add(perEvent);
+        command.Options.Add(slow);
         command.Validators.Add(result =>
         {
             if (FormatConflict(result, format) is { } conflict)
             {
                 result.AddError(conflict);
+            }
+            // By the tokens: reading a value whose parser failed throws, and that error is reported already.
+            else if (result.GetResult(slow) is not null && !result.GetValue(CommonOptions.Json) && result.GetResult(format) is { Tokens: [{ Value: "chrome" }] })
+            {
+                result.AddError("--slow lists slow phases in the table and json reports; a chrome timeline shows every phase");
             }
         });
         command.SetAction(parse =>
@@ -69,11 +82,15 @@ public static class PhasesCommand
             // A timeline needs every instance; everything else is counted in the kernel unless asked otherwise.
             bool inKernel = !parse.GetValue(perEvent) && chosen != "chrome";
             TraceRunOptions options = tracing.RunOptions(parse, PollMilliseconds);
+            ulong? threshold = parse.GetValue(slow);
             if (inKernel)
             {
-                options = options with { KernelPairing = new KernelPairingOptions() };
+                // The program sends every end at or over the threshold; the rest are only counted.
+                options = options with { KernelPairing = new KernelPairingOptions { SlowThresholdNanoseconds = threshold ?? 0 } };
             }
-            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, verbose);
+            var clock = new MonotonicClock();
+            SlowPhases? slowPhases = threshold is { } nanoseconds ? new SlowPhases(nanoseconds, clock.ToWallClock) : null;
+            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose);
         });
         return command;
     }
@@ -104,14 +121,14 @@ public static class PhasesCommand
             : $"--json means --format json; it conflicts with --format {chosen}";
     }
 
-    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, bool verbose)
+    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, SlowPhases? slow, bool verbose)
     {
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
         ProbePattern[] patterns = target.Probes.Any(p => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name == "mark")
             ? [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end"), ProbePattern.Parse("probes:mark")]
             : [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
         using TracePlan plan = TracePlan.Build(target.Probes, patterns, [], target.Pid, target.Description);
-        var collector = new PhaseCollector(keepTimeline: format == "chrome");
+        var collector = new PhaseCollector(keepTimeline: format == "chrome", slow: slow);
 
         using var stop = new TraceStop(duration);
         using var signals = new ShutdownSignal(stop);
@@ -126,7 +143,7 @@ public static class PhasesCommand
         {
             if (run.PhaseMaps is { } maps)
             {
-                return kernel = new KernelPhases(maps, afterPoll, onTick);
+                return kernel = new KernelPhases(maps, afterPoll, onTick, slow);
             }
             return new PhaseEvents(new Collecting(collector, afterPoll, onTick));
         }
@@ -160,6 +177,7 @@ public static class PhasesCommand
             + $"{(run.Unidentified > 0 ? $", {run.Unidentified} events of containers that exited before they could be identified (shown as 'unidentified (pid ns N)')" : "")}"
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
             + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"
+            + $"{(report.Slow is { } slowest ? $", {slowest.Count} at or over {DurationText.Format(slowest.ThresholdNs)}" : "")}"
             + $"{(report.NotTabulated > 0 ? $", {report.NotTabulated} phases not tabulated (limit {PhaseStatistics.DefaultMaxRows} rows)" : "")}"
             + KernelLossText(report.Kernel)
             + $"{(unwritten is not null ? $", {unwritten}" : "")}"
@@ -245,7 +263,10 @@ public static class PhasesCommand
                     pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", stream);
                 return stream.ToArray();
             default:
-                return liveShownAlready ? [] : TableReportWriter.Text(report);
+                // The live table stays on screen; what it does not show follows it.
+                return !liveShownAlready ? TableReportWriter.Text(report)
+                    : report.Slow is { } slow ? SlowPhaseTable.Text(report, slow)
+                    : [];
         }
     }
 }

@@ -10,6 +10,7 @@ namespace Probes.Consumer.Phases;
 /// <param name="NotTabulated">Completed phases not counted in a row because the row bound was reached.</param>
 /// <param name="Marks">Per container and mark name: count, last, min, max of the values.</param>
 /// <param name="Kernel">What in-kernel pairing could not count; null when phases were paired from the events.</param>
+/// <param name="Slow">The instances at or over <c>--slow</c>; null when no threshold was given.</param>
 public sealed record PhaseReport(
     IReadOnlyList<PhaseRow> Rows,
     long Lost,
@@ -19,7 +20,8 @@ public sealed record PhaseReport(
     long DroppedBegins = 0,
     long NotTabulated = 0,
     IReadOnlyList<MarkRow>? Marks = null,
-    KernelPairingLoss? Kernel = null)
+    KernelPairingLoss? Kernel = null,
+    SlowPhaseReport? Slow = null)
 {
     /// <summary>Rows grouped by container display name, biggest total time first within one.</summary>
     public IEnumerable<PhaseRow> OrderedRows() =>

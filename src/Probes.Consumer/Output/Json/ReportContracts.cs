@@ -17,7 +17,29 @@ public sealed record PhaseReportJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? PendingMapFull = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? HistogramMapFull = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? StatisticsMapFull = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Unattributed = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Unattributed = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SlowPhasesJson? Slow = null);
+
+/// <summary><c>--slow</c>: the threshold, how many instances reached it, and the slowest of them (slowest first).</summary>
+public sealed record SlowPhasesJson(ulong ThresholdNs, long Count, IReadOnlyList<SlowPhaseJson> Instances);
+
+/// <summary>
+/// One slow instance: <c>parent_chain</c> names its parents outermost first, as far as known;
+/// <c>tid</c> is the thread that ended it; <c>started_at</c> is UTC, ISO 8601, in microseconds.
+/// </summary>
+public sealed record SlowPhaseJson(
+    string Name,
+    uint Id,
+    string Container,
+    string ContainerId,
+    int Pid,
+    int Tid,
+    ulong Span,
+    ulong Parent,
+    IReadOnlyList<string> ParentChain,
+    string Status,
+    ulong DurationNs,
+    string StartedAt);
 
 /// <summary>One phase in one container.</summary>
 public sealed record PhaseRowJson(

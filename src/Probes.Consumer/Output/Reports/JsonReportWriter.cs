@@ -29,5 +29,17 @@ public static class JsonReportWriter
         report.Kernel?.PendingFull,
         report.Kernel?.HistogramFull,
         report.Kernel?.StatisticsFull,
-        report.Kernel?.Unattributed);
+        report.Kernel?.Unattributed,
+        report.Slow is { } slow ? Slow(report, slow) : null);
+
+    private static SlowPhasesJson Slow(PhaseReport report, SlowPhaseReport slow) =>
+        new(slow.ThresholdNs, slow.Count, slow.Instances.Select(instance => Instance(report, instance)).ToList());
+
+    private static SlowPhaseJson Instance(PhaseReport report, SlowPhaseInstance instance)
+    {
+        SlowPhase phase = instance.Phase;
+        return new SlowPhaseJson(
+            phase.Name, phase.PhaseId, report.ContainerName(phase.Container), phase.Container, phase.Pid, phase.EndTid, phase.SpanId, phase.ParentSpanId,
+            instance.ParentChain, SlowPhaseTable.Status(phase.Status), phase.DurationNs, SlowPhaseTable.Timestamp(instance.StartedAt));
+    }
 }

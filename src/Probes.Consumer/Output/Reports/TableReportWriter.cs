@@ -65,11 +65,17 @@ public static class TableReportWriter
 
     public static void Write(PhaseReport report, IAnsiConsole console) => console.Write(Render(report));
 
-    /// <summary>The final table as plain UTF-8 text (no terminal codes), for a report file or a stdout that is no terminal.</summary>
+    /// <summary>The final table (and the slow phases, when asked for) as plain UTF-8 text (no terminal codes), for a report file or a stdout that is no terminal.</summary>
     public static byte[] Text(PhaseReport report)
     {
         using var writer = new StringWriter();
-        Write(report, OutputTerminal.Create(writer, isTerminal: false));
+        IAnsiConsole console = OutputTerminal.Create(writer, isTerminal: false);
+        Write(report, console);
+        if (report.Slow is { } slow)
+        {
+            console.WriteLine();
+            console.Write(SlowPhaseTable.Render(report, slow));
+        }
         return Encoding.UTF8.GetBytes(writer.ToString());
     }
 

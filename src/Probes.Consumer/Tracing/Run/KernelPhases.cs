@@ -13,7 +13,8 @@ namespace Probes.Consumer.Tracing.Run;
 /// numbers come from the maps, read and merged over CPUs whenever a report is asked for
 /// (<see cref="Report"/>: each tick of a live view, and at the end).
 /// </summary>
-public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Action? onTick = null) : ITraceConsumer
+/// <param name="slow">The instances at or over <c>--slow</c>, from the sent ends that carry a duration at or over it (the program sends every such end).</param>
+public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Action? onTick = null, SlowPhases? slow = null) : ITraceConsumer
 {
     private const int MaxNames = 16_384;
     private const int MaxContainerKeys = 65_536;
@@ -36,9 +37,16 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
             return;
         }
         uint id = (uint)record.Argument(0);
+        string name = _decoder.Name(id, record.StringBytes(1));
         if (_names.Count < MaxNames || _names.ContainsKey(id))
         {
-            _names[id] = _decoder.Name(id, record.StringBytes(1));
+            _names[id] = name;
+        }
+        if (slow is not null && probe.Name == "phase_end" && record.ArgumentCount > PhaseProgramGenerator.ParentSlot)
+        {
+            ulong duration = record.Argument(PhaseProgramGenerator.DurationSlot);
+            slow.Offer(new SlowPhase(containerId, record.Pid, record.Tid, id, name, record.Argument(2), record.Argument(PhaseProgramGenerator.ParentSlot),
+                (PhaseStatus)(int)record.Argument(3), record.TimestampNanoseconds - duration, duration));
         }
         if (KeyOf(record) is { } key && (_containers.Count < MaxContainerKeys || _containers.ContainsKey(key)))
         {
@@ -96,6 +104,7 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
             .OrderBy(p => p.StartNs)
             .ToList();
         var loss = new KernelPairingLoss(counters.Evicted(pending.Count), counters.PendingFull, counters.HistogramFull, counters.StatisticsFull, unattributed);
-        return new PhaseReport(rows, (long)counters.RingFull, unfinished, (long)counters.EndsWithoutBegin, containerNames, Marks: _marks.Rows(), Kernel: loss);
+        return new PhaseReport(rows, (long)counters.RingFull, unfinished, (long)counters.EndsWithoutBegin, containerNames, Marks: _marks.Rows(), Kernel: loss,
+            Slow: slow?.Report(unfinished));
     }
 }

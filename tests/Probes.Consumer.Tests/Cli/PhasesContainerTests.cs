@@ -143,7 +143,9 @@ public sealed partial class PhasesContainerTests
     }
 
     [TestMethod]
-    public void Twenty_containers_one_after_another_are_each_complete_and_nothing_stays_behind()
+    [DataRow(false, DisplayName = "paired in the kernel")]
+    [DataRow(true, DisplayName = "--per-event")]
+    public void Twenty_containers_one_after_another_are_each_complete_and_nothing_stays_behind(bool perEvent)
     {
         string podman = Requirements.RootWithPodman();
         string image = SampleImage.Build();
@@ -153,7 +155,7 @@ public sealed partial class PhasesContainerTests
         var names = Enumerable.Range(1, 20).Select(i => $"probes-churn-{i}-{Environment.ProcessId}").ToList();
         try
         {
-            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "json", "--output", report]);
+            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "json", "--output", report, .. perEvent ? ["--per-event"] : Array.Empty<string>()]);
             tracer.WaitForStderr("attached", Timeout);
             var own = new Dictionary<string, int>();
             foreach (string name in names)

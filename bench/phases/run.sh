@@ -2,13 +2,17 @@
 # bench/phases: what a phase costs the traced application with `probes phases` attached (phases
 # paired in the kernel, the default) against bpftrace `count()` on phase_begin and phase_end,
 # side by side in one run (A B A B ...), and at the sample's maximum load the count against the
-# sample's own, with the consumer's CPU and peak RSS, per-event mode against in-kernel.
-# Root. Knobs: ROUNDS (4), LOAD_S (4), MAX_S (30), N_FLOOR (100000), SKIP_BUILD=1.
+# sample's own, with the consumer's CPU and peak RSS, per-event mode against in-kernel; then
+# PROCS samples at once at maximum load, traced at the file level, the same way.
+# Root. Knobs: ROUNDS (4), LOAD_S (4), MAX_S (30), N_FLOOR (100000), PROCS (16),
+# PROCS_S (MAX_S), PROCS_THREADS (1), SECTIONS ("cost max procs": which parts run), SKIP_BUILD=1.
 # Prints a Markdown report on stdout, progress on stderr.
 set -euo pipefail
 [[ $(id -u) == 0 ]] || { echo "bench/phases/run.sh: must run as root (uprobes and BPF)" >&2; exit 5; }
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-4} LOAD_S=${LOAD_S:-4} MAX_S=${MAX_S:-30} N_FLOOR=${N_FLOOR:-100000}
+PROCS=${PROCS:-16} PROCS_S=${PROCS_S:-$MAX_S} PROCS_THREADS=${PROCS_THREADS:-1} SECTIONS=${SECTIONS:-cost max procs}
+section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 WORK=$(mktemp -d /tmp/bench-phases.XXXXXX)
 trap 'for p in $(jobs -p); do pkill -TERM -P "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 log() { echo "bench/phases: $*" >&2; }
@@ -73,6 +77,7 @@ measure() {
   log "round $round $tracer: C pair ${pair} ns, sample 1 thread ${t1}, 2 threads ${t2} (phases cpu_ms)"
 }
 
+if section cost; then
 log "cost per phase: $ROUNDS rounds of bpftrace count() then probes phases, $LOAD_S s of load each"
 for round in $(seq "$ROUNDS"); do measure bpftrace "$round"; measure probes "$round"; done
 
@@ -89,8 +94,10 @@ awk '
       printf "| %d | %.0f | %.0f | %.3f | %.0f | %.0f | %.3f | %.0f | %.0f | %.3f |\n", r, bp[r], pp[r], pp[r] / bp[r], b1[r], p1[r], p1[r] / b1[r], b2[r], p2[r], p2[r] / b2[r]
       sc += pp[r] / bp[r]; s1 += p1[r] / b1[r]; s2 += p2[r] / b2[r]; n++ }
     printf "| mean | | | %.3f | | | %.3f | | | %.3f |\n", sc / n, s1 / n, s2 / n }' "$WORK/cost.txt"
+fi
 
 # Maximum load, 2 threads, MAX_S seconds: each mode in turn, the count against the sample's own.
+if section max; then
 echo
 echo "## bench/phases: $MAX_S s at the sample's maximum load, 2 threads"
 echo
@@ -113,3 +120,40 @@ print(f"| {mode} | {own} | {counted} | {r['lost']} | {r.get('evicted_begins', '-
 PY
   log "max load $mode done: $(tail -1 "$WORK/max-$mode.err")"
 done
+fi
+
+# PROCS samples at once at maximum load (PROCS_THREADS threads each, PROCS_S seconds), traced
+# at the file level: each mode in turn, the count against the sum of the samples' own.
+if section procs; then
+echo
+echo "## bench/phases: $PROCS processes at once at maximum load, $PROCS_THREADS thread(s) each, $PROCS_S s, file level"
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), \`PROCS=$PROCS PROCS_S=$PROCS_S PROCS_THREADS=$PROCS_THREADS\`"
+echo
+echo "| mode | processes | their own phases (sum) | counted | lost | evicted | consumer CPU (s per s traced) | consumer peak RSS (MiB) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+for mode in per-event kernel; do
+  extra=(); [[ $mode == per-event ]] && extra=(--per-event)
+  start_probes "procs-$mode" "${extra[@]}"
+  started=$(date +%s.%N)
+  samples=()
+  for i in $(seq "$PROCS"); do
+    dotnet "$SAMPLE_DIR/Probes.Sample.dll" --wait-for-tracer 60 --load "$PROCS_S" --load-threads "$PROCS_THREADS" > "$WORK/procs-$mode-$i.out" 2>&1 &
+    samples+=($!)
+  done
+  wait "${samples[@]}"
+  stop "procs-$mode"
+  traced=$(echo "$(date +%s.%N) - $started" | bc)
+  own=$(cat "$WORK"/procs-"$mode"-*.out | sed -n 's/^load phases=\([0-9]*\) .*/\1/p' | awk '{ s += $1; n++ } END { print s, n }')
+  read -r user sys rss < "$WORK/procs-$mode.time"
+  python3 - "$WORK/procs-$mode.out" "$own" "$mode" "$user" "$sys" "$rss" "$traced" <<'PY'
+import json, sys
+path, own, mode, user, sys_, rss, traced = sys.argv[1:]
+total, reported = own.split()
+r = json.load(open(path))
+counted = sum(p["count"] for p in r["phases"] if p["name"] == "Load.Tick")
+print(f"| {mode} | {reported} | {total} | {counted} | {r['lost']} | {r.get('evicted_begins', '-')} | {(float(user) + float(sys_)) / float(traced):.3f} | {int(rss) / 1024:.0f} |")
+PY
+  log "$PROCS processes $mode done: $(tail -1 "$WORK/procs-$mode.err")"
+done
+fi

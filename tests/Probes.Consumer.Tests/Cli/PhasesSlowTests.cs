@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Probes.Consumer.Cli;
 using Probes.Consumer.Tests.Support;
+using Spectre.Console.Testing;
+using CliApp = Probes.Consumer.Cli.ProbesCli;
 
 namespace Probes.Consumer.Tests.Cli;
 
@@ -86,6 +89,41 @@ public sealed class PhasesSlowTests
         Assert.HasCount(2 * SlowPairs, rows, text.Stdout);
         Assert.AreEqual(SlowPairs, rows.Count(row => row.Contains("inner", StringComparison.Ordinal) && row.Contains("outer", StringComparison.Ordinal)), "each inner names its parent");
         StringAssert.Contains(text.Stderr, "6 at or over 100 ms");
+    }
+
+    [TestMethod]
+    public void After_the_live_table_the_slow_phases_follow_on_stdout()
+    {
+        Requirements.Root();
+        Requirements.Tool("gcc");
+        string workload = PhaseWorkload.Build();
+        var output = new StringWriter();
+        var errorText = new StringWriter();
+        // The run writes its notes from its own thread; TextWriter.Synchronized locks on the wrapper, so reads take that lock too.
+        TextWriter error = TextWriter.Synchronized(errorText);
+        string Errors()
+        {
+            lock (error)
+            {
+                return errorText.ToString();
+            }
+        }
+        var terminal = new TestConsole().Interactive().Width(200);
+        Task<int> tracing = Task.Run(() => CliApp.Run(["phases", workload, "--slow", "100ms", "--duration", "8"], new CliConsole(output, error) { Terminal = terminal }));
+        Wait.Until(() => Errors().Contains("attached", StringComparison.Ordinal) || tracing.IsCompleted, Timeout, "the tracer attached");
+        using (var run = new LiveProcess(workload, PhaseWorkload.Arguments(alpha: 100, beta: 0, orphans: 0, strays: 0, marks: 0, slow: 1)))
+        {
+            run.WaitForExit(Timeout);
+            Assert.AreEqual(0, run.ExitCode, string.Join('\n', run.Stdout));
+        }
+        Assert.IsTrue(tracing.Wait(Timeout));
+        Assert.AreEqual(0, tracing.Result, Errors());
+
+        StringAssert.Contains(terminal.Output, "alpha", "the live table was drawn on the terminal");
+        string[] lines = output.ToString().Split('\n');
+        Assert.IsTrue(lines[0].StartsWith("slow phases (>= 100 ms): 2 instances", StringComparison.Ordinal), output.ToString());
+        Assert.AreEqual(2, lines.Count(line => line.Contains("3000000", StringComparison.Ordinal)), "outer and inner of the one slow pair");
+        Assert.IsFalse(output.ToString().Contains("alpha", StringComparison.Ordinal), "the phases table is not printed twice");
     }
 
     private static (string Name, ulong Span, ulong Parent, string Status, string Chain) Identity(JsonElement instance) => (

@@ -167,6 +167,7 @@ public static class PhasesCommand
 
         PhaseReport report = Snapshot();
         long ignored = kernel?.IgnoredEvents((long)run.Ignored) ?? (long)run.Ignored;
+        long unidentified = kernel?.UnidentifiedEvents((long)run.Unidentified) ?? (long)run.Unidentified;
         (ExitCode code, string? unwritten) = WriteReport(console, format, output, report, collector, live);
         if (unwritten is not null && run.StopReason is null)
         {
@@ -174,7 +175,7 @@ public static class PhasesCommand
         }
         console.WriteNote($"{report.Rows.Sum(r => r.Count)} phases completed, {report.Lost} events lost, {report.Unfinished.Count} unfinished, "
             + $"{report.EndsWithoutBegin} ended without a seen begin{(ignored > 0 ? $", {ignored} events of other containers ignored" : "")}"
-            + $"{(run.Unidentified > 0 ? $", {run.Unidentified} events of containers that exited before they could be identified (shown as 'unidentified (pid ns N)')" : "")}"
+            + $"{(unidentified > 0 ? $", {unidentified} events of containers that exited before they could be identified (shown as 'unidentified (pid ns N)')" : "")}"
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
             + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"
             + $"{(report.Slow is { } slowest ? $", {slowest.Count} at or over {DurationText.Format(slowest.ThresholdNs)}" : "")}"

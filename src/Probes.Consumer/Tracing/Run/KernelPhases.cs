@@ -25,8 +25,11 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
     private readonly Dictionary<ContainerKey, string> _containers = new();
     private readonly HashSet<ContainerKey> _ignored = new();
     private readonly MarkStatistics _marks = new();
+    private readonly HashSet<string> _unidentified = new(StringComparer.Ordinal);
     private long _ignoredEnds;
     private long _ignoredPhases;
+    private long _unidentifiedEnds;
+    private long _unidentifiedPhaseEvents;
 
     public void OnEvent(UsdtRecord record, TracedProbe probe, ContainerRef? container)
     {
@@ -52,6 +55,14 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
         {
             _containers[key] = containerId;
         }
+        if (container is { Identified: false } && KeyOf(record) is not null)
+        {
+            _unidentifiedEnds++; // a sent phase_end: its phase is also in its container's map row
+            if (_unidentified.Count < MaxContainerKeys)
+            {
+                _unidentified.Add(containerId);
+            }
+        }
     }
 
     /// <summary>A record of a container not traced: its key's phases in the maps are left out of the report.</summary>
@@ -74,6 +85,14 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
     /// Exact once <see cref="Report"/> has read the final maps.
     /// </summary>
     public long IgnoredEvents(long ignoredRecords) => ignoredRecords - _ignoredEnds + 2 * _ignoredPhases;
+
+    /// <summary>
+    /// The events of containers that exited before they could be identified, given the records
+    /// the run attributed to them: as for <see cref="IgnoredEvents"/>, their sent ends stand in for
+    /// the phases their map rows counted (a begin and an end each) and their open phases' begins.
+    /// Exact once <see cref="Report"/> has read the final maps.
+    /// </summary>
+    public long UnidentifiedEvents(long unidentifiedRecords) => unidentifiedRecords - _unidentifiedEnds + _unidentifiedPhaseEvents;
 
     public void AfterPoll(int events) => afterPoll?.Invoke();
 
@@ -103,6 +122,8 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
             .Select(p => new UnfinishedPhase(ContainerOf(p.ContainerKey)!, p.Pid, p.Pid, p.PhaseId, NameOf(p.PhaseId) ?? $"phase 0x{p.PhaseId:x8}", p.SpanId, p.ParentSpanId, p.StartNanoseconds))
             .OrderBy(p => p.StartNs)
             .ToList();
+        _unidentifiedPhaseEvents = 2 * rows.Where(row => _unidentified.Contains(row.Container)).Sum(row => row.Count)
+            + unfinished.Count(open => _unidentified.Contains(open.Container));
         var loss = new KernelPairingLoss(counters.Evicted(pending.Count), counters.PendingFull, counters.HistogramFull, counters.StatisticsFull, unattributed);
         return new PhaseReport(rows, (long)counters.RingFull, unfinished, (long)counters.EndsWithoutBegin, containerNames, Marks: _marks.Rows(), Kernel: loss,
             Slow: slow?.Report(unfinished));

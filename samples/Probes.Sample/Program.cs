@@ -39,8 +39,11 @@ if (options.WaitForTracerSeconds > 0)
 
 if (options.LoadSeconds > 0)
 {
+    // The process's CPU time over the load alone (not startup or JIT), so a benchmark can divide it by the phases.
+    TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     long ticks = LoadGenerator.Run(TimeSpan.FromSeconds(options.LoadSeconds), options.LoadThreads);
-    Console.WriteLine($"load phases={ticks}");
+    TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    Console.WriteLine($"load phases={ticks} cpu_ms={cpu.TotalMilliseconds:F0}");
     return 0;
 }
 

@@ -40,6 +40,7 @@ public sealed class UsdtSession : IDisposable
     private readonly BpfMap _lost;
     private readonly RingBufferReader _reader;
     private readonly TaskLayout? _taskLayout;
+    private readonly PhaseMaps? _phaseMaps;
     // Replaced, never mutated, so a reader thread in Run sees a consistent map while AddSite runs on another.
     private volatile Dictionary<uint, UsdtRecordLayout> _layouts = [];
     private readonly Lock _gate = new();
@@ -53,8 +54,9 @@ public sealed class UsdtSession : IDisposable
     private bool _started;
     private volatile bool _disposed;
 
-    private UsdtSession(UsdtSessionOptions options, BpfMap ring, BpfMap lost, RingBufferReader reader, TaskLayout? taskLayout)
+    private UsdtSession(UsdtSessionOptions options, BpfMap ring, BpfMap lost, RingBufferReader reader, TaskLayout? taskLayout, PhaseMaps? phaseMaps)
     {
+        _phaseMaps = phaseMaps;
         _options = options;
         _kernel = options.Kernel;
         _ring = ring;
@@ -70,14 +72,18 @@ public sealed class UsdtSession : IDisposable
         TaskLayout? taskLayout = options.ReadNamespaces ? TryReadTaskLayout() : null;
         BpfMap ring = BpfMap.CreateRingBuffer(options.Kernel, "probes_events", options.RingBufferBytes);
         BpfMap? lost = null;
+        PhaseMaps? phaseMaps = null;
         try
         {
-            lost = BpfMap.CreatePerCpuArray(options.Kernel, "probes_lost", sizeof(ulong), 1);
+            // Slot 0 counts ring reservations that failed; the others are the pairing programs' (PhaseCounter).
+            lost = BpfMap.CreatePerCpuArray(options.Kernel, "probes_counts", sizeof(ulong), Enum.GetValues<PhaseCounter>().Length);
+            phaseMaps = options.KernelPairing is { } pairing ? PhaseMaps.Create(options.Kernel, pairing, lost) : null;
             var reader = new RingBufferReader(options.Kernel, ring);
-            return new UsdtSession(options, ring, lost, reader, taskLayout);
+            return new UsdtSession(options, ring, lost, reader, taskLayout, phaseMaps);
         }
         catch
         {
+            phaseMaps?.Dispose();
             lost?.Dispose();
             ring.Dispose();
             throw;
@@ -92,6 +98,9 @@ public sealed class UsdtSession : IDisposable
 
     /// <summary>Why BtfDirect was abandoned, when it was.</summary>
     public BpfVerifierException? NamespaceFallbackReason { get; private set; }
+
+    /// <summary>The pairing maps when <see cref="UsdtSessionOptions.KernelPairing"/> is set (readable until Dispose; <see cref="Detach"/> everything first for final numbers).</summary>
+    public PhaseMaps? PhaseMaps => _phaseMaps;
 
     /// <summary>Records lost because the ring was full, summed over CPUs (counted by the programs).</summary>
     public ulong LostCount => _disposed ? _lostAtDispose : _lost.SumPerCpuUInt64(0);
@@ -152,8 +161,8 @@ public sealed class UsdtSession : IDisposable
         }
     }
 
-    /// <summary>BPF maps created: the ring buffer and the per-CPU lost counter.</summary>
-    public int MapCount => 2;
+    /// <summary>BPF maps created: the ring buffer, the per-CPU counters, and the four pairing maps when pairing.</summary>
+    public int MapCount => _phaseMaps is null ? 2 : 6;
 
     /// <summary>What this kernel offers for uprobes, asked once when the first site is added (null before).</summary>
     public UprobeFeatures? Features => _features;
@@ -194,7 +203,7 @@ public sealed class UsdtSession : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            UsdtRecordLayout layout = spec.Layout();
+            UsdtRecordLayout layout = spec.Layout(paired: _phaseMaps is not null);
             if (layout.Size + RingBufferReader.HeaderSize > _options.RingBufferBytes / 2)
             {
                 // The kernel would refuse every reservation and all hits would count as lost.
@@ -255,13 +264,20 @@ public sealed class UsdtSession : IDisposable
 
     private BpfProgram LoadOnce(UsdtProgramSpec spec, ProbeIdSource probeId, BpfAttachType attachType)
     {
-        IReadOnlyList<Instruction> instructions = UsdtProgramGenerator.Generate(spec, _ring.Handle.Fd, _lost.Handle.Fd, _taskLayout, _options.Wakeup, NamespaceAccess, probeId);
+        IReadOnlyList<Instruction> instructions = _phaseMaps is not null && spec.Role != PhaseProbeRole.None
+            ? PhaseProgramGenerator.Generate(spec, _phaseMaps.Descriptors, _ring.Handle.Fd, _taskLayout, _options.Wakeup, _options.KernelPairing!, NamespaceAccess, probeId)
+            : UsdtProgramGenerator.Generate(spec, _ring.Handle.Fd, _lost.Handle.Fd, _taskLayout, _options.Wakeup, NamespaceAccess, probeId);
         var key = (attachType, Convert.ToHexString(Assembler.Marshal(instructions)));
         if (_programs.TryGetValue(key, out BpfProgram? loaded))
         {
             return loaded;
         }
-        string name = probeId == ProbeIdSource.Constant ? $"usdt_{spec.ProbeId}" : $"usdt_code{_programs.Count}";
+        string name = (_phaseMaps is not null ? spec.Role : PhaseProbeRole.None) switch
+        {
+            PhaseProbeRole.Begin => $"phase_begin{_programs.Count}",
+            PhaseProbeRole.End => $"phase_end{_programs.Count}",
+            _ => probeId == ProbeIdSource.Constant ? $"usdt_{spec.ProbeId}" : $"usdt_code{_programs.Count}",
+        };
         BpfProgram program = BpfProgram.Load(_kernel, name, BpfProgramType.Kprobe, instructions, "GPL", attachType, 0);
         _programs.Add(key, program);
         return program;
@@ -450,6 +466,7 @@ public sealed class UsdtSession : IDisposable
             program.Dispose();
         }
         _reader.Dispose();
+        _phaseMaps?.Dispose();
         _lost.Dispose();
         _ring.Dispose();
     }

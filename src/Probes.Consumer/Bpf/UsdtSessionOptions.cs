@@ -40,6 +40,13 @@ public sealed record UsdtSessionOptions
     /// </summary>
     public UprobeAttachMethod MaxAttachMethod { get; init; } = UprobeAttachMethods.FromEnvironment();
 
+    /// <summary>
+    /// Pair phase_begin and phase_end sites (<see cref="UsdtProgramSpec.Role"/>) in the kernel into
+    /// histograms (<see cref="UsdtSession.PhaseMaps"/>) and send only the records that matter; null
+    /// (the default) sends every hit as a record.
+    /// </summary>
+    public KernelPairingOptions? KernelPairing { get; init; }
+
     /// <summary>The syscall seam; tests pass a fake.</summary>
     public Kernel Kernel { get; init; } = Kernel.Default;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Output.Reports;
 using Probes.Consumer.Phases;
 using Probes.Consumer.Tracing;
@@ -38,15 +39,34 @@ public static class PhasesCommand
             CustomParser = ReportOutput.ParsePath,
         };
 
+        var perEvent = new Option<bool>("--per-event")
+        {
+            Description = "Send every phase begin and end to user space and pair them there (the mode before in-kernel pairing; --format chrome always does).",
+        };
+
+        var slow = new Option<ulong?>("--slow", "--min-duration")
+        {
+            Description = "List the phase instances that took at least this long (250us, 10ms, 1.5s; a unit is required), slowest first: "
+                + "container, pid, thread, span, parents, status, duration and when it began. Table and json reports.",
+            CustomParser = DurationThreshold.Parse,
+        };
+
         var command = new Command("phases", "How long each phase takes, per container: live table and final report.");
         tracing.AddTo(command);
         command.Options.Add(format);
         command.Options.Add(output);
+        command.Options.Add(perEvent);
+        command.Options.Add(slow);
         command.Validators.Add(result =>
         {
             if (FormatConflict(result, format) is { } conflict)
             {
                 result.AddError(conflict);
+            }
+            // By the tokens: reading a value whose parser failed throws, and that error is reported already.
+            else if (result.GetResult(slow) is not null && !result.GetValue(CommonOptions.Json) && result.GetResult(format) is { Tokens: [{ Value: "chrome" }] })
+            {
+                result.AddError("--slow lists slow phases in the table and json reports; a chrome timeline shows every phase");
             }
         });
         command.SetAction(parse =>
@@ -59,7 +79,18 @@ public static class PhasesCommand
             string chosen = parse.GetValue(CommonOptions.Json) ? "json" : parse.GetValue(format) ?? "table";
             // Opened before anything is attached: a report that cannot be written is known now, not after the capture.
             using ReportOutput? report = parse.GetValue(output) is { } path ? ReportOutput.Open(path) : null;
-            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), tracing.RunOptions(parse, PollMilliseconds), verbose);
+            // A timeline needs every instance; everything else is counted in the kernel unless asked otherwise.
+            bool inKernel = !parse.GetValue(perEvent) && chosen != "chrome";
+            TraceRunOptions options = tracing.RunOptions(parse, PollMilliseconds);
+            ulong? threshold = parse.GetValue(slow);
+            if (inKernel)
+            {
+                // The program sends every end at or over the threshold; the rest are only counted.
+                options = options with { KernelPairing = new KernelPairingOptions { SlowThresholdNanoseconds = threshold ?? 0 } };
+            }
+            var clock = new MonotonicClock();
+            SlowPhases? slowPhases = threshold is { } nanoseconds ? new SlowPhases(nanoseconds, clock.ToWallClock) : null;
+            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose);
         });
         return command;
     }
@@ -90,59 +121,85 @@ public static class PhasesCommand
             : $"--json means --format json; it conflicts with --format {chosen}";
     }
 
-    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, bool verbose)
+    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, SlowPhases? slow, bool verbose)
     {
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
-        using TracePlan plan = TracePlan.Build(target.Probes, [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")], [], target.Pid, target.Description);
-        var collector = new PhaseCollector(keepTimeline: format == "chrome");
+        ProbePattern[] patterns = target.Probes.Any(p => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name == "mark")
+            ? [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end"), ProbePattern.Parse("probes:mark")]
+            : [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
+        using TracePlan plan = TracePlan.Build(target.Probes, patterns, [], target.Pid, target.Description);
+        var collector = new PhaseCollector(keepTimeline: format == "chrome", slow: slow);
 
         using var stop = new TraceStop(duration);
         using var signals = new ShutdownSignal(stop);
         using TraceRun run = TraceRun.Create(target, stop, new ConsoleDiagnostics(console, verbose), options);
         run.Add(plan);
         run.Start();
-        console.WriteNote($"attached to {plan.FileCount} file(s) for {target.Description}; Ctrl-C for the report");
+        console.WriteNote($"attached to {plan.FileCount} file(s) for {target.Description}{(run.PhaseMaps is null ? ", every event to user space" : "")}; Ctrl-C for the report");
 
-        PhaseReport Snapshot() => collector.Report((long)run.Lost, target.Directory.Names);
+        KernelPhases? kernel = null;
+        PhaseReport Snapshot() => kernel?.Report(target.Directory.Names) ?? collector.Report((long)run.Lost, target.Directory.Names);
+        ITraceConsumer Consumer(Action? afterPoll = null, Action? onTick = null)
+        {
+            if (run.PhaseMaps is { } maps)
+            {
+                return kernel = new KernelPhases(maps, afterPoll, onTick, slow);
+            }
+            return new PhaseEvents(new Collecting(collector, afterPoll, onTick));
+        }
 
         // Live only on a terminal (the console the CLI wired knows); a pipe or file gets the final report alone.
         bool live = format == "table" && output is null && console.Terminal.Profile.Capabilities.Interactive;
         if (live)
         {
-            LivePhaseTable.Show(console.Terminal, Snapshot, refresh => run.Run(new PhaseEvents(new Collecting(collector, onTick: refresh))));
+            LivePhaseTable.Show(console.Terminal, Snapshot, refresh => run.Run(Consumer(onTick: refresh)));
         }
         else
         {
-            run.Run(new PhaseEvents(new Collecting(collector, afterPoll: () =>
+            run.Run(Consumer(afterPoll: () =>
             {
                 if (output is null && !stop.Token.IsCancellationRequested && console.OutputClosed)
                 {
                     stop.Stop("output closed"); // nobody is left to read the report
                 }
-            })));
+            }));
         }
 
         PhaseReport report = Snapshot();
+        long ignored = kernel?.IgnoredEvents((long)run.Ignored) ?? (long)run.Ignored;
+        long unidentified = kernel?.UnidentifiedEvents((long)run.Unidentified) ?? (long)run.Unidentified;
         (ExitCode code, string? unwritten) = WriteReport(console, format, output, report, collector, live);
         if (unwritten is not null && run.StopReason is null)
         {
             stop.Stop(console.OutputClosed ? "output closed" : "output failed"); // the reason, when it came only after the capture
         }
         console.WriteNote($"{report.Rows.Sum(r => r.Count)} phases completed, {report.Lost} events lost, {report.Unfinished.Count} unfinished, "
-            + $"{report.EndsWithoutBegin} ended without a seen begin{(run.Ignored > 0 ? $", {run.Ignored} events of other containers ignored" : "")}"
-            + $"{(run.Unidentified > 0 ? $", {run.Unidentified} events of containers that exited before they could be identified (shown as 'unidentified (pid ns N)')" : "")}"
+            + $"{report.EndsWithoutBegin} ended without a seen begin{(ignored > 0 ? $", {ignored} events of other containers ignored" : "")}"
+            + $"{(unidentified > 0 ? $", {unidentified} events of containers that exited before they could be identified (shown as 'unidentified (pid ns N)')" : "")}"
             + $"{(collector.TimelineDropped > 0 ? $", {collector.TimelineDropped} phases not kept in the timeline (limit {PhaseCollector.DefaultMaxTimelinePhases})" : "")}"
             + $"{(report.DroppedBegins > 0 ? $", {report.DroppedBegins} begins dropped (open-phase limit {PhasePairing.DefaultMaxOpenPerProcess} per process, {PhasePairing.DefaultMaxOpenTotal} in all)" : "")}"
+            + $"{(report.Slow is { } slowest ? $", {slowest.Count} at or over {DurationText.Format(slowest.ThresholdNs)}" : "")}"
             + $"{(report.NotTabulated > 0 ? $", {report.NotTabulated} phases not tabulated (limit {PhaseStatistics.DefaultMaxRows} rows)" : "")}"
+            + KernelLossText(report.Kernel)
             + $"{(unwritten is not null ? $", {unwritten}" : "")}"
             + $"{(run.StopReason is { } why ? $" ({why})" : "")}");
         return code;
     }
 
+    /// <summary>What in-kernel pairing could not count, for the closing line (nothing when all was counted).</summary>
+    private static string KernelLossText(KernelPairingLoss? loss) => loss is null ? "" :
+        (loss.Evicted > 0 ? $", {loss.Evicted} begins evicted unended (pending map full)" : "")
+        + (loss.PendingFull > 0 ? $", {loss.PendingFull} begins refused (pending map full)" : "")
+        + (loss.HistogramFull > 0 ? $", {loss.HistogramFull} phases without a histogram bucket (map full)" : "")
+        + (loss.StatisticsFull > 0 ? $", {loss.StatisticsFull} phases not counted (statistics map full)" : "")
+        + (loss.Unattributed > 0 ? $", {loss.Unattributed} phases of no known container" : "");
+
     /// <summary>Every phase event into the collector; the live table or the closed-stdout check between reads.</summary>
     private sealed class Collecting(PhaseCollector collector, Action? afterPoll = null, Action? onTick = null) : IPhaseEventConsumer
     {
         public void OnPhaseEvent(in PhaseEvent phase, Func<string> describeProcess) => collector.Add(phase, describeProcess);
+
+        public void OnMark(in MarkEvent mark) => collector.AddMark(mark);
 
         public void AfterPoll(int events) => afterPoll?.Invoke();
 
@@ -207,7 +264,10 @@ public static class PhasesCommand
                     pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", stream);
                 return stream.ToArray();
             default:
-                return liveShownAlready ? [] : TableReportWriter.Text(report);
+                // The live table stays on screen; what it does not show follows it.
+                return !liveShownAlready ? TableReportWriter.Text(report)
+                    : report.Slow is { } slow ? SlowPhaseTable.Text(report, slow)
+                    : [];
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Probes.Consumer.Bpf.Programs;
 
 namespace Probes.Consumer.Phases;
 
@@ -7,14 +8,17 @@ namespace Probes.Consumer.Phases;
 /// a bounded amount of memory. Values below 128 ns are exact; above, each power of two is split
 /// into 128 buckets, so a reported percentile is within 1/128 (0.8%) of a value really seen.
 /// Min and max are exact. Groups are allocated on first use (at most 58 x 128 counters).
+/// Another sub-bucket count (<paramref name="subBucketBits"/>) gives the same scheme coarser or
+/// finer: with <see cref="PhaseBuckets.SubBucketBits"/> its indexes are those of the in-kernel
+/// histogram, so buckets read from the kernel are added as they are (<see cref="AddBucket"/>).
 /// </summary>
-public sealed class DurationHistogram
+public sealed class DurationHistogram(int subBucketBits = 7)
 {
-    private const int SubBucketBits = 7;
-    private const int SubBuckets = 1 << SubBucketBits;
-    private const int Groups = 64 - SubBucketBits + 1;
+    private readonly int _subBucketBits = subBucketBits is >= 1 and <= 10 ? subBucketBits : throw new ArgumentOutOfRangeException(nameof(subBucketBits));
+    private int SubBuckets => 1 << _subBucketBits;
+    private int Groups => 64 - _subBucketBits + 1;
 
-    private readonly long[]?[] _groups = new long[Groups][];
+    private readonly long[]?[] _groups = new long[64 - subBucketBits + 1][];
 
     public long Count { get; private set; }
 
@@ -29,6 +33,23 @@ public sealed class DurationHistogram
         Count++;
         Min = Math.Min(Min, value);
         Max = Math.Max(Max, value);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="count"/> values known only by their bucket (<c>group * 2^bits + sub</c>,
+    /// <see cref="PhaseBuckets.Index"/> for 5 bits) and the exact extremes of the values added.
+    /// </summary>
+    public void AddBucket(int index, long count, ulong min, ulong max)
+    {
+        int group = index >> _subBucketBits;
+        if (index < 0 || group >= Groups || count <= 0)
+        {
+            return;
+        }
+        (_groups[group] ??= new long[SubBuckets])[index & (SubBuckets - 1)] += count;
+        Count += count;
+        Min = Math.Min(Min, min);
+        Max = Math.Max(Max, max);
     }
 
     /// <summary>The nearest-rank percentile (0 &lt; <paramref name="percent"/> &lt;= 100); 0 when empty.</summary>
@@ -68,18 +89,18 @@ public sealed class DurationHistogram
         return Max;
     }
 
-    private static (int Group, int Sub) Locate(ulong value)
+    private (int Group, int Sub) Locate(ulong value)
     {
-        if (value < SubBuckets)
+        if (value < (ulong)SubBuckets)
         {
             return (0, (int)value);
         }
         int topBit = 63 - BitOperations.LeadingZeroCount(value);
-        int shift = topBit - SubBucketBits;
-        return (shift + 1, (int)((value >> shift) & (SubBuckets - 1)));
+        int shift = topBit - _subBucketBits;
+        return (shift + 1, (int)((value >> shift) & (ulong)(SubBuckets - 1)));
     }
 
-    private static ulong Representative(int group, int sub)
+    private ulong Representative(int group, int sub)
     {
         if (group == 0)
         {

@@ -10,7 +10,8 @@ public sealed class PhaseCollector(
     int maxTimelinePhases = PhaseCollector.DefaultMaxTimelinePhases,
     int maxProcessLabels = PhaseCollector.DefaultMaxProcessLabels,
     PhasePairing? pairing = null,
-    PhaseStatistics? statistics = null)
+    PhaseStatistics? statistics = null,
+    SlowPhases? slow = null)
 {
     public const int DefaultMaxTimelinePhases = 1_000_000;
 
@@ -21,6 +22,7 @@ public sealed class PhaseCollector(
     private readonly PhaseStatistics _statistics = statistics ?? new PhaseStatistics();
     private readonly List<CompletedPhase> _timeline = [];
     private readonly Dictionary<int, string> _processes = new();
+    private readonly MarkStatistics _marks = new();
 
     public long TimelineDropped { get; private set; }
 
@@ -45,6 +47,8 @@ public sealed class PhaseCollector(
             return;
         }
         _statistics.Add(done);
+        // The end's thread, which in-kernel pairing reports too (it keeps no begin thread).
+        slow?.Offer(new SlowPhase(done.Container, done.Pid, e.Tid, done.PhaseId, done.Name, done.SpanId, done.ParentSpanId, done.Status, done.StartNs, done.DurationNs));
         if (!keepTimeline)
         {
             return;
@@ -59,6 +63,12 @@ public sealed class PhaseCollector(
         }
     }
 
-    public PhaseReport Report(long lost, IReadOnlyDictionary<string, string> containerNames) =>
-        new(_statistics.Rows(), lost, _pairing.Unfinished(), _pairing.EndsWithoutBegin, containerNames, _pairing.DroppedBegins, _statistics.NotTabulated);
+    public void AddMark(in MarkEvent mark) => _marks.Add(mark);
+
+    public PhaseReport Report(long lost, IReadOnlyDictionary<string, string> containerNames)
+    {
+        IReadOnlyList<UnfinishedPhase> unfinished = _pairing.Unfinished();
+        return new(_statistics.Rows(), lost, unfinished, _pairing.EndsWithoutBegin, containerNames, _pairing.DroppedBegins, _statistics.NotTabulated, _marks.Rows(),
+            Slow: slow?.Report(unfinished));
+    }
 }

@@ -8,6 +8,9 @@ namespace Probes.Consumer.Phases;
 /// <param name="Containers">Display names by container key ("" is the host).</param>
 /// <param name="DroppedBegins">Begins not kept because the open-phase bound was reached (their phases are not counted).</param>
 /// <param name="NotTabulated">Completed phases not counted in a row because the row bound was reached.</param>
+/// <param name="Marks">Per container and mark name: count, last, min, max of the values.</param>
+/// <param name="Kernel">What in-kernel pairing could not count; null when phases were paired from the events.</param>
+/// <param name="Slow">The instances at or over <c>--slow</c>; null when no threshold was given.</param>
 public sealed record PhaseReport(
     IReadOnlyList<PhaseRow> Rows,
     long Lost,
@@ -15,7 +18,10 @@ public sealed record PhaseReport(
     long EndsWithoutBegin,
     IReadOnlyDictionary<string, string> Containers,
     long DroppedBegins = 0,
-    long NotTabulated = 0)
+    long NotTabulated = 0,
+    IReadOnlyList<MarkRow>? Marks = null,
+    KernelPairingLoss? Kernel = null,
+    SlowPhaseReport? Slow = null)
 {
     /// <summary>Rows grouped by container display name, biggest total time first within one.</summary>
     public IEnumerable<PhaseRow> OrderedRows() =>

@@ -148,13 +148,21 @@ public sealed class TracePlan : IDisposable
     /// path is the pinned file's <c>/proc/self/fd/N</c>: the kernel follows that link to exactly
     /// the inode whose notes were read, whatever the target's path now leads to.
     /// </summary>
+    /// <summary>phase_begin and phase_end of the own provider are paired in the kernel when the session does that.</summary>
+    private static PhaseProbeRole RoleOf(TracedProbe probe) => probe.Provider != OwnProvider ? PhaseProbeRole.None : probe.Name switch
+    {
+        "phase_begin" => PhaseProbeRole.Begin,
+        "phase_end" => PhaseProbeRole.End,
+        _ => PhaseProbeRole.None,
+    };
+
     public IEnumerable<(UsdtProgramSpec Spec, UprobeTarget Target)> Sites()
     {
         foreach (TracedProbe probe in Probes.OrderBy(p => p.Provider == OwnProvider && p.Name == "phase_begin"))
         {
             foreach (ListedProbe site in probe.Sites)
             {
-                var spec = new UsdtProgramSpec(probe.Id, site.Arguments, probe.StringArguments, SiteVirtualAddress: site.Probe.SiteAddress);
+                var spec = new UsdtProgramSpec(probe.Id, site.Arguments, probe.StringArguments, SiteVirtualAddress: site.Probe.SiteAddress, Role: RoleOf(probe));
                 var target = new UprobeTarget(site.File.KernelPath, site.Probe.PcOffset, site.Probe.HasSemaphore ? site.Probe.SemaphoreOffset : null, Pid)
                 {
                     ShownPath = site.File.HostPath,

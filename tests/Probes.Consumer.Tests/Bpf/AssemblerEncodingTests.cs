@@ -42,6 +42,12 @@ public sealed class AssemblerEncodingTests
         ["call map_lookup_elem", Asm.Call(HelperFunction.MapLookupElem), "85 00 00 00 01 00 00 00"],
         ["call ringbuf_reserve", Asm.Call(HelperFunction.RingbufReserve), "85 00 00 00 83 00 00 00"],
         ["call probe_read_user", Asm.Call(HelperFunction.ProbeReadUser), "85 00 00 00 70 00 00 00"],
+        ["call map_update_elem", Asm.Call(HelperFunction.MapUpdateElem), "85 00 00 00 02 00 00 00"],
+        ["call map_delete_elem", Asm.Call(HelperFunction.MapDeleteElem), "85 00 00 00 03 00 00 00"],
+        // BPF_STX | BPF_ATOMIC | BPF_DW, the operation in imm: BPF_ADD, BPF_CMPXCHG (0xf0 | BPF_FETCH)
+        ["lock *(u64 *)(r0+0) += r1", Asm.AtomicAdd(Register.R0, 0, Register.R1), "db 10 00 00 00 00 00 00"],
+        ["r0 = cmpxchg(r9+16, r0, r1)", Asm.AtomicCompareExchange(Register.R9, 16, Register.R1), "db 19 10 00 f1 00 00 00"],
+        ["xor r1, -1", AluOp.Xor.Imm(Register.R1, -1), "a7 01 00 00 ff ff ff ff"],
         // cilium asm: LoadImm(R10, 42, DWord) is the 16-byte ld_imm64
         ["lddw r10, 42", Asm.LoadImm64(Register.R10, 42), "18 0a 00 00 2a 00 00 00 00 00 00 00 00 00 00 00"],
         ["lddw r4, 0x1122334455667788", Asm.LoadImm64(Register.R4, 0x1122334455667788), "18 04 00 00 88 77 66 55 00 00 00 00 44 33 22 11"],

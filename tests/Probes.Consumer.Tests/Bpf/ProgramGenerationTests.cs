@@ -249,9 +249,8 @@ public sealed class ProgramGenerationTests
             AluOp.Add.Imm(Register.R2, -4),
             Asm.Call(HelperFunction.MapLookupElem),
             JumpOp.Equal.Imm(Register.R0, 0, "exit"),
-            Asm.LoadMem(Register.R1, Register.R0, 0, Size.DWord),
-            AluOp.Add.Imm(Register.R1, 1),
-            Asm.StoreMem(Register.R0, 0, Register.R1, Size.DWord));
+            Asm.Mov(Register.R1, 1),
+            Asm.AtomicAdd(Register.R0, 0, Register.R1)); // atomic: a preempting task's count is not overwritten
         Assert.IsTrue(Assembler.Marshal(program).Length > 0);
     }
 
@@ -305,7 +304,7 @@ public sealed class ProgramGenerationTests
             Asm.LoadMem(Register.R2, Register.R2, 8 + 16, Size.Word)); // ->ns.inum
         // Level 1 (a container): numbers[1] is at 64 + 16.
         AssertContainsSequence(program,
-            JumpOp.NotEqual.Imm(Register.R1, 1, "ns_level_2"),
+            JumpOp.NotEqual.Imm(Register.R1, 1, "record_ns_level_2"),
             Asm.LoadMem(Register.R2, Register.R9, 64 + 16 + 0, Size.Word),
             Asm.StoreMem(Register.R6, UsdtRecordLayout.NamespaceTidOffset, Register.R2, Size.Word));
         Assert.AreEqual(UsdtProgramGenerator.MaxDirectPidLevel + 1, program.Count(i => i.OpCode == JumpOp.NotEqual.Imm(Register.R1, 0, "x").OpCode && i.Dst == Register.R1));

@@ -71,6 +71,47 @@ public sealed class ReportWriterTests
     }
 
     [TestMethod]
+    public void Json_report_names_the_pairing_its_marks_and_in_kernel_mode_the_kernel_losses()
+    {
+        (PhaseReport user, _) = Sample();
+        PhaseReport kernel = user with
+        {
+            Marks = [new MarkRow("abc", "tick", 0x5005, Count: 3, Last: 3, Min: 1, Max: 3)],
+            Kernel = new KernelPairingLoss(Evicted: 4, PendingFull: 5, HistogramFull: 6, StatisticsFull: 7, Unattributed: 8),
+        };
+
+        using JsonDocument userJson = Json(user);
+        Assert.AreEqual("user", userJson.RootElement.GetProperty("pairing").GetString());
+        Assert.AreEqual(0, userJson.RootElement.GetProperty("marks").GetArrayLength());
+        foreach (string field in new[] { "evicted_begins", "pending_map_full", "histogram_map_full", "statistics_map_full", "unattributed" })
+        {
+            Assert.IsFalse(userJson.RootElement.TryGetProperty(field, out _), $"{field} belongs to kernel pairing only");
+        }
+
+        using JsonDocument kernelJson = Json(kernel);
+        JsonElement root = kernelJson.RootElement;
+        Assert.AreEqual("kernel", root.GetProperty("pairing").GetString());
+        JsonElement tick = root.GetProperty("marks").EnumerateArray().Single();
+        Assert.AreEqual("tick", tick.GetProperty("name").GetString());
+        Assert.AreEqual(0x5005u, tick.GetProperty("id").GetUInt32());
+        Assert.AreEqual("web-1", tick.GetProperty("container").GetString());
+        Assert.AreEqual("abc", tick.GetProperty("container_id").GetString());
+        Assert.AreEqual((3, 3, 1, 3), (tick.GetProperty("count").GetInt64(), tick.GetProperty("last").GetInt64(), tick.GetProperty("min").GetInt64(), tick.GetProperty("max").GetInt64()));
+        Assert.AreEqual(4, root.GetProperty("evicted_begins").GetInt64());
+        Assert.AreEqual(5, root.GetProperty("pending_map_full").GetInt64());
+        Assert.AreEqual(6, root.GetProperty("histogram_map_full").GetInt64());
+        Assert.AreEqual(7, root.GetProperty("statistics_map_full").GetInt64());
+        Assert.AreEqual(8, root.GetProperty("unattributed").GetInt64());
+    }
+
+    private static JsonDocument Json(PhaseReport report)
+    {
+        using var stream = new MemoryStream();
+        JsonReportWriter.Write(report, stream);
+        return JsonDocument.Parse(stream.ToArray());
+    }
+
+    [TestMethod]
     public void Table_shows_every_phase_of_every_container_and_the_loss_counters()
     {
         (PhaseReport report, _) = Sample();

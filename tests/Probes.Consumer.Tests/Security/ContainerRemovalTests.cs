@@ -227,7 +227,8 @@ public sealed partial class ContainerRemovalTests
 
             ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", first], Timeout).EnsureSuccess("podman rm");
             Assert.AreEqual($"probes: container {first} removed; still tracing 1 container(s)", tracer.WaitForStderr("removed", Timeout));
-            Assert.AreEqual("probes: detached 2 uprobe(s) that served only removed containers", tracer.WaitForStderr("detached", Timeout));
+            // phase_begin, phase_end and mark of the removed container's file.
+            Assert.AreEqual("probes: detached 3 uprobe(s) that served only removed containers", tracer.WaitForStderr("detached", Timeout));
             Wait.Until(() => witness.ReadMappedUInt16(copy, beginSemaphore) == 0, Timeout, "the kernel lowered the copy's semaphore: its uprobes are gone");
 
             // A process the second container starts now, after the removal, is measured from its start.

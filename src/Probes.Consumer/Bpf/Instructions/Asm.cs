@@ -33,6 +33,20 @@ public static class Asm
     public static Instruction StoreImm(Register dst, short offset, int value, Size size) =>
         new(new OpCode((byte)(OpCode.ClassSt | OpCode.ModeMem | (byte)size)), dst, Register.R0, offset, value);
 
+    /// <summary><c>__sync_fetch_and_add((u64 *)(dst + offset), src)</c> (BPF_ATOMIC BPF_ADD, 64-bit): exact even when the program is preempted between a load and a store.</summary>
+    public static Instruction AtomicAdd(Register dst, short offset, Register src) =>
+        new(new OpCode((byte)(OpCode.ClassStx | OpCode.ModeAtomic | (byte)Size.DWord)), dst, src, offset, AtomicAddOp);
+
+    /// <summary>
+    /// <c>r0 = cmpxchg((u64 *)(dst + offset), r0, src)</c> (BPF_ATOMIC BPF_CMPXCHG): stores src when
+    /// the memory holds r0, and leaves the value that was there in r0 either way.
+    /// </summary>
+    public static Instruction AtomicCompareExchange(Register dst, short offset, Register src) =>
+        new(new OpCode((byte)(OpCode.ClassStx | OpCode.ModeAtomic | (byte)Size.DWord)), dst, src, offset, AtomicCompareExchangeOp);
+
+    private const int AtomicAddOp = 0x00;
+    private const int AtomicCompareExchangeOp = 0xf0 | 0x01; // BPF_CMPXCHG | BPF_FETCH
+
     /// <summary><c>r0 = helper(r1, r2, r3, r4, r5)</c>; r1-r5 are clobbered.</summary>
     public static Instruction Call(HelperFunction helper) =>
         new(new OpCode(OpCode.ClassJmp | (byte)JumpOp.Call), Register.R0, Register.R0, 0, (int)helper);

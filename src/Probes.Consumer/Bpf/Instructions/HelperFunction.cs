@@ -5,6 +5,10 @@ public enum HelperFunction
 {
     /// <summary><c>void *bpf_map_lookup_elem(map, key)</c>: pointer to the value, or NULL.</summary>
     MapLookupElem = 1,
+    /// <summary><c>long bpf_map_update_elem(map, key, value, flags)</c>: 0, or a negative errno (-E2BIG when full, -EEXIST with BPF_NOEXIST).</summary>
+    MapUpdateElem = 2,
+    /// <summary><c>long bpf_map_delete_elem(map, key)</c>: 0, or -ENOENT.</summary>
+    MapDeleteElem = 3,
     /// <summary><c>u64 bpf_ktime_get_ns(void)</c>: CLOCK_MONOTONIC nanoseconds.</summary>
     KtimeGetNs = 5,
     /// <summary><c>u64 bpf_get_current_pid_tgid(void)</c>: tgid &lt;&lt; 32 | tid, as seen from the initial pid namespace.</summary>
@@ -13,6 +17,8 @@ public enum HelperFunction
     GetCurrentComm = 16,
     /// <summary><c>u64 bpf_get_current_task(void)</c>: the current task_struct pointer.</summary>
     GetCurrentTask = 35,
+    /// <summary><c>u64 bpf_get_current_cgroup_id(void)</c>: the cgroup v2 id of the current task.</summary>
+    GetCurrentCgroupId = 80,
     /// <summary><c>long bpf_probe_read_user(void *dst, u32 size, const void *user_ptr)</c>; zeroes dst on failure.</summary>
     ProbeReadUser = 112,
     /// <summary><c>long bpf_probe_read_kernel(void *dst, u32 size, const void *kernel_ptr)</c>; zeroes dst on failure.</summary>

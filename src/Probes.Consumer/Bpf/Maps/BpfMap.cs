@@ -8,7 +8,9 @@ public enum BpfMapType : uint
 {
     Hash = 1,
     Array = 2,
+    PerCpuHash = 5,
     PerCpuArray = 6,
+    LruHash = 9,
     RingBuffer = 27,
 }
 
@@ -38,15 +40,23 @@ public sealed class BpfMap : IDisposable
     public int ValueSize { get; }
     public int MaxEntries { get; }
 
-    public bool IsPerCpu => Type == BpfMapType.PerCpuArray;
+    public bool IsPerCpu => Type is BpfMapType.PerCpuArray or BpfMapType.PerCpuHash;
 
     /// <summary>Bytes a lookup returns: the value, or for per-CPU maps one 8-aligned slot per possible CPU.</summary>
     public int LookupSize => IsPerCpu ? PerCpuSlotSize * PossibleCpus.Count : ValueSize;
 
-    private int PerCpuSlotSize => (ValueSize + 7) & ~7;
+    public int PerCpuSlotSize => (ValueSize + 7) & ~7;
 
     public static BpfMap CreateHash(Kernel kernel, string name, int keySize, int valueSize, int maxEntries) =>
         Create(kernel, name, BpfMapType.Hash, keySize, valueSize, maxEntries);
+
+    /// <summary>A hash map that, when full, makes room by evicting the least recently used entries (silently: the evictions are not reported).</summary>
+    public static BpfMap CreateLruHash(Kernel kernel, string name, int keySize, int valueSize, int maxEntries) =>
+        Create(kernel, name, BpfMapType.LruHash, keySize, valueSize, maxEntries);
+
+    /// <summary>A hash map with one value per possible CPU under each key; a program updates only its own CPU's.</summary>
+    public static BpfMap CreatePerCpuHash(Kernel kernel, string name, int keySize, int valueSize, int maxEntries) =>
+        Create(kernel, name, BpfMapType.PerCpuHash, keySize, valueSize, maxEntries);
 
     public static BpfMap CreateArray(Kernel kernel, string name, int valueSize, int maxEntries) =>
         Create(kernel, name, BpfMapType.Array, sizeof(uint), valueSize, maxEntries);

@@ -35,10 +35,20 @@ public static class UsdtProgramGenerator
     public static IReadOnlyList<Instruction> Generate(UsdtProgramSpec spec, int ringFd, int lostFd, TaskLayout? task, RingWakeup wakeup,
         NamespaceAccess access = NamespaceAccess.ProbeRead, ProbeIdSource probeId = ProbeIdSource.Constant)
     {
-        UsdtRecordLayout layout = spec.Layout();
         var b = new ProgramBuilder();
-
         b.Emit(Asm.Mov(Register.R7, Register.R1));
+        EmitRecord(b, spec, spec.Layout(), ringFd, lostFd, task, wakeup, access, probeId, extraSlots: null);
+        return b.Instructions;
+    }
+
+    /// <summary>
+    /// From r7 = pt_regs on: reserves, fills and submits one record, then returns 0 (the ring
+    /// being full counts in <paramref name="lostFd"/>'s slot 0). <paramref name="extraSlots"/> writes
+    /// argument slots past the note's own (r6 = the record), as the phase-pairing programs do.
+    /// </summary>
+    internal static void EmitRecord(ProgramBuilder b, UsdtProgramSpec spec, UsdtRecordLayout layout, int ringFd, int lostFd, TaskLayout? task, RingWakeup wakeup,
+        NamespaceAccess access, ProbeIdSource probeId, Action<ProgramBuilder>? extraSlots)
+    {
         b.Emit(
             Asm.LoadMapFd(Register.R1, ringFd),
             Asm.Mov(Register.R2, layout.Size),
@@ -50,19 +60,13 @@ public static class UsdtProgramGenerator
         EmitHeader(b, spec, layout, probeId);
         if (task is not null)
         {
-            if (access == NamespaceAccess.BtfDirect)
-            {
-                EmitNamespacesDirect(b, task);
-            }
-            else
-            {
-                EmitNamespaces(b, task);
-            }
+            EmitNamespaces(b, task, access, "record");
         }
         for (int i = 0; i < spec.Arguments.Count; i++)
         {
             EmitArgument(b, spec, spec.Arguments[i], UsdtRecordLayout.ArgumentOffset(i));
         }
+        extraSlots?.Invoke(b);
         foreach (int index in layout.StringArguments)
         {
             EmitString(b, UsdtRecordLayout.ArgumentOffset(index), layout.StringOffset(index), layout.StringLength);
@@ -78,12 +82,27 @@ public static class UsdtProgramGenerator
             AluOp.Add.Imm(Register.R2, -4),
             Asm.Call(HelperFunction.MapLookupElem),
             JumpOp.Equal.Imm(Register.R0, 0, ExitLabel),
-            Asm.LoadMem(Register.R1, Register.R0, 0, Size.DWord),
-            AluOp.Add.Imm(Register.R1, 1),
-            Asm.StoreMem(Register.R0, 0, Register.R1, Size.DWord));
+            Asm.Mov(Register.R1, 1),
+            Asm.AtomicAdd(Register.R0, 0, Register.R1));
         b.Label(ExitLabel).Emit(Asm.Mov(Register.R0, 0));
         b.Emit(Asm.Exit());
-        return b.Instructions;
+    }
+
+    /// <summary>
+    /// Fills the namespace fields (pid namespace inode, mount namespace inode, namespace tid and
+    /// pid, the flag) of the record r6 points to, which may be a ring record or one on the stack.
+    /// <paramref name="labels"/> keeps the labels of two such walks in one program apart.
+    /// </summary>
+    internal static void EmitNamespaces(ProgramBuilder b, TaskLayout task, NamespaceAccess access, string labels)
+    {
+        if (access == NamespaceAccess.BtfDirect)
+        {
+            EmitNamespacesDirect(b, task, labels);
+        }
+        else
+        {
+            EmitNamespaces(b, task);
+        }
     }
 
     private static void EmitHeader(ProgramBuilder b, UsdtProgramSpec spec, UsdtRecordLayout layout, ProbeIdSource probeId)
@@ -165,9 +184,9 @@ public static class UsdtProgramGenerator
     /// such load, about half a millisecond apiece here, so one load per level made a program
     /// take 12-25 ms to load where it now takes a few.
     /// </summary>
-    private static void EmitNamespacesDirect(ProgramBuilder b, TaskLayout t)
+    private static void EmitNamespacesDirect(ProgramBuilder b, TaskLayout t, string labels)
     {
-        const string done = "ns_done";
+        string done = $"{labels}_ns_done";
         b.Emit(
             Asm.Call(HelperFunction.GetCurrentTaskBtf),
             Asm.Mov(Register.R8, Register.R0),
@@ -181,7 +200,7 @@ public static class UsdtProgramGenerator
             Asm.LoadMem(Register.R1, Register.R9, Field(t.PidLevel), Size.Word));           // task->thread_pid->level
         for (int level = 0; level <= MaxDirectPidLevel; level++)
         {
-            string next = $"ns_level_{level + 1}";
+            string next = $"{labels}_ns_level_{level + 1}";
             int upid = t.PidNumbers + level * t.UpidSize;
             b.Emit(
                 JumpOp.NotEqual.Imm(Register.R1, level, next),
@@ -232,7 +251,8 @@ public static class UsdtProgramGenerator
             Asm.Call(HelperFunction.ProbeReadKernel));
     }
 
-    private static void EmitArgument(ProgramBuilder b, UsdtProgramSpec spec, UsdtArgument argument, int slot)
+    /// <summary>Fetches one argument into the u64 at r6 + <paramref name="slot"/> (r7 = pt_regs); r1 keeps the value.</summary>
+    internal static void EmitArgument(ProgramBuilder b, UsdtProgramSpec spec, UsdtArgument argument, int slot)
     {
         if (argument.Size is not (1 or 2 or 4 or 8))
         {

@@ -10,7 +10,36 @@ public sealed record PhaseReportJson(
     long EndsWithoutBegin,
     long DroppedBegins,
     long NotTabulated,
-    IReadOnlyList<UnfinishedPhaseJson> UnfinishedPhases);
+    IReadOnlyList<UnfinishedPhaseJson> UnfinishedPhases,
+    IReadOnlyList<MarkRowJson> Marks,
+    string Pairing,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? EvictedBegins = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? PendingMapFull = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? HistogramMapFull = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? StatisticsMapFull = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Unattributed = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SlowPhasesJson? Slow = null);
+
+/// <summary><c>--slow</c>: the threshold, how many instances reached it, and the slowest of them (slowest first).</summary>
+public sealed record SlowPhasesJson(ulong ThresholdNs, long Count, IReadOnlyList<SlowPhaseJson> Instances);
+
+/// <summary>
+/// One slow instance: <c>parent_chain</c> names its parents outermost first, as far as known;
+/// <c>tid</c> is the thread that ended it; <c>started_at</c> is UTC, ISO 8601, in microseconds.
+/// </summary>
+public sealed record SlowPhaseJson(
+    string Name,
+    uint Id,
+    string Container,
+    string ContainerId,
+    int Pid,
+    int Tid,
+    ulong Span,
+    ulong Parent,
+    IReadOnlyList<string> ParentChain,
+    string Status,
+    ulong DurationNs,
+    string StartedAt);
 
 /// <summary>One phase in one container.</summary>
 public sealed record PhaseRowJson(
@@ -30,6 +59,9 @@ public sealed record PhaseRowJson(
 
 /// <summary>A phase that began and had not ended when tracing stopped.</summary>
 public sealed record UnfinishedPhaseJson(string Name, uint Id, string Container, int Pid, ulong Span, ulong Parent);
+
+/// <summary>One mark in one container: how often it fired and its values' last, min and max.</summary>
+public sealed record MarkRowJson(string Name, uint Id, string Container, string ContainerId, long Count, long Last, long Min, long Max);
 
 /// <summary>The Chrome trace event format (opens in Perfetto): its own camelCase keys.</summary>
 public sealed record ChromeTraceJson(

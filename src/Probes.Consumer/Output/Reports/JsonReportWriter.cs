@@ -21,5 +21,25 @@ public static class JsonReportWriter
         report.DroppedBegins,
         report.NotTabulated,
         report.Unfinished.Select(open => new UnfinishedPhaseJson(
-            open.Name, open.PhaseId, report.ContainerName(open.Container), open.Pid, open.SpanId, open.ParentSpanId)).ToList());
+            open.Name, open.PhaseId, report.ContainerName(open.Container), open.Pid, open.SpanId, open.ParentSpanId)).ToList(),
+        (report.Marks ?? []).Select(mark => new MarkRowJson(
+            mark.Name, mark.Id, report.ContainerName(mark.Container), mark.Container, mark.Count, mark.Last, mark.Min, mark.Max)).ToList(),
+        report.Kernel is null ? "user" : "kernel",
+        report.Kernel?.Evicted,
+        report.Kernel?.PendingFull,
+        report.Kernel?.HistogramFull,
+        report.Kernel?.StatisticsFull,
+        report.Kernel?.Unattributed,
+        report.Slow is { } slow ? Slow(report, slow) : null);
+
+    private static SlowPhasesJson Slow(PhaseReport report, SlowPhaseReport slow) =>
+        new(slow.ThresholdNs, slow.Count, slow.Instances.Select(instance => Instance(report, instance)).ToList());
+
+    private static SlowPhaseJson Instance(PhaseReport report, SlowPhaseInstance instance)
+    {
+        SlowPhase phase = instance.Phase;
+        return new SlowPhaseJson(
+            phase.Name, phase.PhaseId, report.ContainerName(phase.Container), phase.Container, phase.Pid, phase.EndTid, phase.SpanId, phase.ParentSpanId,
+            instance.ParentChain, SlowPhaseTable.Status(phase.Status), phase.DurationNs, SlowPhaseTable.Timestamp(instance.StartedAt));
+    }
 }

@@ -38,16 +38,44 @@ public static class TableReportWriter
         string footer = $"lost events: {report.Lost}   unfinished phases: {report.Unfinished.Count}   ends seen without their begin: {report.EndsWithoutBegin}"
             + (report.DroppedBegins > 0 ? $"   begins dropped (open-phase limit): {report.DroppedBegins}" : "")
             + (report.NotTabulated > 0 ? $"   phases not tabulated (row limit {PhaseStatistics.DefaultMaxRows}): {report.NotTabulated}" : "");
-        return new Rows(table, new Text(footer));
+        if (report.Kernel is { } kernel && kernel.Evicted + kernel.PendingFull + kernel.HistogramFull + kernel.StatisticsFull > 0)
+        {
+            footer += $"   kernel maps full: {kernel.Evicted} begins evicted, {kernel.PendingFull + kernel.HistogramFull + kernel.StatisticsFull} not stored";
+        }
+        if (report.Marks is not { Count: > 0 } marks)
+        {
+            return new Rows(table, new Text(footer));
+        }
+        var markTable = new Table().Border(TableBorder.Simple);
+        markTable.AddColumn("container");
+        markTable.AddColumn("mark");
+        foreach (string column in new[] { "count", "last", "min", "max" })
+        {
+            markTable.AddColumn(new TableColumn(column).RightAligned());
+        }
+        foreach (MarkRow mark in marks)
+        {
+            markTable.AddRow(
+                Markup.Escape(TerminalText.Safe(report.ContainerName(mark.Container))),
+                Markup.Escape(TerminalText.Safe(mark.Name)),
+                Count(mark.Count), Count(mark.Last), Count(mark.Min), Count(mark.Max));
+        }
+        return new Rows(table, new Text(footer), markTable);
     }
 
     public static void Write(PhaseReport report, IAnsiConsole console) => console.Write(Render(report));
 
-    /// <summary>The final table as plain UTF-8 text (no terminal codes), for a report file or a stdout that is no terminal.</summary>
+    /// <summary>The final table (and the slow phases, when asked for) as plain UTF-8 text (no terminal codes), for a report file or a stdout that is no terminal.</summary>
     public static byte[] Text(PhaseReport report)
     {
         using var writer = new StringWriter();
-        Write(report, OutputTerminal.Create(writer, isTerminal: false));
+        IAnsiConsole console = OutputTerminal.Create(writer, isTerminal: false);
+        Write(report, console);
+        if (report.Slow is { } slow)
+        {
+            console.WriteLine();
+            console.Write(SlowPhaseTable.Render(report, slow));
+        }
         return Encoding.UTF8.GetBytes(writer.ToString());
     }
 

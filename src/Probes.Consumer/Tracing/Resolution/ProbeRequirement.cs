@@ -30,7 +30,7 @@ public abstract class ProbeRequirement
         public override bool IsMetBy(IReadOnlyList<ListedProbe> found) =>
             found.Any(p => Wants(p) && p.Probe.Name == "phase_begin") && found.Any(p => Wants(p) && p.Probe.Name == "phase_end");
 
-        public override bool Wants(ListedProbe probe) => probe.Probe.Provider == TracePlan.OwnProvider && probe.Probe.Name is "phase_begin" or "phase_end";
+        public override bool Wants(ListedProbe probe) => probe.Probe.Provider == TracePlan.OwnProvider && probe.Probe.Name is "phase_begin" or "phase_end" or "mark";
 
         public override string NotMetBy(string where) => $"{where} has no probes:phase_begin/phase_end (is {TargetResolver.ShimFileName} loaded there?)";
 

@@ -18,6 +18,11 @@ public interface ITraceConsumer
     /// </summary>
     void OnEvent(UsdtRecord record, TracedProbe probe, ContainerRef? container);
 
+    /// <summary>An event of a process outside the traced containers (same file), not handed to <see cref="OnEvent"/>; valid only during the call.</summary>
+    void OnIgnored(UsdtRecord record)
+    {
+    }
+
     /// <summary>After each read of the ring (<paramref name="events"/> may be 0) and after the final drain: flush buffered output here.</summary>
     void AfterPoll(int events)
     {

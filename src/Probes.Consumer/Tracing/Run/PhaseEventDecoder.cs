@@ -23,7 +23,15 @@ public sealed class PhaseEventDecoder
         return new PhaseEvent(kind, record.TimestampNanoseconds, record.Pid, record.Tid, container, id, Name(id, record.StringBytes(1)), record.Argument(2), record.Argument(3));
     }
 
-    private string Name(uint id, ReadOnlySpan<byte> bytes)
+    /// <summary>A <c>mark(id, name, value)</c> record.</summary>
+    public MarkEvent DecodeMark(UsdtRecord record, string container)
+    {
+        uint id = (uint)record.Argument(0);
+        return new MarkEvent(container, id, Name(id, record.StringBytes(1)), unchecked((long)record.Argument(2)));
+    }
+
+    /// <summary>The name a phase or mark record carries (argument 1), decoded once per id.</summary>
+    public string Name(uint id, ReadOnlySpan<byte> bytes)
     {
         if (_names.TryGetValue(id, out (byte[] Bytes, string Text) known) && bytes.SequenceEqual(known.Bytes))
         {

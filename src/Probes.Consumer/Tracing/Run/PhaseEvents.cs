@@ -13,6 +13,11 @@ public interface IPhaseEventConsumer
     /// </summary>
     void OnPhaseEvent(in PhaseEvent phase, Func<string> describeProcess);
 
+    /// <summary>One <c>probes:mark</c> hit.</summary>
+    void OnMark(in MarkEvent mark)
+    {
+    }
+
     /// <inheritdoc cref="ITraceConsumer.AfterPoll"/>
     void AfterPoll(int events)
     {
@@ -25,7 +30,7 @@ public interface IPhaseEventConsumer
 }
 
 /// <summary>
-/// A run's consumer for <c>probes:phase_begin</c>/<c>phase_end</c> (ABI v1): decodes each record
+/// A run's consumer for <c>probes:phase_begin</c>/<c>phase_end</c> and <c>mark</c> (ABI v1): decodes each record
 /// into a <see cref="PhaseEvent"/> keyed by the container it came from, and hands it on.
 /// </summary>
 public sealed class PhaseEvents(IPhaseEventConsumer consumer) : ITraceConsumer
@@ -34,6 +39,11 @@ public sealed class PhaseEvents(IPhaseEventConsumer consumer) : ITraceConsumer
 
     public void OnEvent(UsdtRecord record, TracedProbe probe, ContainerRef? container)
     {
+        if (probe.Provider == TracePlan.OwnProvider && probe.Name == "mark")
+        {
+            consumer.OnMark(_decoder.DecodeMark(record, container?.Id ?? ""));
+            return;
+        }
         bool isBegin = probe.Provider == TracePlan.OwnProvider && probe.Name == "phase_begin";
         int pid = record.Pid;
         string comm = record.Comm;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Probes.Consumer.Bpf;
+using Probes.Consumer.Bpf.Maps;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Bpf.Ring;
 using Probes.Consumer.Bpf.Uprobes;
@@ -70,7 +71,7 @@ public sealed class TraceRun : IDisposable
         options ??= new TraceRunOptions();
         // Which container each file serves, read while they all still run.
         ContainerFileOwners? owners = target.ContainerIds is { } traced ? ContainerFileOwners.Find(target.Probes, traced) : null;
-        UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = options.RingBufferBytes });
+        UsdtSession session = UsdtSession.Create(new UsdtSessionOptions { RingBufferBytes = options.RingBufferBytes, KernelPairing = options.KernelPairing });
         return new TraceRun(target, stop, sink, options, session, owners);
     }
 
@@ -85,6 +86,9 @@ public sealed class TraceRun : IDisposable
 
     /// <summary>Events lost because the ring was full (counted by the programs).</summary>
     public ulong Lost => _session.LostCount;
+
+    /// <summary>The in-kernel pairing maps (<see cref="TraceRunOptions.KernelPairing"/>), readable until Dispose; null when every hit is an event.</summary>
+    public PhaseMaps? PhaseMaps => _session.PhaseMaps;
 
     /// <summary>Why the run stopped ("interrupted", "process 42 exited", "container web-1 removed", ...); null while running or when its duration ran out.</summary>
     public string? StopReason => _stop.Reason;
@@ -144,6 +148,12 @@ public sealed class TraceRun : IDisposable
                 sinceTick.Restart();
             }
         }
+        if (_session.PhaseMaps is not null)
+        {
+            // Detached before the last drain, so the maps and the ring hold final numbers: nothing
+            // is counted after it, and no begin is counted without the map showing it.
+            _session.Detach(_ => true);
+        }
         consumer.AfterPoll(_session.Drain(_onRecord));
     }
 
@@ -154,6 +164,7 @@ public sealed class TraceRun : IDisposable
         if (_target.ContainerIds is { } traced && !IsTraced(container, traced))
         {
             _ignored++; // same file, another container (or the host): not what was asked for
+            _consumer!.OnIgnored(record);
             return;
         }
         _unidentified += container is { Identified: false } ? 1 : 0;

@@ -1,3 +1,5 @@
+using Probes.Consumer.Bpf.Programs;
+
 namespace Probes.Consumer.Tracing.Run;
 
 /// <summary>Tuning of a <see cref="TraceRun"/>.</summary>
@@ -11,6 +13,9 @@ public sealed record TraceRunOptions
 
     /// <summary>How long one read of the ring waits for events; the loop's other work (container removals, ticks, stop) waits that long at most.</summary>
     public int PollTimeoutMilliseconds { get; init; } = 100;
+
+    /// <summary>Pair phases in the kernel (<see cref="TraceRun.PhaseMaps"/>); null sends every hit to the ring.</summary>
+    public KernelPairingOptions? KernelPairing { get; init; }
 
     /// <summary>How often <see cref="ITraceConsumer.OnTick"/> is called.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);

@@ -1,0 +1,151 @@
+using Probes.Consumer.Targets.Files;
+using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Discovery;
+using Probes.Consumer.Tracing.Resolution;
+using Probes.Consumer.Tracing.Run;
+using Probes.Consumer.Usdt;
+
+namespace Probes.Consumer.Agent;
+
+/// <summary>
+/// The files the agent is attached to, kept in step with what processes map (<see cref="Update"/>,
+/// each rescan): a process mapping a copy of the shim not seen before has that file read and
+/// pinned; if the kernel's uprobe for it would land on a file already attached (replicas of one
+/// image share the layer's inode, <see cref="DistinctRealFiles"/>), the new pin is closed and the
+/// attached file now serves that process too; otherwise its phase probes are added to the run
+/// (attached at once). A file that no process maps any more is detached and unpinned, so nothing
+/// stays in the kernel for containers that are gone. Mappings are keyed by process and by the
+/// identity the process's maps show, so a pid or an overlay device reused later is read afresh.
+/// Runs on the run's thread (between reads of the ring), like every call into a <see cref="TraceRun"/>.
+/// </summary>
+public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink) : IDisposable
+{
+    /// <summary>Each known mapping: the real file it reaches, or null for a file without phase probes (or refused), not read again.</summary>
+    private readonly Dictionary<(int Pid, FileIdentity Identity), FileIdentity?> _mappings = new();
+    private readonly Dictionary<FileIdentity, TracePlan> _attached = new();
+    private uint _nextProbeId;
+
+    /// <summary>Distinct files attached now.</summary>
+    public int Count => _attached.Count;
+
+    /// <summary>Follows <paramref name="current"/> (every shim mapping on the host now); returns the pids that mapped a file before it was attached (their earlier phases were missed).</summary>
+    public List<int> Update(IReadOnlyList<ShimMapping> current)
+    {
+        var late = new List<int>();
+        var fresh = current.Where(m => !_mappings.ContainsKey(m.Key)).DistinctBy(m => m.Key).ToList();
+        if (fresh.Count > 0)
+        {
+            late.AddRange(Add(fresh));
+        }
+        var present = current.Select(m => m.Key).ToHashSet();
+        foreach ((int, FileIdentity) gone in _mappings.Keys.Where(key => !present.Contains(key)).ToList())
+        {
+            _mappings.Remove(gone);
+        }
+        var reached = _mappings.Values.OfType<FileIdentity>().ToHashSet();
+        foreach (FileIdentity unused in _attached.Keys.Where(real => !reached.Contains(real)).ToList())
+        {
+            Detach(unused);
+        }
+        return late;
+    }
+
+    private List<int> Add(List<ShimMapping> fresh)
+    {
+        // A discovery per scan: it bounds the files it keeps pinned, which an agent running for weeks would reach.
+        IReadOnlyList<ListedProbe> found = new ProbeDiscovery(sink, keepPinned: true).ListFiles(fresh.Select(m => m.File));
+        // Only the phase probes are kept pinned; a file without them is remembered as such and not read again.
+        List<ListedProbe> wanted = found.Where(ProbeRequirement.Phases.Wants).ToList();
+        var keptPins = wanted.Select(p => p.File.Pinned).ToHashSet();
+        ListedProbe.ReleaseFiles(found.Where(p => !keptPins.Contains(p.File.Pinned)));
+        foreach (ShimMapping mapping in fresh)
+        {
+            _mappings[mapping.Key] = null;
+        }
+
+        var byPin = wanted.Where(p => p.File.Pinned is not null).GroupBy(p => p.File.Pinned!).ToList();
+        Dictionary<PinnedFile, FileIdentity> real = byPin.Count == 0 ? new() : DistinctRealFiles.RealIdentities(byPin.Select(g => g.Key), sink.Warning);
+        var attachedNow = new HashSet<FileIdentity>();
+        var late = new List<int>();
+        foreach (IGrouping<PinnedFile, ListedProbe> file in byPin)
+        {
+            FileIdentity identity = real[file.Key];
+            TargetFile first = file.First().File;
+            List<ListedProbe> probes = file.ToList();
+            if (_attached.ContainsKey(identity) || !ProbeRequirement.Phases.IsMetBy(probes))
+            {
+                ListedProbe.ReleaseFiles(probes); // served by the attached file's uprobes already, or nothing to attach
+            }
+            else if (Attach(identity, probes))
+            {
+                attachedNow.Add(identity);
+            }
+            if (first.Pid is int pid && first.Mapping is { } mapping && _attached.ContainsKey(identity))
+            {
+                _mappings[(pid, mapping.Identity)] = identity;
+                if (attachedNow.Contains(identity))
+                {
+                    late.Add(pid); // it mapped the file before the uprobes were there
+                }
+            }
+        }
+        return late;
+    }
+
+    private bool Attach(FileIdentity identity, List<ListedProbe> probes)
+    {
+        ProbePattern[] patterns = probes.Any(p => p.Probe.Name == "mark")
+            ? [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end"), ProbePattern.Parse("probes:mark")]
+            : [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
+        string description = $"{probes[0].File.Path}{(probes[0].File.Pid is int pid ? $" of pid {pid}" : "")}";
+        TracePlan? plan = null;
+        try
+        {
+            plan = TracePlan.Build(probes, patterns, [], null, description, _nextProbeId);
+            _nextProbeId += (uint)plan.Probes.Count;
+            run.Add(plan);
+            _attached[identity] = plan;
+            sink.Detail($"attached to {description} ({identity})");
+            return true;
+        }
+        catch (ProbesException e)
+        {
+            // One refused file (bad notes, a kernel refusal) must not stop the agent's work on the others.
+            sink.Warning($"not attached to {description}: {e.Message}");
+            if (plan is not null)
+            {
+                HashSet<string> paths = KernelPaths(plan);
+                run.Detach(uprobe => paths.Contains(uprobe.Path));
+                plan.Dispose();
+            }
+            else
+            {
+                ListedProbe.ReleaseFiles(probes);
+            }
+            return false;
+        }
+    }
+
+    private void Detach(FileIdentity identity)
+    {
+        TracePlan plan = _attached[identity];
+        _attached.Remove(identity);
+        // Matched by the pinned descriptor's path, unique while the plan keeps it open.
+        HashSet<string> paths = KernelPaths(plan);
+        int detached = run.Detach(uprobe => paths.Contains(uprobe.Path));
+        plan.Dispose();
+        sink.Detail($"detached {detached} uprobe(s) from {identity}: no process maps it any more");
+    }
+
+    private static HashSet<string> KernelPaths(TracePlan plan) =>
+        plan.Probes.SelectMany(p => p.Sites).Select(s => s.File.KernelPath).ToHashSet(StringComparer.Ordinal);
+
+    public void Dispose()
+    {
+        foreach (TracePlan plan in _attached.Values)
+        {
+            plan.Dispose();
+        }
+        _attached.Clear();
+    }
+}

@@ -17,7 +17,10 @@ public sealed record AgentOptions
     /// <summary>How often /proc is scanned for new copies of the shim and for files no longer mapped.</summary>
     public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long the series of a container are still exported after its last process is gone.</summary>
+    /// <summary>
+    /// How long the series of a container are still exported after its last process is gone, and
+    /// how long a file no process maps stays attached (a new container of its image is then covered from its first probe).
+    /// </summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Phase series (phase, status, container) exported at most; the rest go into one overflow series.</summary>

@@ -13,23 +13,27 @@ namespace Probes.Consumer.Agent;
 /// pinned; if the kernel's uprobe for it would land on a file already attached (replicas of one
 /// image share the layer's inode, <see cref="DistinctRealFiles"/>), the new pin is closed and the
 /// attached file now serves that process too; otherwise its phase probes are added to the run
-/// (attached at once). A file that no process maps any more is detached and unpinned, so nothing
-/// stays in the kernel for containers that are gone. Mappings are keyed by process and by the
+/// (attached at once). A file that no process has mapped for <paramref name="linger"/> is detached
+/// and unpinned, so nothing stays in the kernel for containers that are gone; until then a new
+/// container of the same image is covered from its first probe (detached at once, a replica started
+/// a second after the last one exited would only be found by the next scan, its startup missed). Mappings are keyed by process and by the
 /// identity the process's maps show, so a pid or an overlay device reused later is read afresh.
 /// Runs on the run's thread (between reads of the ring), like every call into a <see cref="TraceRun"/>.
 /// </summary>
-public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink) : IDisposable
+public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan linger) : IDisposable
 {
     /// <summary>Each known mapping: the real file it reaches, or null for a file without phase probes (or refused), not read again.</summary>
     private readonly Dictionary<(int Pid, FileIdentity Identity), FileIdentity?> _mappings = new();
     private readonly Dictionary<FileIdentity, TracePlan> _attached = new();
+    private readonly Dictionary<FileIdentity, long> _unmappedSince = new();
     private uint _nextProbeId;
 
     /// <summary>Distinct files attached now.</summary>
     public int Count => _attached.Count;
 
     /// <summary>Follows <paramref name="current"/> (every shim mapping on the host now); returns the pids that mapped a file before it was attached (their earlier phases were missed).</summary>
-    public List<int> Update(IReadOnlyList<ShimMapping> current)
+    /// <param name="now">Milliseconds on a monotonic clock.</param>
+    public List<int> Update(IReadOnlyList<ShimMapping> current, long now)
     {
         var late = new List<int>();
         var fresh = current.Where(m => !_mappings.ContainsKey(m.Key)).DistinctBy(m => m.Key).ToList();
@@ -43,9 +47,17 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink) : IDisposa
             _mappings.Remove(gone);
         }
         var reached = _mappings.Values.OfType<FileIdentity>().ToHashSet();
-        foreach (FileIdentity unused in _attached.Keys.Where(real => !reached.Contains(real)).ToList())
+        foreach (FileIdentity real in _attached.Keys.ToList())
         {
-            Detach(unused);
+            if (reached.Contains(real))
+            {
+                _unmappedSince.Remove(real);
+            }
+            else if (!_unmappedSince.TryAdd(real, now) && now - _unmappedSince[real] >= linger.TotalMilliseconds)
+            {
+                _unmappedSince.Remove(real);
+                Detach(real);
+            }
         }
         return late;
     }
@@ -134,7 +146,7 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink) : IDisposa
         HashSet<string> paths = KernelPaths(plan);
         int detached = run.Detach(uprobe => paths.Contains(uprobe.Path));
         plan.Dispose();
-        sink.Detail($"detached {detached} uprobe(s) from {identity}: no process maps it any more");
+        sink.Detail($"detached {detached} uprobe(s) from {identity}: no process has mapped it for {linger.TotalSeconds:0.#} s");
     }
 
     private static HashSet<string> KernelPaths(TracePlan plan) =>

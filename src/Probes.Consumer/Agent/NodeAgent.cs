@@ -24,6 +24,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private readonly Dictionary<string, ContainerLabels> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _late = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ContainerRuntime> _runtimes = new(StringComparer.Ordinal);
     private ulong _rescans;
     private volatile bool _ready;
 
@@ -42,7 +43,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
             TickInterval = options.RescanInterval,
         };
         using TraceRun run = TraceRun.Create(target, stop, sink, runOptions);
-        using var shims = new AttachedShims(run, sink);
+        using var shims = new AttachedShims(run, sink, options.Grace);
         using MetricsEndpoint endpoint = MetricsEndpoint.Start(options.Listen, exchange, () => _ready);
         run.Start();
         PhaseMaps maps = run.PhaseMaps!;
@@ -53,15 +54,16 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         {
             _rescans++;
             List<ShimMapping> mapped = ShimMapping.Scan(TargetResolver.ShimFileName, sink);
-            foreach (int pid in shims.Update(mapped))
+            long now = Environment.TickCount64;
+            foreach (int pid in shims.Update(mapped, now))
             {
                 string id = _directory.Of(pid)?.Id ?? "";
                 _late[id] = _late.GetValueOrDefault(id) + 1;
             }
-            long now = Environment.TickCount64;
-            foreach ((_, string id) in ContainerProcessScan.Processes())
+            foreach (ContainerProcesses container in ContainerProcessScan.Scan())
             {
-                _lastSeen[id] = now;
+                _lastSeen[container.Id] = now;
+                _runtimes[container.Id] = container.Runtime;
             }
             ForgetRemoved(maps, table, kernel, now);
         }
@@ -127,6 +129,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
             _lastSeen.Remove(id);
             _late.Remove(id);
             _labels.Remove(id);
+            _runtimes.Remove(id);
         }
         sink.Detail($"{gone.Count} container(s) gone for more than {options.Grace}: {rows} map row(s) deleted");
     }
@@ -148,7 +151,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         }
         else
         {
-            ContainerMetadata metadata = _catalog.Metadata(containerId);
+            ContainerMetadata metadata = _catalog.Metadata(containerId, _runtimes.GetValueOrDefault(containerId));
             string name = metadata.Name ?? (_directory.Names.TryGetValue(containerId, out string? named) ? named : metadata.ShortId);
             labels = new ContainerLabels(name, containerId, metadata.Image ?? "", metadata.Pod ?? "", metadata.PodNamespace ?? "");
             if (metadata.Name is null)

@@ -33,7 +33,7 @@ public static class AgentCommand
         };
         var grace = new Option<TimeSpan?>("--grace")
         {
-            Description = "Seconds a removed container's series stay exported (default 300).",
+            Description = "Seconds a removed container's series stay exported, and a file no process maps stays attached (default 300).",
             CustomParser = result => ParseSeconds(result, "--grace", 0, 86_400),
         };
         var maxSeries = new Option<int?>("--max-series")

@@ -30,4 +30,7 @@ public sealed record AgentOptions
     public TimeSpan MaxExpositionAge { get; init; } = TimeSpan.FromSeconds(1);
 
     public int RingBufferBytes { get; init; } = TraceRunOptions.DefaultRingBufferBytes;
+
+    /// <summary>The unix socket <c>probes hook</c> asks on (<see cref="HookListener"/>); null: no hook socket.</summary>
+    public string? HookSocket { get; init; }
 }

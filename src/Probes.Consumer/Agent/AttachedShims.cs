@@ -62,6 +62,36 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
         return late;
     }
 
+    /// <summary>
+    /// Attaches <paramref name="file"/> (pinned; found in a container's root filesystem before the
+    /// container runs, <see cref="HookListener"/>) unless its real file is attached already. No
+    /// process maps it yet, so the grace period starts now. False when it has no phase probes or
+    /// was refused.
+    /// </summary>
+    public bool AttachFile(TargetFile file, long now)
+    {
+        IReadOnlyList<ListedProbe> found = new ProbeDiscovery(sink, keepPinned: true).ListFiles([file]);
+        List<ListedProbe> wanted = found.Where(ProbeRequirement.Phases.Wants).ToList();
+        ListedProbe.ReleaseFiles(found.Where(p => !wanted.Contains(p)));
+        if (wanted.Count == 0 || wanted[0].File.Pinned is not { } pinned || !ProbeRequirement.Phases.IsMetBy(wanted))
+        {
+            ListedProbe.ReleaseFiles(wanted);
+            return false;
+        }
+        FileIdentity real = DistinctRealFiles.RealIdentities([pinned], sink.Warning)[pinned];
+        if (_attached.ContainsKey(real))
+        {
+            ListedProbe.ReleaseFiles(wanted);
+            return true;
+        }
+        if (!Attach(real, wanted))
+        {
+            return false;
+        }
+        _unmappedSince[real] = now;
+        return true;
+    }
+
     private List<int> Add(List<ShimMapping> fresh)
     {
         // A discovery per scan: it bounds the files it keeps pinned, which an agent running for weeks would reach.

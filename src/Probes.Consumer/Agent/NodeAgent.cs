@@ -2,6 +2,7 @@ using Probes.Consumer.Bpf.Maps;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Tracing;
+using Probes.Consumer.Tracing.Discovery;
 using Probes.Consumer.Tracing.Resolution;
 using Probes.Consumer.Tracing.Run;
 
@@ -25,6 +26,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private readonly Dictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _late = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ContainerRuntime> _runtimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ulong> _hookResults = new(StringComparer.Ordinal);
     private ulong _rescans;
     private volatile bool _ready;
 
@@ -45,6 +47,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         using TraceRun run = TraceRun.Create(target, stop, sink, runOptions);
         using var shims = new AttachedShims(run, sink, options.Grace);
         using MetricsEndpoint endpoint = MetricsEndpoint.Start(options.Listen, exchange, () => _ready);
+        using HookListener? hooks = options.HookSocket is { } socket ? HookListener.Start(socket) : null;
         run.Start();
         PhaseMaps maps = run.PhaseMaps!;
         KernelPhases? kernel = null;
@@ -71,9 +74,15 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         void AfterPoll()
         {
             exchange.Beat();
+            while (hooks is not null && hooks.TryTake(out var request))
+            {
+                string result = Hooked(shims, request.Root);
+                _hookResults[result] = _hookResults.GetValueOrDefault(result) + 1;
+                request.Answer.TrySetResult(result);
+            }
             if (exchange.Wanted)
             {
-                exchange.Publish(Exposition(maps, table, shims.Count));
+                exchange.Publish(Exposition(maps, table, shims.Count, hooks is null ? null : WithMalformed(hooks.Malformed)));
             }
         }
 
@@ -88,7 +97,32 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private static string Endpoint(AgentOptions options) =>
         options.Listen.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.Listen.Address}]:{options.Listen.Port}" : options.Listen.ToString();
 
-    private string Exposition(PhaseMaps maps, PhaseSeriesTable table, int attachedFiles)
+    /// <summary>
+    /// A hook's request: the shim in a container's root filesystem, attached before the container
+    /// runs. "attached", "served" (its real file is attached already), "none" or "error".
+    /// </summary>
+    private string Hooked(AttachedShims shims, string root)
+    {
+        try
+        {
+            if (ImageLayers.FindBeneath(root, TargetResolver.ShimFileName) is not { } shim)
+            {
+                return "none";
+            }
+            int before = shims.Count;
+            return !shims.AttachFile(shim, Environment.TickCount64) ? "none" : shims.Count > before ? "attached" : "served";
+        }
+        catch (ProbesException e)
+        {
+            sink.Warning($"hook for {root}: {e.Message}");
+            return "error";
+        }
+    }
+
+    private Dictionary<string, ulong> WithMalformed(long malformed) =>
+        new(_hookResults, StringComparer.Ordinal) { ["error"] = _hookResults.GetValueOrDefault("error") + (ulong)malformed };
+
+    private string Exposition(PhaseMaps maps, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests)
     {
         long now = Environment.TickCount64;
         (List<PhaseSeries> series, ulong unattributed) = table.Build(maps.ReadStatistics(), maps.ReadHistogram(), id => Exported(id, now));
@@ -96,7 +130,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         int pending = maps.PendingCount();
         var late = _late.Where(pair => Exported(pair.Key, now)).Select(pair => (LabelsOf(pair.Key), pair.Value)).OrderBy(l => l.Item1.ContainerId, StringComparer.Ordinal).ToList();
         var agent = new AgentCounters(counters.RingFull, counters.Evicted(pending), counters.PendingFull, counters.HistogramFull, counters.StatisticsFull,
-            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late);
+            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests);
         return PrometheusText.Write(options.Node, series, agent);
     }
 

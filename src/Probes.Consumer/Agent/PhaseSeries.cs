@@ -10,4 +10,5 @@ public sealed record PhaseSeries(string Phase, string Status, ContainerLabels Wh
 /// <summary>What the agent counts about itself and about the kernel side, for one exposition.</summary>
 public sealed record AgentCounters(
     ulong EventsLost, ulong BeginsEvicted, ulong PendingMapFull, ulong HistogramMapFull, ulong StatisticsMapFull, ulong EndsWithoutBegin,
-    ulong UnattributedPhases, int AttachedFiles, ulong Rescans, int OverflowedSeries, IReadOnlyList<(ContainerLabels Where, ulong Count)> FirstSeenLate);
+    ulong UnattributedPhases, int AttachedFiles, ulong Rescans, int OverflowedSeries, IReadOnlyList<(ContainerLabels Where, ulong Count)> FirstSeenLate,
+    IReadOnlyDictionary<string, ulong>? HookRequests = null);

@@ -46,6 +46,16 @@ public static class PrometheusText
         Counter(output, nodeLabel, "probes_agent_rescans_total", "Scans of /proc for new copies of the shim.", counters.Rescans);
         Gauge(output, nodeLabel, "probes_agent_series_overflowed", "Phase series (phase, status, container) past the series bound, added into the overflow series instead.", (ulong)counters.OverflowedSeries);
 
+        if (counters.HookRequests is { } hook)
+        {
+            Family(output, "probes_agent_hook_requests_total", "counter", "Requests of probes hook (OCI hook) by result: attached (a new file), served (its file was attached already), none (no shim in the root filesystem), error.");
+            foreach ((string result, ulong count) in hook.OrderBy(h => h.Key, StringComparer.Ordinal))
+            {
+                output.Append("probes_agent_hook_requests_total{").Append(nodeLabel).Append(',').Append(Label("result", result)).Append("} ")
+                    .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
+
         Family(output, "probes_agent_first_seen_late_total", "counter", "Times the agent attached to a file a container's process already mapped (phases before the attach were missed).");
         foreach ((ContainerLabels where, ulong count) in counters.FirstSeenLate)
         {

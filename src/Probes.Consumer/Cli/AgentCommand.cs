@@ -43,10 +43,15 @@ public static class AgentCommand
                 ? value
                 : Error<int?>(result, $"--max-series must be a whole number from 1 to 1000000, not '{SingleToken(result)}'"),
         };
+        var hookSocket = new Option<string?>("--hook-socket")
+        {
+            Description = $"Listen for 'probes hook' (an OCI hook) on this unix socket, e.g. {HookCommand.DefaultSocket} (default: no hook socket).",
+            CustomParser = result => CommonOptions.ParseNonEmpty(result, "--hook-socket"),
+        };
         Option<int?> ringSize = CommonOptions.RingSize($"Ring buffer size in bytes, a power of two (default {TraceRunOptions.DefaultRingBufferBytes >> 20} MiB).");
 
         var command = new Command("agent", "Serve every container's phase histograms to Prometheus, attached to every copy of the shim on this host, old and new.");
-        foreach (Option option in new Option[] { listen, node, rescan, grace, maxSeries, ringSize })
+        foreach (Option option in new Option[] { listen, node, rescan, grace, maxSeries, hookSocket, ringSize })
         {
             command.Options.Add(option);
         }
@@ -61,6 +66,7 @@ public static class AgentCommand
                 Grace = parse.GetValue(grace) ?? new AgentOptions().Grace,
                 MaxSeries = parse.GetValue(maxSeries) ?? new AgentOptions().MaxSeries,
                 RingBufferBytes = parse.GetValue(ringSize) ?? TraceRunOptions.DefaultRingBufferBytes,
+                HookSocket = parse.GetValue(hookSocket),
             };
             var privileges = PrivilegeCheck.Current();
             privileges.Demand("probes agent", tracing: true, privileges.EveryProcessReason());

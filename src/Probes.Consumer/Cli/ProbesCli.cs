@@ -51,5 +51,6 @@ public static class ProbesCli
         yield return PhasesCommand.Create(console);
         yield return ContainersCommand.Create(console);
         yield return AgentCommand.Create(console);
+        yield return HookCommand.Create(console);
     }
 }

@@ -21,10 +21,12 @@ public sealed partial class AgentProcess : IDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
+    /// <param name="extra">More options; a <c>--rescan-interval</c> among them replaces the 0.3 s default of the tests.</param>
     public AgentProcess(params string[] extra)
     {
         Port = FreePort();
-        Process = new LiveProcess(TestPaths.ProbesExecutable, ["agent", "--listen", $"127.0.0.1:{Port}", "--rescan-interval", "0.3", "--node", "test-node", .. extra]);
+        string[] rescan = extra.Contains("--rescan-interval") ? [] : ["--rescan-interval", "0.3"];
+        Process = new LiveProcess(TestPaths.ProbesExecutable, ["agent", "--listen", $"127.0.0.1:{Port}", .. rescan, "--node", "test-node", .. extra]);
         Process.WaitForStderr("agent serving", Timeout);
     }
 

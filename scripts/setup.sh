@@ -3,8 +3,9 @@
 set -euo pipefail
 
 # g++ and libc6-dev build the C/C++ fixtures (static ones too), python3.11 is the bpftrace peer's
-# third-party target, time measures peak memory in a test, util-linux gives setpriv and unshare.
-APT_PACKAGES=(gcc g++ libc6-dev make binutils systemtap-sdt-dev bpftrace podman runc python3.11 time util-linux tar)
+# third-party target, time measures peak memory in a test, util-linux gives setpriv and unshare,
+# prometheus (server and promtool) scrapes and checks `probes agent` in its tests (its service is not started).
+APT_PACKAGES=(gcc g++ libc6-dev make binutils systemtap-sdt-dev bpftrace podman runc python3.11 time util-linux tar prometheus)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do

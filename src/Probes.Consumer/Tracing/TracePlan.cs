@@ -67,12 +67,13 @@ public sealed class TracePlan : IDisposable
     /// <summary>Files attached to, by the path the uprobes are opened with: one per real file once <see cref="DistinctRealFiles"/> has run.</summary>
     public int FileCount => Probes.SelectMany(p => p.Sites).Select(s => s.File.KernelPath).Distinct(StringComparer.Ordinal).Count();
 
-    public static TracePlan Build(IReadOnlyList<ListedProbe> found, IReadOnlyList<ProbePattern> patterns, IReadOnlyCollection<int> strings, int? pid, string targetDescription)
+    /// <param name="firstProbeId">The first probe id to number from: plans added to one run later (a node agent's new files) number theirs apart.</param>
+    public static TracePlan Build(IReadOnlyList<ListedProbe> found, IReadOnlyList<ProbePattern> patterns, IReadOnlyCollection<int> strings, int? pid, string targetDescription, uint firstProbeId = 0)
     {
         TracePlan plan;
         try
         {
-            plan = Select(found, patterns, strings, pid, targetDescription);
+            plan = Select(found, patterns, strings, pid, targetDescription, firstProbeId);
         }
         catch
         {
@@ -91,7 +92,7 @@ public sealed class TracePlan : IDisposable
 
     private static void ReleaseFiles(IEnumerable<ListedProbe> probes) => ListedProbe.ReleaseFiles(probes);
 
-    private static TracePlan Select(IReadOnlyList<ListedProbe> found, IReadOnlyList<ProbePattern> patterns, IReadOnlyCollection<int> strings, int? pid, string targetDescription)
+    private static TracePlan Select(IReadOnlyList<ListedProbe> found, IReadOnlyList<ProbePattern> patterns, IReadOnlyCollection<int> strings, int? pid, string targetDescription, uint firstProbeId)
     {
         if (patterns.Count == 0)
         {
@@ -128,7 +129,7 @@ public sealed class TracePlan : IDisposable
             {
                 stringArguments.Add(1);
             }
-            probes.Add(new TracedProbe((uint)probes.Count, group.Key.Provider, group.Key.Name, sites[0].File.Path, sites, stringArguments.Order().ToList()));
+            probes.Add(new TracedProbe(firstProbeId + (uint)probes.Count, group.Key.Provider, group.Key.Name, sites[0].File.Path, sites, stringArguments.Order().ToList()));
         }
         if (probes.Count == 0)
         {

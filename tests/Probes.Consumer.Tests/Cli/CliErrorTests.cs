@@ -34,9 +34,9 @@ public sealed class CliErrorTests
         [new[] { "list", "--pid", "abc" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not 'abc' (see 'probes --help')"],
         [new[] { "list", "--pid", "-5" }, ExitCode.Usage, "probes: error: "],
         [new[] { "list", "/bin/true", "--frobnicate" }, ExitCode.Usage, "probes: error: unknown option '--frobnicate' for 'probes list' (see 'probes --help')"],
-        [Array.Empty<string>(), ExitCode.Usage, "probes: error: no command given; the commands are list, trace, phases and containers (see 'probes --help')"],
+        [Array.Empty<string>(), ExitCode.Usage, "probes: error: no command given; the commands are list, trace, phases, containers, agent and hook (see 'probes --help')"],
         // A mistyped verb or option is named as such, with the nearest one when it is a near miss.
-        [new[] { "bogus" }, ExitCode.Usage, "probes: error: unknown command 'bogus'; the commands are list, trace, phases and containers (see 'probes --help')"],
+        [new[] { "bogus" }, ExitCode.Usage, "probes: error: unknown command 'bogus'; the commands are list, trace, phases, containers, agent and hook (see 'probes --help')"],
         [new[] { "lsit", "/bin/true" }, ExitCode.Usage, "probes: error: unknown command 'lsit' (did you mean 'list'?) (see 'probes --help')"],
         [new[] { "list", "--bogus-flag" }, ExitCode.Usage, "probes: error: unknown option '--bogus-flag' for 'probes list' (see 'probes --help')"],
         [new[] { "trace", "LIBPROBES", "--durration", "5" }, ExitCode.Usage, "probes: error: unknown option '--durration' for 'probes trace' (did you mean '--duration'?) (see 'probes --help')"],

@@ -29,16 +29,18 @@ public sealed partial class SampleReplicas(string podman, string image) : IDispo
     /// <paramref name="requests"/> requests <paramref name="intervalMilliseconds"/> apart; with
     /// <paramref name="waitForShim"/> waits until it maps the shim and returns its host pid.
     /// <paramref name="beforeStart"/> runs on the created, not yet started container (copy-up).
+    /// <paramref name="podmanOptions"/> go before the subcommand (<c>--hooks-dir DIR</c>).
     /// </summary>
-    public int Run(string name, int requests, int intervalMilliseconds, bool waitForTracer = true, bool waitForShim = true, Action<string>? beforeStart = null)
+    public int Run(string name, int requests, int intervalMilliseconds, bool waitForTracer = true, bool waitForShim = true, Action<string>? beforeStart = null,
+        IReadOnlyList<string>? podmanOptions = null)
     {
-        string[] options = ["--runtime", "runc", "create", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--name", name, image,
+        string[] options = ["--runtime", "runc", .. podmanOptions ?? [], "create", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--name", name, image,
             .. waitForTracer ? new[] { "--wait-for-tracer", "120" } : [],
             "--requests", requests.ToString(CultureInfo.InvariantCulture), "--interval-ms", intervalMilliseconds.ToString(CultureInfo.InvariantCulture), "--self-report"];
         _names.Add(name);
         ProcessRunner.Run(podman, options, Timeout).EnsureSuccess($"podman create {name}");
         beforeStart?.Invoke(name);
-        ProcessRunner.Run(podman, ["start", name], Timeout).EnsureSuccess($"podman start {name}");
+        ProcessRunner.Run(podman, [.. podmanOptions ?? [], "start", name], Timeout).EnsureSuccess($"podman start {name}");
         if (!waitForShim)
         {
             return 0;

@@ -184,6 +184,26 @@ public sealed class PhaseMaps : IDisposable
         return buckets;
     }
 
+    /// <summary>
+    /// Deletes the statistics and histogram rows of the container keys <paramref name="which"/>
+    /// selects (a node agent's removed containers, so the maps do not fill over weeks); returns how many.
+    /// </summary>
+    public int DeleteContainers(Func<ContainerKey, bool> which)
+    {
+        int deleted = 0;
+        foreach (BpfMap map in new[] { Statistics, Histogram })
+        {
+            foreach (byte[] key in map.Keys().ToList())
+            {
+                if (which(Key(key.AsSpan(8))) && map.Delete(key))
+                {
+                    deleted++;
+                }
+            }
+        }
+        return deleted;
+    }
+
     /// <summary>A container key as the maps store it: u64 namespaces, u64 cgroup id.</summary>
     private static ContainerKey Key(ReadOnlySpan<byte> bytes) =>
         new(BinaryPrimitives.ReadUInt64LittleEndian(bytes), BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]));

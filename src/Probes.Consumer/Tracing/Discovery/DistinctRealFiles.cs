@@ -49,6 +49,10 @@ public static class DistinctRealFiles
             .ToList();
     }
 
+    /// <summary>The inode the kernel's uprobe lands on for each pinned file (a node agent compares new files with those it attached before).</summary>
+    public static Dictionary<PinnedFile, FileIdentity> RealIdentities(IEnumerable<PinnedFile> files, Action<string> warn) =>
+        BackingInode.Of(files, () => KernelAnswer(warn));
+
     /// <summary>The kernel's answer; when it cannot be asked, what our own maps say (right before Linux 6.8, per overlay mount since).</summary>
     private static IReadOnlyDictionary<ulong, FileIdentity> KernelAnswer(Action<string> warn)
     {

@@ -40,6 +40,19 @@ public static class ImageLayers
         throw new TargetNotFoundException($"image '{image}' has no {fileName} (searched {searched} entries of its layers)");
     }
 
+    /// <summary>
+    /// The first file named <paramref name="fileName"/> under <paramref name="root"/> (a container's
+    /// root filesystem on the host, as an OCI hook names it), pinned beneath it the same way; null
+    /// when there is none within the search bound.
+    /// </summary>
+    public static TargetFile? FindBeneath(string root, string fileName)
+    {
+        int searched = 0;
+        return Directory.Exists(root) && Find(root, fileName, ref searched) is { } found
+            ? new TargetFile(found, found) { Pinned = TargetFileOpener.PinBeneath(root, Path.GetRelativePath(root, found), found) }
+            : null;
+    }
+
     private static string? Find(string root, string fileName, ref int searched)
     {
         var pending = new Stack<string>([root]);

@@ -94,6 +94,12 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
     /// </summary>
     public long UnidentifiedEvents(long unidentifiedRecords) => unidentifiedRecords - _unidentifiedEnds + _unidentifiedPhaseEvents;
 
+    /// <summary>The name a sent record gave phase <paramref name="id"/>, or null while none came.</summary>
+    public string? PhaseName(uint id) => _names.TryGetValue(id, out string? name) ? name : null;
+
+    /// <summary>The container id ("" for the host) a sent record showed behind a maps key, or null while none came.</summary>
+    public string? ContainerOf(ContainerKey key) => _containers.TryGetValue(key, out string? container) ? container : null;
+
     public void AfterPoll(int events) => afterPoll?.Invoke();
 
     public void OnTick() => onTick?.Invoke();
@@ -111,8 +117,7 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
     /// <summary>Reads the maps now and builds the report (final once the run has stopped: it detached before its last drain).</summary>
     public PhaseReport Report(IReadOnlyDictionary<string, string> containerNames)
     {
-        string? NameOf(uint id) => _names.TryGetValue(id, out string? name) ? name : null;
-        string? ContainerOf(ContainerKey key) => _containers.TryGetValue(key, out string? container) ? container : null;
+        string? NameOf(uint id) => PhaseName(id);
 
         (List<PhaseRow> rows, long unattributed, _ignoredPhases) = KernelPhaseRows.Build(maps.ReadStatistics(), maps.ReadHistogram(), NameOf, ContainerOf, _ignored.Contains);
         List<KernelPendingPhase> pending = maps.ReadPending(MaxUnfinished);

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+
+namespace Probes.Consumer.Agent;
+
+/// <summary>
+/// The Prometheus text exposition format (version 0.0.4) of the agent's metrics: the phase
+/// histograms and the agent's own counters, every sample labelled with the node. Label values a
+/// target or runtime chose are bounded and escaped (<see cref="LabelValue"/>); numbers are
+/// integers, and seconds are written exactly from nanoseconds.
+/// </summary>
+public static class PrometheusText
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+    public const string PhaseFamily = "probes_phase_duration_seconds";
+
+    public static string Write(string node, IReadOnlyList<PhaseSeries> series, AgentCounters counters)
+    {
+        var output = new StringBuilder(4096 + series.Count * 2048);
+        string nodeLabel = Label("node", node);
+
+        Family(output, PhaseFamily, "histogram", "Duration of each completed phase, by phase, status and container (paired and bucketed in the kernel).");
+        foreach (PhaseSeries one in series)
+        {
+            string labels = $"{nodeLabel},{Where(one.Where)},{Label("phase", one.Phase)},{Label("status", one.Status)}";
+            ulong cumulative = 0;
+            for (int slot = 0; slot < one.Buckets.Length; slot++)
+            {
+                cumulative += one.Buckets[slot];
+                ulong value = slot == one.Buckets.Length - 1 ? one.Count : cumulative;
+                output.Append(PhaseFamily).Append("_bucket{").Append(labels).Append(",le=\"").Append(ExportedBuckets.Labels[slot]).Append("\"} ")
+                    .Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+            output.Append(PhaseFamily).Append("_sum{").Append(labels).Append("} ").Append(ExportedBuckets.Seconds(one.SumNanoseconds)).Append('\n');
+            output.Append(PhaseFamily).Append("_count{").Append(labels).Append("} ").Append(one.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        Counter(output, nodeLabel, "probes_agent_events_lost_total", "Records the ring buffer had no room for (names, faults and slow phases may be missing).", counters.EventsLost);
+        Counter(output, nodeLabel, "probes_agent_phase_begins_evicted_total", "Phase begins never ended that the pending map evicted to make room.", counters.BeginsEvicted);
+        Counter(output, nodeLabel, "probes_agent_pending_map_full_total", "Phase begins the kernel's pending map refused.", counters.PendingMapFull);
+        Counter(output, nodeLabel, "probes_agent_bucket_map_full_total", "Phases counted without a histogram bucket (histogram map full).", counters.HistogramMapFull);
+        Counter(output, nodeLabel, "probes_agent_statistics_map_full_total", "Phases not counted (statistics map full).", counters.StatisticsMapFull);
+        Counter(output, nodeLabel, "probes_agent_ends_without_begin_total", "Phase ends whose begin was never seen.", counters.EndsWithoutBegin);
+        Gauge(output, nodeLabel, "probes_agent_unattributed_phases", "Phases counted in the kernel under a container or phase no record has named yet (not in the histograms).", counters.UnattributedPhases);
+        Gauge(output, nodeLabel, "probes_agent_attached_files", "Distinct files carrying the phase probes the agent is attached to now.", (ulong)counters.AttachedFiles);
+        Counter(output, nodeLabel, "probes_agent_rescans_total", "Scans of /proc for new copies of the shim.", counters.Rescans);
+        Gauge(output, nodeLabel, "probes_agent_series_overflowed", "Phase series (phase, status, container) past the series bound, added into the overflow series instead.", (ulong)counters.OverflowedSeries);
+
+        if (counters.HookRequests is { } hook)
+        {
+            Family(output, "probes_agent_hook_requests_total", "counter", "Requests of probes hook (OCI hook) by result: attached (a new file), served (its file was attached already), none (no shim in the root filesystem), error.");
+            foreach ((string result, ulong count) in hook.OrderBy(h => h.Key, StringComparer.Ordinal))
+            {
+                output.Append("probes_agent_hook_requests_total{").Append(nodeLabel).Append(',').Append(Label("result", result)).Append("} ")
+                    .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
+
+        Family(output, "probes_agent_first_seen_late_total", "counter", "Times the agent attached to a file a container's process already mapped (phases before the attach were missed).");
+        foreach ((ContainerLabels where, ulong count) in counters.FirstSeenLate)
+        {
+            output.Append("probes_agent_first_seen_late_total{").Append(nodeLabel).Append(',').Append(Where(where)).Append("} ")
+                .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        return output.ToString();
+    }
+
+    private static string Where(ContainerLabels where) =>
+        $"{Label("container", where.Container)},{Label("container_id", where.ContainerId)},{Label("image", where.Image)},{Label("pod", where.Pod)},{Label("namespace", where.Namespace)}";
+
+    private static string Label(string name, string value)
+    {
+        var output = new StringBuilder(name.Length + value.Length + 4);
+        output.Append(name).Append("=\"");
+        LabelValue.AppendEscaped(output, LabelValue.Bound(value));
+        return output.Append('"').ToString();
+    }
+
+    private static void Family(StringBuilder output, string name, string type, string help) =>
+        output.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    private static void Counter(StringBuilder output, string nodeLabel, string name, string help, ulong value) => Single(output, nodeLabel, name, "counter", help, value);
+
+    private static void Gauge(StringBuilder output, string nodeLabel, string name, string help, ulong value) => Single(output, nodeLabel, name, "gauge", help, value);
+
+    private static void Single(StringBuilder output, string nodeLabel, string name, string type, string help, ulong value)
+    {
+        Family(output, name, type, help);
+        output.Append(name).Append('{').Append(nodeLabel).Append("} ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+}

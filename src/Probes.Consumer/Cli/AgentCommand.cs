@@ -1,0 +1,131 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Net;
+using Probes.Consumer.Agent;
+using Probes.Consumer.Tracing.Run;
+
+namespace Probes.Consumer.Cli;
+
+/// <summary>
+/// <c>probes agent</c>: the node agent (<see cref="NodeAgent"/>) until SIGTERM or Ctrl-C, which
+/// detach everything and exit 0. The listen address also comes from the OpenTelemetry Prometheus
+/// exporter's variables, <c>OTEL_EXPORTER_PROMETHEUS_HOST</c> and <c>_PORT</c>, when the flag is not given.
+/// </summary>
+public static class AgentCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var listen = new Option<IPEndPoint?>("--listen", "-l")
+        {
+            Description = $"ADDRESS:PORT to serve /metrics, /healthz and /readyz on (default {AgentOptions.DefaultListen}, or OTEL_EXPORTER_PROMETHEUS_HOST/PORT; 0.0.0.0:PORT for every address).",
+            CustomParser = result => ParseEndpoint(result, SingleToken(result), "--listen"),
+        };
+        var node = new Option<string?>("--node")
+        {
+            Description = "The node label of every sample (default: NODE_NAME, else the host name).",
+            CustomParser = result => CommonOptions.ParseNonEmpty(result, "--node"),
+        };
+        var rescan = new Option<TimeSpan?>("--rescan-interval")
+        {
+            Description = "Seconds between scans of /proc for new copies of the shim (default 2).",
+            CustomParser = result => ParseSeconds(result, "--rescan-interval", 0.1, 3600),
+        };
+        var grace = new Option<TimeSpan?>("--grace")
+        {
+            Description = "Seconds a removed container's series stay exported, and a file no process maps stays attached (default 300).",
+            CustomParser = result => ParseSeconds(result, "--grace", 0, 86_400),
+        };
+        var maxSeries = new Option<int?>("--max-series")
+        {
+            Description = "Phase series (phase, status, container) exported at most; the others go into one overflow series (default 10000).",
+            CustomParser = result => int.TryParse(SingleToken(result), NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value is > 0 and <= 1_000_000
+                ? value
+                : Error<int?>(result, $"--max-series must be a whole number from 1 to 1000000, not '{SingleToken(result)}'"),
+        };
+        var hookSocket = new Option<string?>("--hook-socket")
+        {
+            Description = $"Listen for 'probes hook' (an OCI hook) on this unix socket, e.g. {HookCommand.DefaultSocket} (default: no hook socket).",
+            CustomParser = result => CommonOptions.ParseNonEmpty(result, "--hook-socket"),
+        };
+        Option<int?> ringSize = CommonOptions.RingSize($"Ring buffer size in bytes, a power of two (default {TraceRunOptions.DefaultRingBufferBytes >> 20} MiB).");
+
+        var command = new Command("agent", "Serve every container's phase histograms to Prometheus, attached to every copy of the shim on this host, old and new.");
+        foreach (Option option in new Option[] { listen, node, rescan, grace, maxSeries, hookSocket, ringSize })
+        {
+            command.Options.Add(option);
+        }
+        command.SetAction(parse =>
+        {
+            bool verbose = parse.GetValue(CommonOptions.Verbose);
+            var options = new AgentOptions
+            {
+                Listen = parse.GetValue(listen) ?? FromEnvironment(),
+                Node = parse.GetValue(node) ?? NonEmpty(Environment.GetEnvironmentVariable("NODE_NAME")) ?? Environment.MachineName,
+                RescanInterval = parse.GetValue(rescan) ?? new AgentOptions().RescanInterval,
+                Grace = parse.GetValue(grace) ?? new AgentOptions().Grace,
+                MaxSeries = parse.GetValue(maxSeries) ?? new AgentOptions().MaxSeries,
+                RingBufferBytes = parse.GetValue(ringSize) ?? TraceRunOptions.DefaultRingBufferBytes,
+                HookSocket = parse.GetValue(hookSocket),
+            };
+            var privileges = PrivilegeCheck.Current();
+            privileges.Demand("probes agent", tracing: true, privileges.EveryProcessReason());
+            using var stop = new TraceStop();
+            using var signals = new ShutdownSignal(stop);
+            new NodeAgent(options, new ConsoleDiagnostics(console, verbose)).Run(stop, console.WriteNote);
+            console.WriteNote($"agent stopped ({stop.Reason ?? "stopped"}); everything detached");
+            return (int)ExitCode.Success;
+        });
+        return command;
+    }
+
+    /// <summary>OTEL_EXPORTER_PROMETHEUS_HOST and _PORT (the OpenTelemetry exporter's names), else the default; a bad value is a usage error.</summary>
+    private static IPEndPoint FromEnvironment()
+    {
+        string? host = NonEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_PROMETHEUS_HOST"));
+        string? port = NonEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_PROMETHEUS_PORT"));
+        if (host is null && port is null)
+        {
+            return AgentOptions.DefaultListen;
+        }
+        IPAddress address = AgentOptions.DefaultListen.Address;
+        if (host is not null && !(host == "localhost" ? IPAddress.TryParse("127.0.0.1", out address!) : IPAddress.TryParse(host, out address!)))
+        {
+            throw new UsageException($"OTEL_EXPORTER_PROMETHEUS_HOST must be an IP address (or localhost), not '{host}'");
+        }
+        int number = AgentOptions.DefaultListen.Port;
+        if (port is not null && !(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number is > 0 and <= 65535))
+        {
+            throw new UsageException($"OTEL_EXPORTER_PROMETHEUS_PORT must be a port from 1 to 65535, not '{port}'");
+        }
+        return new IPEndPoint(address, number);
+    }
+
+    private static IPEndPoint? ParseEndpoint(ArgumentResult result, string text, string option)
+    {
+        if (IPEndPoint.TryParse(text, out IPEndPoint? endpoint) && endpoint.Port is > 0 and <= 65535 && text.Contains(':', StringComparison.Ordinal)
+            && (endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6 || text.StartsWith('[')))
+        {
+            return endpoint;
+        }
+        return Error<IPEndPoint?>(result, $"{option} must be IP:PORT or [IPv6]:PORT with a port from 1 to 65535, not '{text}'");
+    }
+
+    private static TimeSpan? ParseSeconds(ArgumentResult result, string option, double min, double max)
+    {
+        string text = SingleToken(result);
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && double.IsFinite(seconds) && seconds >= min && seconds <= max
+            ? TimeSpan.FromSeconds(seconds)
+            : Error<TimeSpan?>(result, $"{option} must be a number of seconds from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, not '{text}'");
+    }
+
+    private static T Error<T>(ArgumentResult result, string message)
+    {
+        result.AddError(message);
+        return default!;
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    private static string SingleToken(ArgumentResult result) => result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+}

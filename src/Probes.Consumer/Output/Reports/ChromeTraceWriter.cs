@@ -36,13 +36,14 @@ public static class ChromeTraceWriter
 
         var events = new List<ChromeEventJson>();
         ILookup<int, MarkEvent> marksByPid = marks.ToLookup(m => m.Pid);
+        ILookup<int, TimelineSlice> slicesByPid = all.ToLookup(s => s.Pid);
         int nextTid = 1; // lanes are numbered across the trace, so no two processes share a track id
         long nextFlow = 1;
         foreach (int pid in all.Select(s => s.Pid).Concat(marks.Select(m => m.Pid)).Distinct().Order())
         {
             string label = processLabel(pid);
             events.Add(Metadata("process_name", pid, 0, label));
-            IReadOnlyList<PlacedSlice> placed = TimelineLayout.Place(all.Where(s => s.Pid == pid), out int lanes);
+            IReadOnlyList<PlacedSlice> placed = TimelineLayout.Place(slicesByPid[pid], out int lanes);
             int firstTid = nextTid;
             nextTid += Math.Max(lanes, 1);
             for (int lane = 0; lane < Math.Max(lanes, 1); lane++)

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# Chromium and the node packages of the browser test (category Browser: speedscope renders a timeline).
+bash scripts/setup-browser.sh
 
 configuration=${CONFIGURATION:-Release}
 results=artifacts/test-results

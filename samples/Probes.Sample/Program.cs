@@ -47,7 +47,7 @@ if (options.LoadSeconds > 0)
     return 0;
 }
 
-var service = new SampleService(report);
+var service = new SampleService(report, options.FetchChildren);
 report.Prepare(typeof(SampleService), typeof(Program));
 await report.Call("Startup", service.StartAsync);
 Console.WriteLine("ready");

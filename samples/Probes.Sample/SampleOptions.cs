@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Probes.Sample;
 
 /// <summary>Command-line switches of the sample service; kept tiny on purpose (no parser dependency).</summary>
-internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport, double LoadSeconds = 0, int LoadThreads = 2, int SettleMs = 0)
+internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport, double LoadSeconds = 0, int LoadThreads = 2, int SettleMs = 0, bool FetchChildren = false)
 {
     public const string Usage =
-        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS [--settle-ms MS]] [--self-report] [--load SECONDS [--load-threads N]]";
+        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS [--settle-ms MS]] [--self-report] [--fetch-children] [--load SECONDS [--load-threads N]]";
 
     public static SampleOptions Parse(string[] args)
     {
@@ -20,6 +20,7 @@ internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitFo
                 "--wait-for-tracer" => options with { WaitForTracerSeconds = ParseDouble(args, ++i) },
                 "--settle-ms" => options with { SettleMs = ParseInt(args, ++i) },
                 "--self-report" => options with { SelfReport = true },
+                "--fetch-children" => options with { FetchChildren = true },
                 "--load" => options with { LoadSeconds = ParseDouble(args, ++i) },
                 "--load-threads" => options with { LoadThreads = ParseInt(args, ++i) },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),

@@ -5,7 +5,7 @@ namespace Probes.Sample;
 /// Its phases are declared with [ProbePhase] and woven at build time; Render keeps a manual
 /// scope as the example of the runtime API.
 /// </summary>
-internal sealed class SampleService(SelfReport report)
+internal sealed class SampleService(SelfReport report, bool fetchChildren = false)
 {
     private readonly Dictionary<string, string> _config = new();
 
@@ -38,6 +38,13 @@ internal sealed class SampleService(SelfReport report)
     private async Task FetchAsync(int shard)
     {
         await Task.Delay(10 + (5 * shard)).ConfigureAwait(false);
+        if (fetchChildren)
+        {
+            // `--fetch-children`: a child phase in each concurrent fetch, on the pool thread the
+            // fetch resumed on (a timeline must draw it under its own fetch, not a sibling).
+            using var decode = report.Phase("WarmCaches.Fetch.Decode");
+            Thread.Sleep(2 + shard);
+        }
     }
 
     [ProbePhase("ConnectDatabase")]

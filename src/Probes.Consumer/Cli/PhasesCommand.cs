@@ -260,8 +260,10 @@ public static class PhasesCommand
                 JsonReportWriter.Write(report, stream);
                 return stream.ToArray();
             case "chrome":
-                ChromeTraceWriter.Write(collector.Timeline, report.Unfinished, (ulong)MonotonicClock.MonotonicNanoseconds(),
-                    pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", stream);
+                var clock = new MonotonicClock();
+                ChromeTraceWriter.Write(collector.Timeline, report.Unfinished, collector.TimelineMarks, (ulong)MonotonicClock.MonotonicNanoseconds(),
+                    pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", clock.ToWallClock, stream,
+                    collector.TimelineDropped + collector.TimelineMarksDropped);
                 return stream.ToArray();
             default:
                 // The live table stays on screen; what it does not show follows it.

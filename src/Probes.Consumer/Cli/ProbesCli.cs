@@ -18,6 +18,7 @@ public static class ProbesCli
         {
             root.Subcommands.Add(verb);
         }
+        HelpExamples.AddTo(root);
         return root;
     }
 

@@ -1,6 +1,9 @@
 namespace Probes.Consumer.Phases;
 
-/// <summary>A phase whose begin and end were both seen, paired by process and span id.</summary>
+/// <summary>
+/// A phase whose begin and end were both seen, paired by process and span id. An async phase
+/// may end on another thread than it began on (<paramref name="EndTid"/>).
+/// </summary>
 public sealed record CompletedPhase(
     string Container,
     int Pid,
@@ -11,7 +14,8 @@ public sealed record CompletedPhase(
     ulong ParentSpanId,
     ulong StartNs,
     ulong EndNs,
-    PhaseStatus Status)
+    PhaseStatus Status,
+    int EndTid = 0)
 {
     public ulong DurationNs => EndNs - StartNs;
 }

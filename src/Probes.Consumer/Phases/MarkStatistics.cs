@@ -1,7 +1,10 @@
 namespace Probes.Consumer.Phases;
 
-/// <summary>One <c>probes:mark</c> hit (Probe ABI v1: <c>mark(id, name, value)</c>).</summary>
-public readonly record struct MarkEvent(string Container, uint MarkId, string Name, long Value);
+/// <summary>
+/// One <c>probes:mark</c> hit (Probe ABI v1: <c>mark(id, name, value)</c>), with the kernel's
+/// monotonic clock and the thread it fired on, for a timeline.
+/// </summary>
+public readonly record struct MarkEvent(string Container, uint MarkId, string Name, long Value, ulong TimestampNs = 0, int Pid = 0, int Tid = 0);
 
 /// <summary>The marks of one name in one container: how many, the last value, the smallest and largest.</summary>
 public sealed record MarkRow(string Container, string Name, uint Id, long Count, long Last, long Min, long Max);

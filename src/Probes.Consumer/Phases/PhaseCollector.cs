@@ -21,12 +21,18 @@ public sealed class PhaseCollector(
     private readonly PhasePairing _pairing = pairing ?? new PhasePairing();
     private readonly PhaseStatistics _statistics = statistics ?? new PhaseStatistics();
     private readonly List<CompletedPhase> _timeline = [];
+    private readonly List<MarkEvent> _timelineMarks = [];
     private readonly Dictionary<int, string> _processes = new();
     private readonly MarkStatistics _marks = new();
 
     public long TimelineDropped { get; private set; }
 
     public IReadOnlyList<CompletedPhase> Timeline => _timeline;
+
+    /// <summary>The marks kept for the timeline (the same bound as the phases, counted apart).</summary>
+    public IReadOnlyList<MarkEvent> TimelineMarks => _timelineMarks;
+
+    public long TimelineMarksDropped { get; private set; }
 
     public IReadOnlyDictionary<int, string> Processes => _processes;
 
@@ -63,7 +69,22 @@ public sealed class PhaseCollector(
         }
     }
 
-    public void AddMark(in MarkEvent mark) => _marks.Add(mark);
+    public void AddMark(in MarkEvent mark)
+    {
+        _marks.Add(mark);
+        if (!keepTimeline)
+        {
+            return;
+        }
+        if (_timelineMarks.Count < maxTimelinePhases)
+        {
+            _timelineMarks.Add(mark);
+        }
+        else
+        {
+            TimelineMarksDropped++;
+        }
+    }
 
     public PhaseReport Report(long lost, IReadOnlyDictionary<string, string> containerNames)
     {

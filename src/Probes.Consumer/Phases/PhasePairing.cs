@@ -68,7 +68,7 @@ public sealed class PhasePairing(int maxOpenPerProcess = PhasePairing.DefaultMax
         }
         // Clocks are per-CPU but synchronised; a negative duration would be a consumer bug, never data.
         ulong end = Math.Max(e.TimestampNs, begin.TimestampNs);
-        return new CompletedPhase(begin.Container, begin.Pid, begin.Tid, begin.PhaseId, begin.Name, begin.SpanId, begin.ParentOrStatus, begin.TimestampNs, end, e.Status);
+        return new CompletedPhase(begin.Container, begin.Pid, begin.Tid, begin.PhaseId, begin.Name, begin.SpanId, begin.ParentOrStatus, begin.TimestampNs, end, e.Status, e.Tid);
     }
 
     /// <summary>Takes out every open phase of a process that is gone, so its memory is released.</summary>

@@ -70,6 +70,7 @@ public sealed partial class PhasesContainerTests
         {
             using LiveProcess tracer = TraceContainersOfImage(podman, image, names, ["--format", "chrome", "--output", trace], oneAtATime: true);
 
+            ChromeTraceValidator.Validate(File.ReadAllText(trace));
             using JsonDocument json = JsonDocument.Parse(File.ReadAllText(trace));
             var events = json.RootElement.GetProperty("traceEvents").EnumerateArray().ToList();
             // The process label names the container: "<comm> (pid N, <container>)".
@@ -247,28 +248,35 @@ public sealed partial class PhasesContainerTests
 
     [TestMethod]
     [TestCategory("Kernel")]
-    public void Chrome_trace_of_a_process_has_one_slice_per_phase_with_nesting_lanes()
+    public void Chrome_trace_of_a_concurrent_fan_out_draws_each_phase_under_its_parent()
     {
         Requirements.Root();
         string trace = Path.Combine(TestPaths.ScratchDirectory, "phases.trace.json");
-        using LiveProcess sample = SampleService.Start("--wait-for-tracer", "60", "--requests", "2", "--interval-ms", "1");
+        using LiveProcess sample = SampleService.Start("--wait-for-tracer", "60", "--requests", "2", "--interval-ms", "1", "--fetch-children");
         // `--pid` needs the shim mapped; the sample prints its first line right after loading it.
         sample.WaitForStdout("sample pid=", Timeout);
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--pid", $"{sample.Pid}", "--format", "chrome", "--output", trace]);
         tracer.WaitForExit(Timeout);
         Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
 
-        using JsonDocument json = JsonDocument.Parse(File.ReadAllText(trace));
-        var events = json.RootElement.GetProperty("traceEvents").EnumerateArray().ToList();
-        var slices = events.Where(e => e.GetProperty("ph").GetString() == "X").ToList();
-        Assert.IsTrue(slices.All(s => s.GetProperty("pid").GetInt32() == sample.Pid));
-        Assert.AreEqual(1, slices.Count(s => s.GetProperty("name").GetString() == "Startup"));
-        Assert.AreEqual(3, slices.Count(s => s.GetProperty("name").GetString() == "WarmCaches.Fetch"));
-        JsonElement startup = slices.Single(s => s.GetProperty("name").GetString() == "Startup");
-        JsonElement load = slices.Single(s => s.GetProperty("name").GetString() == "LoadConfig");
-        Assert.AreEqual(startup.GetProperty("args").GetProperty("span").GetUInt64(), load.GetProperty("args").GetProperty("parent").GetUInt64());
-        Assert.IsTrue(load.GetProperty("ts").GetDouble() >= startup.GetProperty("ts").GetDouble());
-        Assert.IsTrue(events.Any(e => e.GetProperty("ph").GetString() == "M" && e.GetProperty("name").GetString() == "process_name"));
+        ValidatedTrace validated = ChromeTraceValidator.Validate(File.ReadAllText(trace));
+        Assert.IsTrue(validated.Slices.All(s => s.Pid == sample.Pid));
+        Assert.AreEqual(1, validated.Slices.Count(s => s.Name == "Startup"));
+        var fetches = validated.Slices.Where(s => s.Name == "WarmCaches.Fetch").ToList();
+        var decodes = validated.Slices.Where(s => s.Name == "WarmCaches.Fetch.Decode").ToList();
+        Assert.AreEqual(3, fetches.Count);
+        Assert.AreEqual(3, decodes.Count);
+        foreach (TraceSlice decode in decodes)
+        {
+            TraceSlice fetch = fetches.Single(f => f.Span == decode.Parent);
+            Assert.AreSame(fetch, decode.Enclosing, "each child inside its own fetch on its lane");
+        }
+        Output.ChromeTraceTests.AssertDrawnUnderParents(validated);
+        // The process is named by its own comm (the sample runs as `dotnet Probes.Sample.dll`), not a pool thread's.
+        Assert.AreEqual($"dotnet (pid {sample.Pid})", validated.ProcessNames[sample.Pid]);
+        Assert.IsTrue(decodes.All(d => d.Args.GetProperty("tid").GetInt32() != sample.Pid), "the children ran on pool threads");
+        Assert.IsTrue(validated.Instants.Count(i => i.GetProperty("name").GetString() == "RequestsServed") == 2, "one mark per request");
+        Assert.IsTrue(validated.Metadata!.Value.GetProperty("clock_origin_unix_ns").GetInt64() > 0);
     }
 
     /// <summary>

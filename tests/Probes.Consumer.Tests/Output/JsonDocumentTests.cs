@@ -4,6 +4,7 @@ using Probes.Consumer.Manifest;
 using Probes.Consumer.Output.Listings;
 using Probes.Consumer.Output.Reports;
 using Probes.Consumer.Phases;
+using Probes.Consumer.Tests.Support;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Targets.Files;
 using Probes.Consumer.Tracing;
@@ -68,8 +69,9 @@ public sealed class JsonDocumentTests
         AssertEscapedAndExact(Encoding.UTF8.GetString(json.ToArray()), root => root.GetProperty("phases")[0].GetProperty("name").GetString());
 
         using var chrome = new MemoryStream();
-        ChromeTraceWriter.Write([new CompletedPhase("abc", 42, 42, 7, Hostile, 1, 0, 1_000, 3_000, PhaseStatus.Completed)], [], 3_000, _ => Hostile, chrome);
+        ChromeTraceWriter.Write([new CompletedPhase("abc", 42, 42, 7, Hostile, 1, 0, 1_000, 3_000, PhaseStatus.Completed)], [], [], 3_000, _ => Hostile, _ => DateTimeOffset.UnixEpoch, chrome);
         string trace = Encoding.UTF8.GetString(chrome.ToArray());
+        ChromeTraceValidator.Validate(trace);
         AssertEscapedAndExact(trace, root => root.GetProperty("traceEvents").EnumerateArray().Single(e => e.GetProperty("ph").GetString() == "X").GetProperty("name").GetString());
         AssertEscapedAndExact(trace, root => root.GetProperty("traceEvents")[0].GetProperty("args").GetProperty("name").GetString());
     }

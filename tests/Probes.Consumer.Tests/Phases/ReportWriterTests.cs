@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Probes.Consumer.Output.Reports;
 using Probes.Consumer.Phases;
+using Probes.Consumer.Tests.Support;
 using Spectre.Console;
 using static Probes.Consumer.Tests.Phases.PhasePairingTests;
 
@@ -130,26 +131,25 @@ public sealed class ReportWriterTests
     }
 
     [TestMethod]
-    public void Chrome_trace_nests_children_and_puts_overlapping_siblings_on_their_own_lanes()
+    public void Chrome_trace_puts_overlapping_siblings_on_their_own_lanes_under_their_parent()
     {
         (PhaseReport report, List<CompletedPhase> phases) = Sample();
         using var stream = new MemoryStream();
-        ChromeTraceWriter.Write(phases, report.Unfinished, traceEndNs: 20_000, pid => $"sample ({pid})", stream);
-        using JsonDocument document = JsonDocument.Parse(stream.ToArray());
-        var slices = document.RootElement.GetProperty("traceEvents").EnumerateArray()
-            .Where(e => e.GetProperty("ph").GetString() == "X")
-            .Select(e => (Name: e.GetProperty("name").GetString()!, Tid: e.GetProperty("tid").GetInt32(), Ts: e.GetProperty("ts").GetDouble(), Dur: e.GetProperty("dur").GetDouble(), Status: e.GetProperty("args").GetProperty("status").GetString()))
-            .ToList();
+        ChromeTraceWriter.Write(phases, report.Unfinished, [], traceEndNs: 20_000, pid => $"sample ({pid})", _ => DateTimeOffset.UnixEpoch, stream);
+        ValidatedTrace trace = ChromeTraceValidator.Validate(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
 
-        Assert.AreEqual(5, slices.Count, "four completed phases and one unfinished");
-        var startup = slices.Single(s => s.Name == "Startup");
-        Assert.AreEqual(0.0, startup.Ts, "timestamps start at the first phase");
-        Assert.AreEqual(9.0, startup.Dur, "microseconds");
-        Assert.AreEqual(startup.Tid, slices.Single(s => s.Name == "LoadConfig").Tid, "a sequential child shares its parent's lane");
-        var fetchLanes = slices.Where(s => s.Name == "Fetch").Select(s => s.Tid).ToList();
-        Assert.AreEqual(2, fetchLanes.Distinct().Count(), "overlapping siblings cannot share a lane");
-        Assert.AreEqual("Unfinished", slices.Single(s => s.Name == "Hanging").Status);
-        Assert.AreEqual(9.0, slices.Single(s => s.Name == "Hanging").Dur, "an unfinished phase runs to the end of the trace");
-        StringAssert.Contains(document.RootElement.GetRawText(), "sample (10)");
+        Assert.AreEqual(5, trace.Slices.Count, "four completed phases and one unfinished");
+        TraceSlice startup = trace.Slices.Single(s => s.Name == "Startup");
+        Assert.AreEqual(0, startup.StartNs, "timestamps start at the first phase");
+        Assert.AreEqual(9_000, startup.EndNs - startup.StartNs);
+        Assert.AreSame(startup, trace.Slices.Single(s => s.Name == "LoadConfig").Enclosing, "a sequential child nests in its parent on its lane");
+        var fetches = trace.Slices.Where(s => s.Name == "Fetch").ToList();
+        Assert.AreEqual(2, fetches.Select(s => s.Tid).Distinct().Count(), "overlapping siblings cannot share a lane");
+        Assert.AreEqual("Faulted", fetches.Single(f => f.Span == 3).Args.GetProperty("status").GetString());
+        TraceSlice hanging = trace.Slices.Single(s => s.Name == "Hanging (unfinished)");
+        Assert.AreEqual("Unfinished", hanging.Args.GetProperty("status").GetString());
+        Assert.AreEqual(19_000, hanging.EndNs, "an unfinished phase runs to the end of the trace");
+        Assert.AreEqual("sample (10)", trace.ProcessNames[10]);
+        Output.ChromeTraceTests.AssertDrawnUnderParents(trace);
     }
 }

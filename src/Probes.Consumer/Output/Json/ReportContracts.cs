@@ -62,27 +62,3 @@ public sealed record UnfinishedPhaseJson(string Name, uint Id, string Container,
 
 /// <summary>One mark in one container: how often it fired and its values' last, min and max.</summary>
 public sealed record MarkRowJson(string Name, uint Id, string Container, string ContainerId, long Count, long Last, long Min, long Max);
-
-/// <summary>The Chrome trace event format (opens in Perfetto): its own camelCase keys.</summary>
-public sealed record ChromeTraceJson(
-    [property: JsonPropertyName("displayTimeUnit")] string DisplayTimeUnit,
-    [property: JsonPropertyName("traceEvents")] IReadOnlyList<ChromeEventJson> TraceEvents);
-
-/// <summary>A metadata ("M": process or thread name) or complete ("X": one phase) event.</summary>
-public sealed record ChromeEventJson(
-    string Ph,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Cat,
-    string Name,
-    int Pid,
-    int Tid,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Ts,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Dur,
-    ChromeArgsJson Args);
-
-/// <summary>A metadata event's name, or a phase's id, span, parent and status.</summary>
-public sealed record ChromeArgsJson(
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] uint? Id = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Span = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Parent = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Status = null);

@@ -27,7 +27,8 @@ public sealed class PhaseEventDecoder
     public MarkEvent DecodeMark(UsdtRecord record, string container)
     {
         uint id = (uint)record.Argument(0);
-        return new MarkEvent(container, id, Name(id, record.StringBytes(1)), unchecked((long)record.Argument(2)));
+        return new MarkEvent(container, id, Name(id, record.StringBytes(1)), unchecked((long)record.Argument(2)),
+            record.TimestampNanoseconds, record.Pid, record.Tid);
     }
 
     /// <summary>The name a phase or mark record carries (argument 1), decoded once per id.</summary>

@@ -46,9 +46,30 @@ public sealed class PhaseEvents(IPhaseEventConsumer consumer) : ITraceConsumer
         }
         bool isBegin = probe.Provider == TracePlan.OwnProvider && probe.Name == "phase_begin";
         int pid = record.Pid;
-        string comm = record.Comm;
-        consumer.OnPhaseEvent(_decoder.Decode(record, isBegin, container?.Id ?? ""),
-            () => container is null ? $"{comm} (pid {pid})" : $"{comm} (pid {pid}, {container.DisplayName})");
+        string threadComm = record.Comm;
+        consumer.OnPhaseEvent(_decoder.Decode(record, isBegin, container?.Id ?? ""), () =>
+        {
+            string comm = ProcessComm(pid) ?? threadComm;
+            return container is null ? $"{comm} (pid {pid})" : $"{comm} (pid {pid}, {container.DisplayName})";
+        });
+    }
+
+    /// <summary>
+    /// The process's own name (its main thread's comm): the record's is the firing thread's, which
+    /// for async phases is a pool thread (".NET TP Worker") rather than the service. Null once the
+    /// process is gone. The kernel bounds comm to 15 bytes; it is the target's, escaped where shown.
+    /// </summary>
+    private static string? ProcessComm(int pid)
+    {
+        try
+        {
+            string comm = File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
+            return comm.Length is > 0 and <= 64 ? comm : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     public void AfterPoll(int events) => consumer.AfterPoll(events);

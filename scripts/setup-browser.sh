@@ -5,24 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium)
-missing=()
-for package in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if ((${#missing[@]})); then
-    if [[ $(id -u) -ne 0 ]]; then
-        echo "setup-browser: missing Debian packages: ${missing[*]}; run as root (sudo $0) to install them" >&2
-        exit 1
-    fi
-    echo "setup-browser: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    # Another apt-get (a parallel setup) holds the lock for a while: wait for it rather than fail.
-    if ! { apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
-        echo "setup-browser: could not install ${missing[*]} from Debian's archive" >&2
-        exit 1
-    fi
-fi
+source scripts/lib/debian-packages.sh
+install_missing_debian_packages setup-browser chromium
 
 browser=tests/Browser
 # package.json pins exact versions; an install is redone only when it changed.

@@ -121,11 +121,9 @@ public static class PhaseProgramGenerator
 
         b.Label(SendLabel);
         Action<ProgramBuilder>? extra = spec.Role == PhaseProbeRole.End ? WriteMeasuredSlots : null;
-        // Sent records are few unless every event is wanted: each wakes the reader at once, so user
-        // space attributes its process while it still runs (a short-lived container's process may
-        // be gone after a batched poll interval, and its namespace inodes reused by the next one).
-        RingWakeup sendWakeup = options.SendEveryEvent ? wakeup : RingWakeup.EveryRecord;
-        UsdtProgramGenerator.EmitRecord(b, spec, spec.Layout(paired: true), ringFd, maps.Counters, task, sendWakeup, access, probeId, extra);
+        // No wake-up of its own: one at the end probe hands the CPU to the consumer right after the
+        // traced phase ended (DESIGN.md, the kernel-mode accuracy entry).
+        UsdtProgramGenerator.EmitRecord(b, spec, spec.Layout(paired: true), ringFd, maps.Counters, task, wakeup, access, probeId, extra);
         return b.Instructions;
     }
 

@@ -16,7 +16,7 @@ public readonly record struct PhaseMapDescriptors(int Pending, int Histogram, in
 /// <code>
 ///   begin: pending[(tgid, span)] = (ts, parent, id, container)      (LRU hash)
 ///   end:   b = pending[(tgid, span)]; if (!b) { ends_without_begin++; return; }
-///          d = ts - b.ts; delete pending[(tgid, span)]
+///          d = ts - b.ts; container = b.container; delete pending[(tgid, span)]
 ///          histogram[(id, status, container, bucket(d))] += 1      (per-CPU hash, atomic add)
 ///          statistics[(id, status, container)]: count += 1, total += d, ~min, max (cmpxchg)
 ///          send a full record (+ d, parent) if status != 0, d &gt;= slow, or the first end of
@@ -83,13 +83,18 @@ public static class PhaseProgramGenerator
             Asm.StoreMem(Register.R6, UsdtRecordLayout.TidOffset, Register.R0, Size.DWord),
             Asm.StoreImm(Register.R6, UsdtRecordLayout.PidNamespaceOffset, 0, Size.DWord),
             Asm.StoreImm(Register.R6, UsdtRecordLayout.NamespaceTidOffset, 0, Size.DWord));
-        if (task is not null)
+        // The container key is taken once per phase, at the begin; the end reads it back from the
+        // pending entry, which saves every end a namespace walk and a cgroup-id call.
+        if (spec.Role == PhaseProbeRole.Begin)
         {
-            UsdtProgramGenerator.EmitNamespaces(b, task, access, "pairing");
+            if (task is not null)
+            {
+                UsdtProgramGenerator.EmitNamespaces(b, task, access, "pairing");
+            }
+            // Namespace inodes are reused once a namespace is gone (one container after another gets
+            // the same numbers); the cgroup id is not, so the two together tell containers apart.
+            b.Emit(Asm.Call(HelperFunction.GetCurrentCgroupId), Asm.StoreMem(Register.R10, Cgroup, Register.R0, Size.DWord));
         }
-        // Namespace inodes are reused once a namespace is gone (one container after another gets
-        // the same numbers); the cgroup id is not, so the two together tell containers apart.
-        b.Emit(Asm.Call(HelperFunction.GetCurrentCgroupId), Asm.StoreMem(Register.R10, Cgroup, Register.R0, Size.DWord));
         foreach (int argument in (int[])[IdArgument, SpanArgument, ParentOrStatusArgument])
         {
             UsdtProgramGenerator.EmitArgument(b, spec, spec.Arguments[argument], UsdtRecordLayout.ArgumentOffset(argument));
@@ -175,6 +180,10 @@ public static class PhaseProgramGenerator
             Asm.StoreMem(Register.R10, Duration, Register.R1, Size.DWord),
             Asm.LoadMem(Register.R2, Register.R0, 8, Size.DWord),
             Asm.StoreMem(Register.R10, Parent, Register.R2, Size.DWord),
+            Asm.LoadMem(Register.R2, Register.R0, 24, Size.DWord),
+            Asm.StoreMem(Register.R6, UsdtRecordLayout.PidNamespaceOffset, Register.R2, Size.DWord),
+            Asm.LoadMem(Register.R2, Register.R0, 32, Size.DWord),
+            Asm.StoreMem(Register.R10, Cgroup, Register.R2, Size.DWord),
             Asm.LoadMapFd(Register.R1, maps.Pending),
             Asm.Mov(Register.R2, Register.R10),
             AluOp.Add.Imm(Register.R2, PendingKey),

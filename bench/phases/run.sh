@@ -5,7 +5,8 @@
 # sample's own, with the consumer's CPU and peak RSS, per-event mode against in-kernel; then
 # PROCS samples at once at maximum load, traced at the file level, the same way.
 # Root. Knobs: ROUNDS (4), LOAD_S (4), MAX_S (30), N_FLOOR (100000), PROCS (16),
-# PROCS_S (MAX_S), PROCS_THREADS (1), SECTIONS ("cost max procs": which parts run), SKIP_BUILD=1.
+# PROCS_S (MAX_S), PROCS_THREADS (1), SECTIONS ("cost max procs"; "programs" is extra: which
+# parts run), SKIP_BUILD=1.
 # Prints a Markdown report on stdout, progress on stderr.
 set -euo pipefail
 [[ $(id -u) == 0 ]] || { echo "bench/phases/run.sh: must run as root (uprobes and BPF)" >&2; exit 5; }
@@ -94,6 +95,56 @@ awk '
       printf "| %d | %.0f | %.0f | %.3f | %.0f | %.0f | %.3f | %.0f | %.0f | %.3f |\n", r, bp[r], pp[r], pp[r] / bp[r], b1[r], p1[r], p1[r] / b1[r], b2[r], p2[r], p2[r] / b2[r]
       sc += pp[r] / bp[r]; s1 += p1[r] / b1[r]; s2 += p2[r] / b2[r]; n++ }
     printf "| mean | | | %.3f | | | %.3f | | | %.3f |\n", sc / n, s1 / n, s2 / n }' "$WORK/cost.txt"
+fi
+
+# The programs alone: with kernel.bpf_stats_enabled the kernel times every BPF program run
+# (run_time_ns, run_cnt). The C floor's pair under each tracer in turn (A B A B); the programs
+# that ran at least once per pair are the tracer's phase_begin and phase_end programs. What they
+# cost per pair, next to the pair's thread CPU, says how much of the ratio is program body.
+# Needs bpftool.
+program_ns() {  # program_ns PID MIN_RUNS: "runs ns" summed over that process's busy programs
+  local id total_ns=0 total_runs=0
+  # A program's fd and its links' fds all name its prog_id: each program once.
+  for id in $(sed -n 's/^prog_id:\s*//p' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un); do
+    read -r runs ns name < <(bpftool prog show id "$id" --json | python3 -c 'import json,sys; p=json.load(sys.stdin); print(p.get("run_cnt", 0), p.get("run_time_ns", 0), p.get("name", "?"))')
+    if (( runs >= $2 )); then
+      total_ns=$((total_ns + ns)); total_runs=$((total_runs + runs))
+      log "  program $name: $runs runs, $((ns / runs)) ns each"
+    fi
+  done
+  echo "$total_runs $total_ns"
+}
+if section programs; then
+  command -v bpftool > /dev/null || { log "programs: bpftool is missing (apt-get install bpftool)"; exit 3; }
+  stats_before=$(sysctl -n kernel.bpf_stats_enabled)
+  sysctl -q -w kernel.bpf_stats_enabled=1
+  log "programs: $ROUNDS rounds of the C floor's pair under bpftrace count() then probes phases"
+  for round in $(seq "$ROUNDS"); do
+    for tracer in bpftrace probes; do
+      start_bpftrace site "$BT_SITE"
+      if [[ $tracer == bpftrace ]]; then start_bpftrace prog "$BT_PHASES"; else start_probes prog; fi
+      pair=$("$FLOOR" -n "$N_FLOOR" -r 5 -w 20 "$LIB" | awk '$1 == "shim-pair" { print $4 }')
+      tracer_pid=$(cat "$WORK/prog.pid"); [[ $tracer == probes ]] && tracer_pid=$(pgrep -P "$tracer_pid")
+      read -r runs ns < <(program_ns "$tracer_pid" "$N_FLOOR")
+      stop prog; stop site
+      echo "$round $tracer $pair $runs $ns" >> "$WORK/programs.txt"
+      log "programs round $round $tracer: pair ${pair} ns, ${runs} program runs, ${ns} ns in them"
+    done
+  done
+  sysctl -q -w kernel.bpf_stats_enabled="$stats_before"
+  echo
+  echo "## bench/phases: the BPF programs alone (kernel.bpf_stats_enabled), C floor pair"
+  echo
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), \`ROUNDS=$ROUNDS N_FLOOR=$N_FLOOR SECTIONS=programs\`"
+  echo
+  echo "| round | bpftrace: pair CPU (ns) | its programs per pair (ns) | probes: pair CPU (ns) | its programs per pair (ns) | pair difference (ns) | program difference (ns) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  awk '
+    { r = $1; per = $5 / $4 * 2; if ($2 == "bpftrace") { bc[r] = $3; bp[r] = per } else { pc[r] = $3; pp[r] = per } }
+    END { for (r = 1; r in bc; r++) {
+        printf "| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", r, bc[r], bp[r], pc[r], pp[r], pc[r] - bc[r], pp[r] - bp[r]
+        sb += bp[r]; sp += pp[r]; sd += pc[r] - bc[r]; n++ }
+      printf "| mean | | %.0f | | %.0f | %.0f | %.0f |\n", sb / n, sp / n, sd / n, (sp - sb) / n }' "$WORK/programs.txt"
 fi
 
 # Maximum load, 2 threads, MAX_S seconds: each mode in turn, the count against the sample's own.

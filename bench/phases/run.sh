@@ -5,14 +5,14 @@
 # sample's own, with the consumer's CPU and peak RSS, per-event mode against in-kernel; then
 # PROCS samples at once at maximum load, traced at the file level, the same way.
 # Root. Knobs: ROUNDS (4), LOAD_S (4), MAX_S (30), N_FLOOR (100000), PROCS (16),
-# PROCS_S (MAX_S), PROCS_THREADS (1), SECTIONS ("cost max procs"; "programs" is extra: which
-# parts run), SKIP_BUILD=1.
+# PROCS_S (MAX_S), PROCS_THREADS (1), PCT_REQUESTS (200), SECTIONS ("cost max procs"; "programs"
+# and "percentiles" are extra: which parts run), SKIP_BUILD=1.
 # Prints a Markdown report on stdout, progress on stderr.
 set -euo pipefail
 [[ $(id -u) == 0 ]] || { echo "bench/phases/run.sh: must run as root (uprobes and BPF)" >&2; exit 5; }
 cd "$(dirname "$0")/../.."
 ROUNDS=${ROUNDS:-4} LOAD_S=${LOAD_S:-4} MAX_S=${MAX_S:-30} N_FLOOR=${N_FLOOR:-100000}
-PROCS=${PROCS:-16} PROCS_S=${PROCS_S:-$MAX_S} PROCS_THREADS=${PROCS_THREADS:-1} SECTIONS=${SECTIONS:-cost max procs}
+PCT_REQUESTS=${PCT_REQUESTS:-200} PROCS=${PROCS:-16} PROCS_S=${PROCS_S:-$MAX_S} PROCS_THREADS=${PROCS_THREADS:-1} SECTIONS=${SECTIONS:-cost max procs}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 WORK=$(mktemp -d /tmp/bench-phases.XXXXXX)
 trap 'for p in $(jobs -p); do pkill -TERM -P "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
@@ -145,6 +145,48 @@ if section programs; then
         printf "| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", r, bc[r], bp[r], pc[r], pp[r], pc[r] - bc[r], pp[r] - bp[r]
         sb += bp[r]; sp += pp[r]; sd += pc[r] - bc[r]; n++ }
       printf "| mean | | %.0f | | %.0f | %.0f | %.0f |\n", sb / n, sp / n, sd / n, (sp - sb) / n }' "$WORK/programs.txt"
+fi
+
+# Percentiles from the kernel's buckets against the exact ones, in one kernel-mode run: with
+# `--slow 1ns` the program also sends every end with the duration it measured, so the report
+# holds both the bucket percentiles and every instance (the 1,000 slowest are kept: PCT_REQUESTS
+# stays under ~240). Exact p50/p90/p99 by nearest rank, per phase.
+if section percentiles; then
+  log "percentiles: $PCT_REQUESTS requests under probes phases --slow 1ns"
+  start_probes pct --slow 1ns
+  dotnet "$SAMPLE_DIR/Probes.Sample.dll" --wait-for-tracer 20 --requests "$PCT_REQUESTS" --interval-ms 0 > /dev/null
+  stop pct
+  echo
+  echo "## bench/phases: percentiles from the kernel's buckets against the exact values"
+  echo
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), \`PCT_REQUESTS=$PCT_REQUESTS SECTIONS=percentiles\`; exact = nearest rank over every instance the same run listed (\`--slow 1ns\`)"
+  echo
+  python3 - "$WORK/pct.out" <<'PY'
+import json, math, sys
+report = json.load(open(sys.argv[1]))
+slow = report["slow"]
+if slow["count"] != len(slow["instances"]):
+    sys.exit(f"only {len(slow['instances'])} of {slow['count']} instances were kept; lower PCT_REQUESTS")
+durations = {}
+for i in slow["instances"]:
+    durations.setdefault(i["name"], []).append(i["duration_ns"])
+rows = {p["name"]: p for p in report["phases"]}
+print("| phase | instances | p50 exact → buckets (ns) | error | p90 exact → buckets | error | p99 exact → buckets | error |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+worst = 0.0
+for name in sorted(durations):
+    d = sorted(durations[name]); row = rows[name]
+    assert row["count"] == len(d), (name, row["count"], len(d))
+    cells = []
+    for q in (50, 90, 99):
+        exact = d[max(0, math.ceil(q / 100 * len(d)) - 1)]
+        got = row[f"p{q}_ns"]
+        err = abs(got - exact) / exact * 100 if exact else 0.0
+        worst = max(worst, err)
+        cells.append(f"{exact} → {got} | {err:.2f}%")
+    print(f"| {name} | {len(d)} | " + " | ".join(cells) + " |")
+print(f"\nWorst error: {worst:.2f}% (bound: 1.56%, half a bucket's width relative to its lower edge)")
+PY
 fi
 
 # Maximum load, 2 threads, MAX_S seconds: each mode in turn, the count against the sample's own.

@@ -173,7 +173,7 @@ public static class PhasesCommand
             ITraceConsumer inner = run.PhaseMaps is { } maps
                 ? kernel = new KernelPhases(maps, afterPoll, onTick, slow)
                 : new PhaseEvents(new Collecting(collector, afterPoll, onTick));
-            return export?.Wrap(inner, run.PhaseMaps, kernel, target.Directory.Names) ?? inner;
+            return export?.Wrap(inner, run.PhaseMaps, kernel, () => target.Directory.Names) ?? inner;
         }
 
         // Live only on a terminal (the console the CLI wired knows); a pipe or file gets the final report alone.

@@ -15,12 +15,13 @@ namespace Probes.Consumer.Export.Otlp;
 /// gives the cumulative histograms. The exporter's own thread does the sending.
 /// </summary>
 public sealed class OtlpPhaseExport(ITraceConsumer inner, OtlpExporter exporter, PhaseSpanJoin join, ServiceNames services,
-    Func<IReadOnlyList<ExportedHistogram>>? histograms, TimeSpan histogramInterval) : ITraceConsumer
+    Func<IReadOnlyList<ExportedHistogram>>? histograms, TimeSpan histogramInterval, Func<string, string?> containerName) : ITraceConsumer
 {
     public const string ContextProbe = "phase_context";
 
     private readonly PhaseEventDecoder _decoder = new();
     private readonly Dictionary<string, string> _serviceOfContainer = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _containerNames = new(StringComparer.Ordinal);
     private DateTimeOffset _lastHistograms = DateTimeOffset.MinValue;
 
     /// <summary>The service name last seen in a container (metrics resources name it), or null.</summary>
@@ -64,9 +65,28 @@ public sealed class OtlpPhaseExport(ITraceConsumer inner, OtlpExporter exporter,
         {
             _serviceOfContainer[containerId] = service;
         }
-        var origin = new SpanOrigin(record.Pid, containerId, container?.Name, service);
+        var origin = new SpanOrigin(record.Pid, containerId, container?.Name ?? NameOf(containerId), service);
         exporter.Offer(join.OnEnd(origin, name, id, record.Argument(2), parent, (PhaseStatus)(int)record.Argument(3), record.Tid,
             record.TimestampNanoseconds, duration));
+    }
+
+    /// <summary>A container's name, asked of the run's directory until it knows one (the host has none).</summary>
+    private string? NameOf(string containerId)
+    {
+        if (containerId.Length == 0)
+        {
+            return null;
+        }
+        if (_containerNames.TryGetValue(containerId, out string? known))
+        {
+            return known;
+        }
+        if (containerName(containerId) is { } name && _containerNames.Count < 4_096)
+        {
+            _containerNames[containerId] = name;
+            return name;
+        }
+        return null;
     }
 
     public void OnIgnored(UsdtRecord record) => inner.OnIgnored(record);

@@ -37,13 +37,13 @@ public sealed class OtlpPhaseSession : IDisposable
 
     /// <param name="maps">The kernel's maps when phases are paired there: the histograms come from them.</param>
     /// <param name="kernel">The kernel-mode consumer that learns phase names and containers from sent records.</param>
-    /// <param name="containerNames">Container id to name, as the run's directory knows them.</param>
-    public ITraceConsumer Wrap(ITraceConsumer inner, PhaseMaps? maps, KernelPhases? kernel, IReadOnlyDictionary<string, string> containerNames)
+    /// <param name="containerNames">Container id to name, as the run's directory knows them now.</param>
+    public ITraceConsumer Wrap(ITraceConsumer inner, PhaseMaps? maps, KernelPhases? kernel, Func<IReadOnlyDictionary<string, string>> containerNames)
     {
         Func<IReadOnlyList<ExportedHistogram>>? histograms = maps is null || kernel is null ? null : () => KernelHistograms.Build(
             maps.ReadStatistics(), maps.ReadHistogram(), kernel.PhaseName, kernel.ContainerOf,
-            container => new SpanOrigin(0, container, containerNames.GetValueOrDefault(container), _export?.ServiceOf(container) ?? "unknown_service"));
-        return _export = new OtlpPhaseExport(inner, _exporter, _join, _services, histograms, _interval);
+            container => new SpanOrigin(0, container, containerNames().GetValueOrDefault(container), _export?.ServiceOf(container) ?? "unknown_service"));
+        return _export = new OtlpPhaseExport(inner, _exporter, _join, _services, histograms, _interval, container => containerNames().GetValueOrDefault(container));
     }
 
     /// <summary>Sends the last histograms and the queued spans; the closing line's words about the export.</summary>

@@ -1,5 +1,6 @@
 /*
- * libprobes: the probe sites of Probe ABI v1 (see shared/DESIGN.md).
+ * libprobes: the probe sites of Probe ABI v2 (see DESIGN.md): v1's three probes, unchanged,
+ * and phase_context, which ties a phase to the application's W3C trace.
  *
  * Each exported function is nothing but one stapsdt probe site. The managed SDK reads the
  * exported semaphores itself and only calls in here when a tracer has raised them, so the
@@ -23,33 +24,38 @@
 PROBES_SEMAPHORE(phase_begin);
 PROBES_SEMAPHORE(phase_end);
 PROBES_SEMAPHORE(mark);
+/* ABI v2. Its own semaphore, so a tracer that only pairs phases (and bpftrace on v1's probes)
+ * never makes the SDK read Activity.Current. */
+PROBES_SEMAPHORE(phase_context);
 
 #ifdef PROBES_COUNT_CALLS
 /* Test build only: counts calls and keeps the last call's arguments, plus a ring of the last 4096
  * calls by number (probes_call_at) so tests can read whole sequences. Read a call after it returned. */
 struct probes_test_call {
-    uint32_t kind; /* 1 = phase_begin, 2 = phase_end, 3 = mark */
+    uint32_t kind; /* 1 = phase_begin, 2 = phase_end, 3 = mark, 4 = phase_context */
     uint32_t id;
     const char *name;
     uint64_t span_id;
     int64_t extra; /* parent_span_id, status or value */
+    uint64_t trace_id_hi, trace_id_lo; /* phase_context only */
 };
 static volatile uint64_t call_count;
 static struct probes_test_call last_call, call_ring[4096];
 PROBES_EXPORT uint64_t probes_call_count(void) { return __atomic_load_n(&call_count, __ATOMIC_RELAXED); }
 PROBES_EXPORT void probes_last_call(struct probes_test_call *out) { *out = last_call; }
 PROBES_EXPORT int probes_call_at(uint64_t i, struct probes_test_call *out) { uint64_t n = __atomic_load_n(&call_count, __ATOMIC_ACQUIRE); if (i >= n || n - i > 4096) return 0; *out = call_ring[i % 4096]; return 1; }
-#define COUNT_CALL(k, i, n, s, e) \
-    do { struct probes_test_call c_ = { (k), (i), (n), (s), (int64_t)(e) }; \
+#define COUNT_CALL_TRACE(k, i, n, s, e, hi, lo) \
+    do { struct probes_test_call c_ = { (k), (i), (n), (s), (int64_t)(e), (hi), (lo) }; \
         last_call = call_ring[__atomic_fetch_add(&call_count, 1, __ATOMIC_ACQ_REL) % 4096] = c_; \
     } while (0)
 #else
-#define COUNT_CALL(k, i, n, s, e) ((void)0)
+#define COUNT_CALL_TRACE(k, i, n, s, e, hi, lo) ((void)0)
 #endif
+#define COUNT_CALL(k, i, n, s, e) COUNT_CALL_TRACE(k, i, n, s, e, 0, 0)
 
 /* The ABI version lets a consumer (or a curious human with nm) tell which probe set a
  * given libprobes.so carries without parsing notes. */
-PROBES_EXPORT uint32_t probes_abi_version(void) { return 1; }
+PROBES_EXPORT uint32_t probes_abi_version(void) { return 2; }
 
 PROBES_EXPORT __attribute__((noinline)) void
 probes_phase_begin(uint32_t phase_id, const char *phase_name, uint64_t span_id, uint64_t parent_span_id)
@@ -70,4 +76,13 @@ probes_mark(uint32_t mark_id, const char *name, int64_t value)
 {
     COUNT_CALL(3, mark_id, name, 0, value);
     STAP_PROBE3(probes, mark, mark_id, name, value);
+}
+
+/* ABI v2: fired right after phase_begin, on the same thread, when the phase runs inside a W3C
+ * activity: the trace id as two big-endian halves and the activity's own span id. */
+PROBES_EXPORT __attribute__((noinline)) void
+probes_phase_context(uint64_t span_id, uint64_t trace_id_hi, uint64_t trace_id_lo, uint64_t parent_span_id)
+{
+    COUNT_CALL_TRACE(4, 0, 0, span_id, parent_span_id, trace_id_hi, trace_id_lo);
+    STAP_PROBE4(probes, phase_context, span_id, trace_id_hi, trace_id_lo, parent_span_id);
 }

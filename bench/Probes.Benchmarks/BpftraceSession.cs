@@ -33,16 +33,18 @@ internal sealed partial class BpftraceSession : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static string Program(string library) =>
+    public static string Program(string library, bool withContext = false) =>
         $"usdt:{library}:probes:phase_begin {{ @phase_begin = count(); }} " +
         $"usdt:{library}:probes:phase_end {{ @phase_end = count(); }} " +
-        $"usdt:{library}:probes:mark {{ @mark = count(); }}";
+        $"usdt:{library}:probes:mark {{ @mark = count(); }}" +
+        (withContext ? $" usdt:{library}:probes:phase_context {{ @phase_context = count(); }}" : "");
 
     /// <summary>
     /// Starts bpftrace against <paramref name="pid"/> and waits until <paramref name="attached"/>
     /// holds (the semaphores the benchmark needs are raised).
     /// </summary>
-    public static BpftraceSession Start(string library, int pid, Func<bool> attached, TimeSpan timeout)
+    /// <param name="withContext">Also count ABI v2's phase_context, which raises its semaphore too.</param>
+    public static BpftraceSession Start(string library, int pid, Func<bool> attached, TimeSpan timeout, bool withContext = false)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("BPFTRACE") ?? "bpftrace")
         {
@@ -53,7 +55,7 @@ internal sealed partial class BpftraceSession : IDisposable
         start.ArgumentList.Add("-p");
         start.ArgumentList.Add(pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add("-e");
-        start.ArgumentList.Add(Program(library));
+        start.ArgumentList.Add(Program(library, withContext));
 
         var session = new BpftraceSession(Process.Start(start) ?? throw new InvalidOperationException("bpftrace did not start"));
         var clock = Stopwatch.StartNew();

@@ -20,7 +20,7 @@ public class Disabled
     {
         // With no shim the SDK reads a private zero: just as fast, but not what is claimed.
         string path = Guard.RequireShimLoaded();
-        if (Probe.IsEnabled || Probe.IsMarkEnabled)
+        if (Probe.IsEnabled || Probe.IsMarkEnabled || Probe.IsContextEnabled)
         {
             throw new InvalidOperationException($"a tracer is attached to {path}; the disabled suite must run untraced.");
         }
@@ -48,6 +48,13 @@ public class Disabled
 
     [Benchmark]
     public bool IsEnabled() => Probe.IsEnabled;
+
+    /// <summary>
+    /// The ABI v2 phase_context check: the semaphore load and branch the SDK makes after each
+    /// traced phase_begin (its only cost while no tracer joins phases to traces).
+    /// </summary>
+    [Benchmark]
+    public bool IsContextEnabled() => Probe.IsContextEnabled;
 
     [Benchmark]
     public bool EventSourceIsEnabled() => Log.IsEnabled();

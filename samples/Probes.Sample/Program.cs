@@ -47,6 +47,9 @@ if (options.LoadSeconds > 0)
     return 0;
 }
 
+// --otlp-endpoint: the service uses OpenTelemetry itself, as a real one would: each request is an
+// activity of its own ActivitySource, exported over OTLP/HTTP; its woven phases run inside it.
+using RequestTracing? tracing = options.OtlpEndpoint is { } endpoint ? new RequestTracing(endpoint) : null;
 var service = new SampleService(report, options.FetchChildren);
 report.Prepare(typeof(SampleService), typeof(Program));
 await report.Call("Startup", service.StartAsync);
@@ -54,7 +57,10 @@ Console.WriteLine("ready");
 
 for (int request = 1; request <= options.Requests; request++)
 {
-    await report.Call("HandleRequest", () => service.HandleRequestAsync(request));
+    using (Activity? activity = tracing?.StartRequest(request))
+    {
+        await report.Call("HandleRequest", () => service.HandleRequestAsync(request));
+    }
     Probe.Mark("RequestsServed", request);
     await Task.Delay(options.IntervalMs);
 }

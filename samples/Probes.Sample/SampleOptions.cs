@@ -3,10 +3,10 @@ using System.Globalization;
 namespace Probes.Sample;
 
 /// <summary>Command-line switches of the sample service; kept tiny on purpose (no parser dependency).</summary>
-internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport, double LoadSeconds = 0, int LoadThreads = 2, int SettleMs = 0, bool FetchChildren = false)
+internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitForTracerSeconds, bool SelfReport, double LoadSeconds = 0, int LoadThreads = 2, int SettleMs = 0, bool FetchChildren = false, string? OtlpEndpoint = null)
 {
     public const string Usage =
-        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS [--settle-ms MS]] [--self-report] [--fetch-children] [--load SECONDS [--load-threads N]]";
+        "usage: Probes.Sample [--requests N] [--interval-ms MS] [--wait-for-tracer SECONDS [--settle-ms MS]] [--self-report] [--fetch-children] [--load SECONDS [--load-threads N]] [--otlp-endpoint URL]";
 
     public static SampleOptions Parse(string[] args)
     {
@@ -23,6 +23,7 @@ internal sealed record SampleOptions(int Requests, int IntervalMs, double WaitFo
                 "--fetch-children" => options with { FetchChildren = true },
                 "--load" => options with { LoadSeconds = ParseDouble(args, ++i) },
                 "--load-threads" => options with { LoadThreads = ParseInt(args, ++i) },
+                "--otlp-endpoint" => options with { OtlpEndpoint = ++i < args.Length ? args[i] : throw new ArgumentException("'--otlp-endpoint' needs a URL") },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
             };
         }

@@ -22,9 +22,13 @@ internal static unsafe class NativeShim
     public static readonly ushort* PhaseEndSemaphore;
     public static readonly ushort* MarkSemaphore;
 
+    /// <summary>ABI v2. Stays on the private zero with a v1 shim, which simply has no such probe.</summary>
+    public static readonly ushort* PhaseContextSemaphore;
+
     public static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<uint, byte*, ulong, ulong, void> PhaseBegin;
     public static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<uint, byte*, ulong, int, void> PhaseEnd;
     public static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<uint, byte*, long, void> Mark;
+    public static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong, ulong, ulong, ulong, void> PhaseContext;
 
     /// <summary>The file that was loaded, or null.</summary>
     public static readonly string? LoadedPath;
@@ -38,7 +42,7 @@ internal static unsafe class NativeShim
     static NativeShim()
 #pragma warning restore CA1810
     {
-        PhaseBeginSemaphore = PhaseEndSemaphore = MarkSemaphore = NeverEnabled;
+        PhaseBeginSemaphore = PhaseEndSemaphore = MarkSemaphore = PhaseContextSemaphore = NeverEnabled;
         try
         {
             if (!TryLoad(out IntPtr handle, out string? path, out string? error))
@@ -64,6 +68,12 @@ internal static unsafe class NativeShim
             PhaseBeginSemaphore = (ushort*)beginSemaphore;
             PhaseEndSemaphore = (ushort*)endSemaphore;
             MarkSemaphore = (ushort*)markSemaphore;
+            if (NativeLibrary.TryGetExport(handle, "probes_phase_context", out IntPtr context)
+                && NativeLibrary.TryGetExport(handle, "probes_phase_context_semaphore", out IntPtr contextSemaphore))
+            {
+                PhaseContext = (delegate* unmanaged[Cdecl, SuppressGCTransition]<ulong, ulong, ulong, ulong, void>)context;
+                PhaseContextSemaphore = (ushort*)contextSemaphore;
+            }
             LoadedPath = path;
             if (*PhaseBeginSemaphore != 0)
             {
@@ -76,7 +86,7 @@ internal static unsafe class NativeShim
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            PhaseBeginSemaphore = PhaseEndSemaphore = MarkSemaphore = NeverEnabled;
+            PhaseBeginSemaphore = PhaseEndSemaphore = MarkSemaphore = PhaseContextSemaphore = NeverEnabled;
             LoadError = e.Message;
         }
     }

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Probes;
@@ -108,6 +110,12 @@ public static unsafe class Probe
         var span = new ActiveSpan(name, SpanContext.NextSpanId(), parent);
         SpanContext.Current = span;
         NativeShim.PhaseBegin(name.Id, name.Utf8, span.SpanId, parent?.SpanId ?? 0);
+        // ABI v2: only a tracer that joins phases to the application's traces raises this one,
+        // so every other tracer pays a load and a branch here.
+        if (*NativeShim.PhaseContextSemaphore != 0)
+        {
+            FireContext(span.SpanId);
+        }
         return new PhaseScope(span);
     }
 
@@ -140,6 +148,8 @@ public static unsafe class Probe
         // continuation task captures it and completes on its slower path, as in a real phase.
         Weaving.WovenPhase.Warm(scope);
         SpanContext.Current = current;
+        // The context read, so a tracer that joins traces does not JIT it inside a first phase.
+        TryReadActivityContext(out _, out _, out _);
         s_enabledPathCompiled = true;
     }
 
@@ -159,6 +169,45 @@ public static unsafe class Probe
         {
             SpanContext.Current = span.Parent;
         }
+    }
+
+    /// <summary>True while a tracer listens to <c>probes:phase_context</c> (ABI v2).</summary>
+    public static bool IsContextEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => *NativeShim.PhaseContextSemaphore != 0;
+    }
+
+    /// <summary>
+    /// Fires <c>probes:phase_context</c> for <paramref name="spanId"/> when the flow runs inside
+    /// a W3C activity: its trace id as two big-endian halves and its span id. Reads the ids into
+    /// stack memory, so it allocates nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void FireContext(ulong spanId)
+    {
+        if (TryReadActivityContext(out ulong traceHi, out ulong traceLo, out ulong activitySpan))
+        {
+            NativeShim.PhaseContext(spanId, traceHi, traceLo, activitySpan);
+        }
+    }
+
+    /// <summary>The W3C ids of <see cref="Activity.Current"/>, if it is one.</summary>
+    internal static bool TryReadActivityContext(out ulong traceHi, out ulong traceLo, out ulong spanId)
+    {
+        Activity? activity = Activity.Current;
+        if (activity is null || activity.IdFormat != ActivityIdFormat.W3C)
+        {
+            traceHi = traceLo = spanId = 0;
+            return false;
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        activity.TraceId.CopyTo(bytes);
+        traceHi = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        traceLo = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+        activity.SpanId.CopyTo(bytes[..8]);
+        spanId = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -6,11 +6,13 @@ namespace Probes.Testing;
 [StructLayout(LayoutKind.Sequential)]
 internal struct ShimCall
 {
-    public uint Kind; // 1 = phase_begin, 2 = phase_end, 3 = mark
+    public uint Kind; // 1 = phase_begin, 2 = phase_end, 3 = mark, 4 = phase_context
     public uint Id;
     public IntPtr Name;
     public ulong SpanId;
     public long Extra; // parent span id, status or value
+    public ulong TraceIdHi; // phase_context only
+    public ulong TraceIdLo;
 
     public readonly string? NameText => Marshal.PtrToStringUTF8(Name);
 }
@@ -21,7 +23,7 @@ internal struct ShimCall
 /// </summary>
 internal static unsafe class CountingShim
 {
-    public const uint BeginKind = 1, EndKind = 2, MarkKind = 3;
+    public const uint BeginKind = 1, EndKind = 2, MarkKind = 3, ContextKind = 4;
 
     private static delegate* unmanaged<ulong> s_callCount;
     private static delegate* unmanaged<ShimCall*, void> s_lastCall;
@@ -38,6 +40,9 @@ internal static unsafe class CountingShim
     }
 
     public static ulong CallCount => s_callCount();
+
+    /// <summary>Raises (or lowers) the ABI v2 <c>phase_context</c> semaphore alone.</summary>
+    public static void SetContextAttached(bool attached) => *NativeShim.PhaseContextSemaphore = attached ? (ushort)1 : (ushort)0;
 
     public static ShimCall LastCall
     {

@@ -34,6 +34,8 @@ internal static unsafe partial class ShimRecorder
         public IntPtr Name;
         public ulong SpanId;
         public long Extra;
+        public ulong TraceIdHi; // phase_context only; the C struct's size must match
+        public ulong TraceIdLo;
     }
 
     private static delegate* unmanaged<ulong> s_callCount;

@@ -25,6 +25,10 @@ public sealed class MonotonicClock
         return Stopwatch.Frequency == 1_000_000_000 ? ticks : (long)(ticks * (1e9 / Stopwatch.Frequency));
     }
 
+    /// <summary>Nanoseconds since the Unix epoch (OTLP's time unit), at the kernel clock's own resolution.</summary>
+    public ulong ToUnixNanoseconds(ulong monotonicNanoseconds) =>
+        (ulong)((_wallAtAnchor - DateTimeOffset.UnixEpoch).Ticks * 100 + ((long)monotonicNanoseconds - _monotonicAtAnchorNs));
+
     public DateTimeOffset ToWallClock(ulong monotonicNanoseconds) =>
         _wallAtAnchor.AddTicks(((long)monotonicNanoseconds - _monotonicAtAnchorNs) / 100);
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Export.Otlp;
 using Probes.Consumer.Output.Reports;
 using Probes.Consumer.Phases;
 using Probes.Consumer.Tracing;
@@ -51,12 +52,25 @@ public static class PhasesCommand
             CustomParser = DurationThreshold.Parse,
         };
 
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint")
+        {
+            Description = "Also export the phases over OTLP to this endpoint (an OpenTelemetry Collector): every phase as a span, "
+                + "inside the application's own trace when it ran in a W3C activity, and the duration histograms. "
+                + "OTEL_EXPORTER_OTLP_PROTOCOL and OTEL_EXPORTER_OTLP_HEADERS apply.",
+        };
+        var otlpProtocol = new Option<string?>("--otlp-protocol")
+        {
+            Description = "grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf).",
+        };
+
         var command = new Command("phases", "How long each phase takes, per container: live table and final report.");
         tracing.AddTo(command);
         command.Options.Add(format);
         command.Options.Add(output);
         command.Options.Add(perEvent);
         command.Options.Add(slow);
+        command.Options.Add(otlpEndpoint);
+        command.Options.Add(otlpProtocol);
         command.Validators.Add(result =>
         {
             if (FormatConflict(result, format) is { } conflict)
@@ -72,6 +86,10 @@ public static class PhasesCommand
         command.SetAction(parse =>
         {
             bool verbose = parse.GetValue(CommonOptions.Verbose);
+            // Checked before anything is attached: a malformed endpoint is a usage error, not a late surprise.
+            OtlpSettings? otlp = parse.GetValue(otlpEndpoint) is { } endpoint || parse.GetValue(otlpProtocol) is not null
+                ? OtlpSettings.Resolve(parse.GetValue(otlpEndpoint) ?? throw new UsageException("--otlp-protocol needs --otlp-endpoint"), parse.GetValue(otlpProtocol), Environment.GetEnvironmentVariable)
+                : null;
             TargetRequest request = tracing.Request(parse);
             var privileges = PrivilegeCheck.Current();
             privileges.Demand("probes phases", tracing: true, privileges.ReasonFor(request));
@@ -86,11 +104,12 @@ public static class PhasesCommand
             if (inKernel)
             {
                 // The program sends every end at or over the threshold; the rest are only counted.
-                options = options with { KernelPairing = new KernelPairingOptions { SlowThresholdNanoseconds = threshold ?? 0 } };
+                // OTLP export makes every phase a span: every begin and end comes up (the maps still count them).
+                options = options with { KernelPairing = new KernelPairingOptions { SlowThresholdNanoseconds = threshold ?? 0, SendEveryEvent = otlp is not null } };
             }
             var clock = new MonotonicClock();
             SlowPhases? slowPhases = threshold is { } nanoseconds ? new SlowPhases(nanoseconds, clock.ToWallClock) : null;
-            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose);
+            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose, otlp);
         });
         return command;
     }
@@ -121,12 +140,21 @@ public static class PhasesCommand
             : $"--json means --format json; it conflicts with --format {chosen}";
     }
 
-    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, SlowPhases? slow, bool verbose)
+    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, SlowPhases? slow, bool verbose,
+        OtlpSettings? otlp)
     {
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
-        ProbePattern[] patterns = target.Probes.Any(p => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name == "mark")
-            ? [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end"), ProbePattern.Parse("probes:mark")]
-            : [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
+        bool Has(string name) => target.Probes.Any(p => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name == name);
+        List<ProbePattern> patterns = [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
+        if (Has("mark"))
+        {
+            patterns.Add(ProbePattern.Parse("probes:mark"));
+        }
+        // ABI v2, only when exporting: raising its semaphore makes the SDK read Activity.Current.
+        if (otlp is not null && Has(OtlpPhaseExport.ContextProbe))
+        {
+            patterns.Add(ProbePattern.Parse("probes:" + OtlpPhaseExport.ContextProbe));
+        }
         using TracePlan plan = TracePlan.Build(target.Probes, patterns, [], target.Pid, target.Description);
         var collector = new PhaseCollector(keepTimeline: format == "chrome", slow: slow);
 
@@ -139,13 +167,13 @@ public static class PhasesCommand
 
         KernelPhases? kernel = null;
         PhaseReport Snapshot() => kernel?.Report(target.Directory.Names) ?? collector.Report((long)run.Lost, target.Directory.Names);
+        using OtlpPhaseSession? export = otlp is null ? null : new OtlpPhaseSession(otlp, console.WriteWarning);
         ITraceConsumer Consumer(Action? afterPoll = null, Action? onTick = null)
         {
-            if (run.PhaseMaps is { } maps)
-            {
-                return kernel = new KernelPhases(maps, afterPoll, onTick, slow);
-            }
-            return new PhaseEvents(new Collecting(collector, afterPoll, onTick));
+            ITraceConsumer inner = run.PhaseMaps is { } maps
+                ? kernel = new KernelPhases(maps, afterPoll, onTick, slow)
+                : new PhaseEvents(new Collecting(collector, afterPoll, onTick));
+            return export?.Wrap(inner, run.PhaseMaps, kernel, () => target.Directory.Names) ?? inner;
         }
 
         // Live only on a terminal (the console the CLI wired knows); a pipe or file gets the final report alone.
@@ -166,6 +194,7 @@ public static class PhasesCommand
         }
 
         PhaseReport report = Snapshot();
+        string exported = export?.Finish() ?? "";
         long ignored = kernel?.IgnoredEvents((long)run.Ignored) ?? (long)run.Ignored;
         long unidentified = kernel?.UnidentifiedEvents((long)run.Unidentified) ?? (long)run.Unidentified;
         (ExitCode code, string? unwritten) = WriteReport(console, format, output, report, collector, live);
@@ -181,6 +210,7 @@ public static class PhasesCommand
             + $"{(report.Slow is { } slowest ? $", {slowest.Count} at or over {DurationText.Format(slowest.ThresholdNs)}" : "")}"
             + $"{(report.NotTabulated > 0 ? $", {report.NotTabulated} phases not tabulated (limit {PhaseStatistics.DefaultMaxRows} rows)" : "")}"
             + KernelLossText(report.Kernel)
+            + exported
             + $"{(unwritten is not null ? $", {unwritten}" : "")}"
             + $"{(run.StopReason is { } why ? $" ({why})" : "")}");
         return code;

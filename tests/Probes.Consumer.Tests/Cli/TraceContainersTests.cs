@@ -29,7 +29,7 @@ public sealed class TraceContainersTests
         replicas.Run(names[2], Requests, IntervalMilliseconds);
 
         using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["trace", "--container", names[0], "--container", names[1], "--json"]);
-        Assert.AreEqual("probes: attached 3 probe(s) at 3 site(s) in 1 file(s) of 2 containers; Ctrl-C to stop", tracer.WaitForStderr("attached", Timeout));
+        Assert.AreEqual("probes: attached 4 probe(s) at 4 site(s) in 1 file(s) of 2 containers; Ctrl-C to stop", tracer.WaitForStderr("attached", Timeout));
 
         replicas.WaitAll();
         tracer.WaitForExit(Timeout);

@@ -241,7 +241,7 @@ public sealed class CraftedNoteTests
     public void TheUntouchedCopyIsAccepted()
     {
         string path = ElfNotePatcher.Shim().ReplaceNotes(ElfNotePatcher.Shim().OriginalNotes()).Save("untouched-copy.so");
-        Assert.HasCount(3, ProbesBinary.ListJson(path));
+        Assert.HasCount(4, ProbesBinary.ListJson(path)); // ABI v2: phase_begin, phase_end, mark, phase_context
     }
 
     /// <summary>

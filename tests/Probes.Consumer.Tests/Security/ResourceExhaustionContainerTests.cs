@@ -60,7 +60,7 @@ public sealed class ResourceExhaustionContainerTests
         Assert.AreEqual(string.Join("", ExpectedWarnings(hoard).Select(line => line + "\n")), listed.Stderr.ReplaceLineEndings("\n"));
         List<JsonProbe> probes = ProbesBinary.ParseJson(listed.Stdout);
         CollectionAssert.AreEquivalent(
-            new[] { "probes:phase_begin", "probes:phase_end", "probes:mark" },
+            new[] { "probes:phase_begin", "probes:phase_end", "probes:mark", "probes:phase_context" },
             probes.Select(p => $"{p.Provider}:{p.Name}").ToList(),
             "exactly the shim's probes: none of the crowded file's");
         Assert.IsTrue(probes.All(p => p.File == HoardingContainer.ShimInContainer && p.Pid == hoard.HostPid), listed.Stdout);

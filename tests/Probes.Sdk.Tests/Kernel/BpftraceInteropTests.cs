@@ -75,6 +75,7 @@ public sealed class BpftraceInteropTests
         Assert.AreEqual(0, Semaphore("phase_begin"));
         Assert.AreEqual(0, Semaphore("phase_end"));
         Assert.AreEqual(0, Semaphore("mark"));
+        Assert.AreEqual(0, Semaphore("phase_context"));
 
         string script =
             $"usdt:{shim}:probes:phase_begin {{ @begins = count(); }}\n" +
@@ -85,6 +86,7 @@ public sealed class BpftraceInteropTests
             Wait.Until(() => Semaphore("phase_begin") != 0 && Semaphore("phase_end") != 0, TimeSpan.FromSeconds(30),
                 "bpftrace attached and raised the semaphores");
             Assert.AreEqual(0, Semaphore("mark"), "a probe nobody attached to was enabled");
+            Assert.AreEqual(0, Semaphore("phase_context"), "a v1 tracer raised the ABI v2 context probe");
         }
         finally
         {
@@ -95,6 +97,18 @@ public sealed class BpftraceInteropTests
         Wait.Until(() => Semaphore("phase_begin") == 0 && Semaphore("phase_end") == 0, TimeSpan.FromSeconds(30),
             "the semaphores fell back to 0 after bpftrace left");
         Assert.IsFalse(sample.HasExited, "the traced sample died");
+    }
+
+    [TestMethod]
+    public void Bpftrace_lists_the_abi_v2_context_probe_next_to_the_v1_probes()
+    {
+        string bpftrace = Requirements.RootWithBpftrace();
+        string shim = SampleProgram.Service.Shim;
+        ProcessResult listed = ProcessRunner.Run(bpftrace, ["-l", $"usdt:{shim}:probes:*"], Timeout).EnsureSuccess("bpftrace -l");
+        foreach (string probe in new[] { "phase_begin", "phase_end", "mark", "phase_context" })
+        {
+            StringAssert.Contains(listed.Stdout + "\n", $"probes:{probe}\n", listed.Stdout);
+        }
     }
 
     /// <summary>Symbol values of the dynamic symbol table, from binutils' nm (the reference tool).</summary>

@@ -10,7 +10,7 @@ namespace Probes.Consumer.Tracing.Resolution;
 /// </summary>
 public abstract class ProbeRequirement
 {
-    /// <summary>The phase probes of libprobes.so (ABI v1).</summary>
+    /// <summary>The phase probes of libprobes.so (ABI v1, and v2's phase_context, which only OTLP export attaches).</summary>
     public static ProbeRequirement Phases { get; } = new PhaseProbes();
 
     /// <summary>Whether <paramref name="found"/> has everything the consumer needs.</summary>
@@ -30,7 +30,7 @@ public abstract class ProbeRequirement
         public override bool IsMetBy(IReadOnlyList<ListedProbe> found) =>
             found.Any(p => Wants(p) && p.Probe.Name == "phase_begin") && found.Any(p => Wants(p) && p.Probe.Name == "phase_end");
 
-        public override bool Wants(ListedProbe probe) => probe.Probe.Provider == TracePlan.OwnProvider && probe.Probe.Name is "phase_begin" or "phase_end" or "mark";
+        public override bool Wants(ListedProbe probe) => probe.Probe.Provider == TracePlan.OwnProvider && probe.Probe.Name is "phase_begin" or "phase_end" or "mark" or "phase_context";
 
         public override string NotMetBy(string where) => $"{where} has no probes:phase_begin/phase_end (is {TargetResolver.ShimFileName} loaded there?)";
 

@@ -1,0 +1,21 @@
+using Probes.Consumer.Phases;
+
+namespace Probes.Consumer.Export.Otlp;
+
+/// <summary>The process and container a span or data point comes from: its OTLP resource.</summary>
+public sealed record SpanOrigin(int Pid, string ContainerId, string? ContainerName, string ServiceName);
+
+/// <summary>One finished phase as an OTLP span: ids already derived, times in Unix nanoseconds.</summary>
+public sealed record ExportedSpan(
+    SpanOrigin Origin,
+    string Name,
+    uint PhaseId,
+    ulong TraceIdHigh,
+    ulong TraceIdLow,
+    ulong SpanId,
+    ulong ParentSpanId,
+    ulong StartUnixNs,
+    ulong EndUnixNs,
+    PhaseStatus Status,
+    int ThreadId,
+    ulong ProbesSpanId);

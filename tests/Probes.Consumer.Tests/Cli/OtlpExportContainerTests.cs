@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Probes.Consumer.Export.Otlp;
+using Probes.Consumer.Tests.Support;
+using Probes.Otlp.Receiver;
+
+namespace Probes.Consumer.Tests.Cli;
+
+/// <summary>
+/// Issue 17 end to end: the sample, in a podman container, traces its requests with OpenTelemetry
+/// (its own ActivitySource, exported to the test receiver) while `probes phases --otlp-endpoint`
+/// exports its woven phases to the same receiver. The phases land in the requests' traces.
+/// </summary>
+[TestClass]
+[TestCategory("Cli")]
+[TestCategory("Container")]
+[DoNotParallelize]
+public sealed partial class OtlpExportContainerTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+    private const int Requests = 6;
+
+    [TestMethod]
+    [DataRow("grpc")]
+    [DataRow("http/protobuf")]
+    public async Task Phases_join_the_applications_own_traces_with_the_containers_resource_and_exact_histograms(string protocol)
+    {
+        string podman = Requirements.RootWithPodman();
+        string image = SampleImage.Build();
+        await using OtlpTestReceiver receiver = await OtlpTestReceiver.StartAsync();
+        string name = $"probes-otlp-{(protocol == "grpc" ? "g" : "h")}-{Environment.ProcessId}";
+        Uri endpoint = protocol == "grpc" ? receiver.GrpcEndpoint : receiver.HttpEndpoint;
+        try
+        {
+            using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--image", image, "--format", "json", "--otlp-endpoint", endpoint.ToString(), "--otlp-protocol", protocol]);
+            tracer.WaitForStderr("attached", Timeout);
+            // The receiver listens on the host's loopback: the container shares the host's network.
+            ProcessResult run = ProcessRunner.Run(podman, ["--runtime", "runc", "run", "--name", name, "--network", "host", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "-e", "OTEL_SERVICE_NAME=orders-svc", "-e", "UNRELATED_SECRET=do-not-export",
+                image, "--requests", $"{Requests}", "--interval-ms", "20", "--self-report", "--otlp-endpoint", receiver.HttpEndpoint.ToString()], Timeout).EnsureSuccess($"podman run {name}");
+            string containerId = ProcessRunner.Run(podman, ["inspect", "-f", "{{.Id}}", name], Timeout).EnsureSuccess("podman inspect").Stdout.Trim();
+            tracer.Signal(Signals.SIGTERM);
+            tracer.WaitForExit(Timeout);
+            Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+            StringAssert.Contains(tracer.Stderr[^1], "spans exported over OTLP");
+            Assert.IsFalse(tracer.Stderr.Any(line => line.Contains("dropped", StringComparison.Ordinal)), string.Join('\n', tracer.Stderr));
+
+            var requests = RequestLine().Matches(run.Stdout).Select(m => (Trace: m.Groups["trace"].Value, Span: m.Groups["span"].Value)).ToList();
+            Assert.AreEqual(Requests, requests.Count, run.Stdout);
+            var own = SelfReport().Matches(run.Stdout).ToList();
+            OtlpReceived got = await receiver.WaitForAsync(r => requests.All(q => r.SpansOfTrace(q.Trace).Count >= 4), Timeout);
+
+            var handleOwn = own.Where(m => m.Groups["phase"].Value == "HandleRequest").OrderBy(m => int.Parse(m.Groups["seq"].Value, CultureInfo.InvariantCulture)).ToList();
+            for (int i = 0; i < requests.Count; i++)
+            {
+                IReadOnlyList<ReceivedSpan> trace = got.SpansOfTrace(requests[i].Trace);
+                ReceivedSpan app = trace.Single(s => s.Name == "request");
+                Assert.AreEqual(requests[i].Span, app.SpanId);
+                ReceivedSpan handle = trace.Single(s => s.Name == "HandleRequest");
+                ReceivedSpan query = trace.Single(s => s.Name == "Query");
+                ReceivedSpan render = trace.Single(s => s.Name == "Render");
+                string shown = string.Join("\n", trace);
+                Assert.AreEqual(app.SpanId, handle.ParentSpanId, $"request {i + 1}: the phase is a child of the app's span\n{shown}");
+                Assert.AreEqual(handle.SpanId, query.ParentSpanId, shown);
+                Assert.AreEqual(handle.SpanId, render.ParentSpanId, shown);
+                Assert.AreEqual(Probes.Otlp.Proto.Trace.Span.Types.SpanKind.Internal, handle.Span.Kind);
+                bool faulted = (i + 1) % 4 == 0;
+                Assert.AreEqual(faulted ? Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Error : Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Unset,
+                    query.Span.Status?.Code ?? Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Unset, $"request {i + 1}: every 4th query faults");
+
+                // Kernel-timed: the accuracy test's bound against the sample's own Stopwatch (5% or 100 us).
+                long ownNs = long.Parse(handleOwn[i].Groups["ns"].Value, CultureInfo.InvariantCulture);
+                long pauseNs = long.Parse(handleOwn[i].Groups["pause"].Value, CultureInfo.InvariantCulture);
+                long difference = Math.Abs((long)handle.DurationNanoseconds - ownNs);
+                Assert.IsTrue(difference <= Math.Max(100_000, ownNs / 20) + pauseNs, $"request {i + 1}: span {handle.DurationNanoseconds} ns, own {ownNs} ns");
+                Assert.IsTrue(handle.Span.StartTimeUnixNano >= app.Span.StartTimeUnixNano && handle.Span.EndTimeUnixNano <= app.Span.EndTimeUnixNano + 1_000_000,
+                    $"request {i + 1}: the phase lies inside the app's span on the wall clock\n{shown}");
+
+                IReadOnlyDictionary<string, object?> resource = handle.ResourceAttributes;
+                Assert.AreEqual("orders-svc", resource["service.name"]);
+                Assert.AreEqual(containerId, resource["container.id"]);
+                Assert.AreEqual(name, resource["container.name"]);
+                Assert.AreEqual(Environment.MachineName, resource["host.name"]);
+                Assert.IsInstanceOfType<long>(resource["process.pid"]);
+                Assert.IsFalse(resource.Values.Any(v => v is string text && text.Contains("do-not-export", StringComparison.Ordinal)), "only OTEL_SERVICE_NAME is read");
+            }
+
+            // Phases outside any activity: a trace of their own, rooted at the outermost phase.
+            ReceivedSpan startup = got.SpansNamed("Startup").Single();
+            Assert.IsNull(startup.ParentSpanId);
+            ReceivedSpan loadConfig = got.SpansNamed("LoadConfig").Single();
+            Assert.AreEqual(startup.TraceId, loadConfig.TraceId);
+            Assert.AreEqual(startup.SpanId, loadConfig.ParentSpanId);
+            Assert.IsFalse(requests.Any(q => q.Trace == startup.TraceId));
+
+            // Metrics: per phase, the exported histogram counts what the sample counted itself.
+            var points = got.DataPoints(OtlpEncoder.DurationMetric).Where(p => (string?)p.ResourceAttributes["container.name"] == name).ToList();
+            foreach (IGrouping<string, Match> phase in own.GroupBy(m => m.Groups["phase"].Value))
+            {
+                ulong exported = points.Where(p => (string?)p.Attributes["probes.phase"] == phase.Key)
+                    .GroupBy(p => (string?)p.Attributes["probes.phase.status"])
+                    .Select(status => status.Last().Histogram!.Count)
+                    .Aggregate(0UL, (sum, count) => sum + count);
+                Assert.AreEqual((ulong)phase.Count(), exported, $"{phase.Key}: counted by the sample vs exported");
+                Assert.AreEqual((long)phase.Count(), got.SpansNamed(phase.Key).Count(s => (string?)s.ResourceAttributes["container.name"] == name), $"{phase.Key}: one span per instance");
+            }
+        }
+        finally
+        {
+            ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", name], Timeout);
+        }
+    }
+
+    [GeneratedRegex(@"request \d+ trace=(?<trace>[0-9a-f]{32}) span=(?<span>[0-9a-f]{16})")]
+    private static partial Regex RequestLine();
+
+    [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+) pause_ns=(?<pause>\d+) start_ns=(?<start>\d+) stop_ns=(?<stop>\d+)")]
+    private static partial Regex SelfReport();
+}

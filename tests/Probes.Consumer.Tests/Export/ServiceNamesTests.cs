@@ -1,0 +1,49 @@
+using System.Text;
+using Probes.Consumer.Export.Otlp;
+
+namespace Probes.Consumer.Tests.Export;
+
+[TestClass]
+public sealed class ServiceNamesTests
+{
+    private static byte[] Block(params string[] entries) => Encoding.UTF8.GetBytes(string.Join('\0', entries) + "\0");
+
+    [TestMethod]
+    public void Only_the_service_name_variable_is_taken()
+    {
+        Assert.AreEqual("orders", ServiceNames.Find(Block("SECRET=x", "MY_OTEL_SERVICE_NAME=wrong", "OTEL_SERVICE_NAME=orders", "TOKEN=y")));
+        Assert.IsNull(ServiceNames.Find(Block("SECRET=x", "XOTEL_SERVICE_NAME=wrong")));
+        Assert.IsNull(ServiceNames.Find(Block("OTEL_SERVICE_NAME=")), "an empty name is no name");
+    }
+
+    [TestMethod]
+    public void A_hostile_value_is_bounded_and_stripped_of_control_characters()
+    {
+        string name = ServiceNames.Find(Block("OTEL_SERVICE_NAME=\u001b[31mred\u0007" + new string('a', 10_000)))!;
+        Assert.IsFalse(name.Any(char.IsControl), name);
+        Assert.IsTrue(Encoding.UTF8.GetByteCount(name) <= ServiceNames.MaxNameBytes);
+        StringAssert.StartsWith(name, "[31mred");
+    }
+
+    [TestMethod]
+    public void A_process_without_the_variable_gets_the_specifications_default()
+    {
+        string procRoot = Directory.CreateTempSubdirectory("probes-proc").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(procRoot, "77"));
+            File.WriteAllBytes(Path.Combine(procRoot, "77", "environ"), Block("PATH=/bin"));
+            File.WriteAllText(Path.Combine(procRoot, "77", "comm"), "orders-api\n");
+            Directory.CreateDirectory(Path.Combine(procRoot, "78"));
+            File.WriteAllBytes(Path.Combine(procRoot, "78", "environ"), Block("PATH=/bin", "OTEL_SERVICE_NAME=billing"));
+            var names = new ServiceNames(procRoot);
+            Assert.AreEqual("unknown_service:orders-api", names.Of(77, ".NET TP Worker"));
+            Assert.AreEqual("billing", names.Of(78, null));
+            Assert.AreEqual("unknown_service:gone", names.Of(79, "gone"), "a vanished process");
+        }
+        finally
+        {
+            Directory.Delete(procRoot, recursive: true);
+        }
+    }
+}

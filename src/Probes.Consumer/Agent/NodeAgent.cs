@@ -27,6 +27,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private readonly Dictionary<string, ulong> _late = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ContainerRuntime> _runtimes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _hookResults = new(StringComparer.Ordinal);
+    private readonly ShimLocator _shimLocator = new(TargetResolver.ShimFileName);
     private ulong _rescans;
     private volatile bool _ready;
 
@@ -50,7 +51,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         using TraceRun run = TraceRun.Create(target, stop, sink, runOptions);
         using var shims = new AttachedShims(run, sink, options.Grace);
         using MetricsEndpoint endpoint = MetricsEndpoint.Start(options.Listen, exchange, () => _ready);
-        using HookListener? hooks = options.HookSocket is { } socket ? HookListener.Start(socket) : null;
+        using HookListener? hooks = options.HookSocket is { } socket ? HookListener.Start(socket, HostPaths.Detect()) : null;
         run.Start();
         PhaseMaps maps = run.PhaseMaps!;
         KernelPhases? kernel = null;
@@ -85,7 +86,8 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
             }
             if (exchange.Wanted)
             {
-                exchange.Publish(Exposition(maps, table, shims.Count, hooks is null ? null : WithMalformed(hooks.Malformed)));
+                exchange.Publish(Exposition(maps, table, shims.Count, hooks is null ? null : WithMalformed(hooks.Malformed),
+                    hooks is null ? null : new Dictionary<string, ulong> { ["known_path"] = _shimLocator.KnownPathHits, ["file_look"] = shims.AnsweredByLook }));
             }
         }
 
@@ -108,7 +110,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     {
         try
         {
-            if (ImageLayers.FindBeneath(root, TargetResolver.ShimFileName) is not { } shim)
+            if (_shimLocator.Find(root) is not { } shim)
             {
                 return "none";
             }
@@ -125,7 +127,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private Dictionary<string, ulong> WithMalformed(long malformed) =>
         new(_hookResults, StringComparer.Ordinal) { ["error"] = _hookResults.GetValueOrDefault("error") + (ulong)malformed };
 
-    private string Exposition(PhaseMaps maps, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests)
+    private string Exposition(PhaseMaps maps, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests, IReadOnlyDictionary<string, ulong>? hookShortcuts)
     {
         long now = Environment.TickCount64;
         (List<PhaseSeries> series, ulong unattributed) = table.Build(maps.ReadStatistics(), maps.ReadHistogram(), id => Exported(id, now));
@@ -133,7 +135,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         int pending = maps.PendingCount();
         var late = _late.Where(pair => Exported(pair.Key, now)).Select(pair => (LabelsOf(pair.Key), pair.Value)).OrderBy(l => l.Item1.ContainerId, StringComparer.Ordinal).ToList();
         var agent = new AgentCounters(counters.RingFull, counters.Evicted(pending), counters.PendingFull, counters.HistogramFull, counters.StatisticsFull,
-            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests);
+            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests, hookShortcuts);
         return PrometheusText.Write(options.Node, series, agent);
     }
 

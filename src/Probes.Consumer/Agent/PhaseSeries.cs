@@ -11,4 +11,4 @@ public sealed record PhaseSeries(string Phase, string Status, ContainerLabels Wh
 public sealed record AgentCounters(
     ulong EventsLost, ulong BeginsEvicted, ulong PendingMapFull, ulong HistogramMapFull, ulong StatisticsMapFull, ulong EndsWithoutBegin,
     ulong UnattributedPhases, int AttachedFiles, ulong Rescans, int OverflowedSeries, IReadOnlyList<(ContainerLabels Where, ulong Count)> FirstSeenLate,
-    IReadOnlyDictionary<string, ulong>? HookRequests = null);
+    IReadOnlyDictionary<string, ulong>? HookRequests = null, IReadOnlyDictionary<string, ulong>? HookShortcuts = null);

@@ -55,6 +55,15 @@ public static class PrometheusText
                     .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
+        if (counters.HookShortcuts is { } shortcuts)
+        {
+            Family(output, "probes_agent_hook_shortcuts_total", "counter", "Hook requests answered without the slow path: known_path (the shim was at a path it had before, no search), file_look (its inode, size and time are an attached file's, not read again).");
+            foreach ((string shortcut, ulong count) in shortcuts.OrderBy(h => h.Key, StringComparer.Ordinal))
+            {
+                output.Append("probes_agent_hook_shortcuts_total{").Append(nodeLabel).Append(',').Append(Label("shortcut", shortcut)).Append("} ")
+                    .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
 
         Family(output, "probes_agent_first_seen_late_total", "counter", "Times the agent attached to a file a container's process already mapped (phases before the attach were missed).");
         foreach ((ContainerLabels where, ulong count) in counters.FirstSeenLate)

@@ -29,6 +29,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private readonly Dictionary<string, ulong> _hookResults = new(StringComparer.Ordinal);
     private readonly ShimLocator _shimLocator = new(TargetResolver.ShimFileName);
     private ulong _rescans;
+    private ulong _expositions;
     private volatile bool _ready;
 
     /// <summary>The first scan of the host is attached (<c>/readyz</c>).</summary>
@@ -86,7 +87,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
             }
             if (exchange.Wanted)
             {
-                exchange.Publish(Exposition(maps, table, shims.Count, hooks is null ? null : WithMalformed(hooks.Malformed),
+                exchange.Publish(Exposition(maps, kernel, table, shims.Count, hooks is null ? null : WithMalformed(hooks.Malformed),
                     hooks is null ? null : new Dictionary<string, ulong> { ["known_path"] = _shimLocator.KnownPathHits, ["file_look"] = shims.AnsweredByLook }));
             }
         }
@@ -127,7 +128,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private Dictionary<string, ulong> WithMalformed(long malformed) =>
         new(_hookResults, StringComparer.Ordinal) { ["error"] = _hookResults.GetValueOrDefault("error") + (ulong)malformed };
 
-    private string Exposition(PhaseMaps maps, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests, IReadOnlyDictionary<string, ulong>? hookShortcuts)
+    private string Exposition(PhaseMaps maps, KernelPhases? kernel, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests, IReadOnlyDictionary<string, ulong>? hookShortcuts)
     {
         long now = Environment.TickCount64;
         (List<PhaseSeries> series, ulong unattributed) = table.Build(maps.ReadStatistics(), maps.ReadHistogram(), id => Exported(id, now));
@@ -135,8 +136,10 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         int pending = maps.PendingCount();
         var late = _late.Where(pair => Exported(pair.Key, now)).Select(pair => (LabelsOf(pair.Key), pair.Value)).OrderBy(l => l.Item1.ContainerId, StringComparer.Ordinal).ToList();
         var agent = new AgentCounters(counters.RingFull, counters.Evicted(pending), counters.PendingFull, counters.HistogramFull, counters.StatisticsFull,
-            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests, hookShortcuts);
-        return PrometheusText.Write(options.Node, series, agent);
+            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests, hookShortcuts, ++_expositions);
+        List<MarkSeries> marks = kernel is null ? [] : kernel.Marks.Rows().Where(row => Exported(row.Container, now))
+            .Select(row => new MarkSeries(LabelsOf(row.Container), row.Name, row.Count, row.Last, row.Min, row.Max)).ToList();
+        return PrometheusText.Write(options.Node, series, agent, marks);
     }
 
     /// <summary>The host always; a container while it runs and for the grace period after its processes were last seen.</summary>
@@ -162,6 +165,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
             return;
         }
         table.Forget(gone.Contains);
+        kernel.Marks.Forget(gone.Contains);
         int rows = maps.DeleteContainers(key => kernel.ContainerOf(key) is { } id && gone.Contains(id));
         foreach (string id in gone)
         {

@@ -99,10 +99,11 @@ public sealed class HookListener : IDisposable
             try
             {
                 string answer;
-                if (await ReadRoot(client, timeout.Token).ConfigureAwait(false) is { } root)
+                HostPaths paths = PeerPid(client) is int pid and > 0 ? HostPaths.OfPeer(pid) : _hostPaths;
+                if (await ReadRoot(client, paths, timeout.Token).ConfigureAwait(false) is { } root)
                 {
                     var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _requests.Enqueue((_hostPaths.Of(root), pending));
+                    _requests.Enqueue((paths.Of(root), pending));
                     answer = await pending.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
                 }
                 else
@@ -140,7 +141,22 @@ public sealed class HookListener : IDisposable
     /// or <c>state</c> and the OCI state up to the end of the stream (<c>probes-hook</c>, which
     /// leaves the parsing to us); null for anything else.
     /// </summary>
-    private async Task<string?> ReadRoot(Socket client, CancellationToken cancellation)
+    /// <summary>The connecting process's pid (SO_PEERCRED: struct ucred's first field), or null.</summary>
+    private static int? PeerPid(Socket client)
+    {
+        Span<byte> credentials = stackalloc byte[12];
+        try
+        {
+            const int SolSocket = 1, SoPeerCred = 17;
+            return client.GetRawSocketOption(SolSocket, SoPeerCred, credentials) >= 4 ? BitConverter.ToInt32(credentials) : null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<string?> ReadRoot(Socket client, HostPaths paths, CancellationToken cancellation)
     {
         var buffer = new byte[MaxLine];
         int length = 0;
@@ -183,7 +199,7 @@ public sealed class HookListener : IDisposable
             }
             state.Write(buffer, 0, read);
         }
-        return OciContainerState.RootFilesystem(state.ToArray(), _hostPaths.Of);
+        return OciContainerState.RootFilesystem(state.ToArray(), paths.Of);
     }
 
     public void Dispose()

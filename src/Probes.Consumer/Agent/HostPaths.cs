@@ -23,6 +23,26 @@ public sealed class HostPaths(string prefix)
         }
     }
 
+    /// <summary>
+    /// The paths a hook names are the runtime's, valid in the hook's mount namespace: through
+    /// <c>/proc/PID/root</c> of the hook (its pid from the socket's peer credentials; the host's
+    /// pid namespace makes it ours) when that namespace is not ours. Works where pid 1 is out of
+    /// reach (a sandboxed host), and for a runtime in a mount namespace of its own.
+    /// </summary>
+    public static HostPaths OfPeer(int pid)
+    {
+        try
+        {
+            string? ours = new FileInfo("/proc/self/ns/mnt").LinkTarget;
+            string? peer = new FileInfo($"/proc/{pid}/ns/mnt").LinkTarget;
+            return new HostPaths(ours is not null && peer is not null && ours != peer ? $"/proc/{pid}/root" : "");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new HostPaths("");
+        }
+    }
+
     /// <summary>Empty on the host; <c>/proc/1/root</c> in a container of the host's pid namespace.</summary>
     public string Prefix => prefix;
 

@@ -21,7 +21,9 @@ namespace Probes.Consumer.Agent;
 public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
 {
     private readonly ContainerDirectory _directory = new();
-    private readonly ContainerCatalog _catalog = new();
+    private readonly HostPaths _hostPaths = HostPaths.Detect();
+    // In a container, the runtimes' state (pod, namespace, names under CRI-O and containerd) is read through the host's root too.
+    private readonly ContainerCatalog _catalog = new(stateRoots: HostPaths.Detect() is { Prefix.Length: > 0 } host ? ContainerStateRoots.Under(host.Prefix) : null);
     private readonly Dictionary<string, ContainerLabels> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _late = new(StringComparer.Ordinal);
@@ -52,7 +54,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         using TraceRun run = TraceRun.Create(target, stop, sink, runOptions);
         using var shims = new AttachedShims(run, sink, options.Grace);
         using MetricsEndpoint endpoint = MetricsEndpoint.Start(options.Listen, exchange, () => _ready);
-        using HookListener? hooks = options.HookSocket is { } socket ? HookListener.Start(socket, HostPaths.Detect()) : null;
+        using HookListener? hooks = options.HookSocket is { } socket ? HookListener.Start(socket, _hostPaths) : null;
         run.Start();
         PhaseMaps maps = run.PhaseMaps!;
         KernelPhases? kernel = null;

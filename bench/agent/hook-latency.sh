@@ -4,14 +4,16 @@
 # and with an empty hooks dir. The container's command is one the image lacks, so each run ends
 # right after the runtime ran the hooks and failed the exec: both arms stop at the same point and
 # .NET start-up noise is left out.
-#   bench/agent/hook-latency.sh PROBES IMAGE [PAIRS]     prints "pair hook_ms no_hook_ms" lines
+# HOOK is the hook executable: `probes` (the .NET `probes hook`, the default) or native/build/probes-hook.
+#   bench/agent/hook-latency.sh PROBES IMAGE [PAIRS] [HOOK]    prints "pair hook_ms no_hook_ms" lines
 set -euo pipefail
-probes=$1 image=$2 pairs=${3:-12}
+probes=$1 image=$2 pairs=${3:-12} hook=${4:-$1}
 work=$(mktemp -d)
 trap 'kill -TERM $agent 2>/dev/null || true; wait $agent 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/hooks" "$work/nohooks"
+if [[ $hook == "$probes" ]]; then args='["probes", "hook", "--socket", "'$work/agent.sock'"]'; else args='["probes-hook", "'$work/agent.sock'"]'; fi
 cat > "$work/hooks/probes.json" <<JSON
-{"version": "1.0.0", "hook": {"path": "$probes", "args": ["probes", "hook", "--socket", "$work/agent.sock"]}, "when": {"always": true}, "stages": ["prestart"]}
+{"version": "1.0.0", "hook": {"path": "$hook", "args": $args}, "when": {"always": true}, "stages": ["prestart"]}
 JSON
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$probes" agent --listen "127.0.0.1:$port" --hook-socket "$work/agent.sock" 2>"$work/agent.err" &
@@ -26,4 +28,4 @@ for i in $(seq "$pairs"); do
     c=$(date +%s%N)
     echo "$i $(( (b - a) / 1000000 )) $(( (c - b) / 1000000 ))"
 done
-curl -s "127.0.0.1:$port/metrics" | grep '^probes_agent_hook_requests_total' >&2
+curl -s "127.0.0.1:$port/metrics" | grep '^probes_agent_hook_' >&2

@@ -26,10 +26,14 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
     private readonly Dictionary<(int Pid, FileIdentity Identity), FileIdentity?> _mappings = new();
     private readonly Dictionary<FileIdentity, TracePlan> _attached = new();
     private readonly Dictionary<FileIdentity, long> _unmappedSince = new();
+    private readonly Dictionary<FileLook, FileIdentity> _attachedByLook = new();
     private uint _nextProbeId;
 
     /// <summary>Distinct files attached now.</summary>
     public int Count => _attached.Count;
+
+    /// <summary>Files <see cref="AttachFile"/> found attached by their look alone (<see cref="FileLook"/>), without reading them.</summary>
+    public ulong AnsweredByLook { get; private set; }
 
     /// <summary>Follows <paramref name="current"/> (every shim mapping on the host now); returns the pids that mapped a file before it was attached (their earlier phases were missed).</summary>
     /// <param name="now">Milliseconds on a monotonic clock.</param>
@@ -70,6 +74,13 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
     /// </summary>
     public bool AttachFile(TargetFile file, long now)
     {
+        FileLook? look = file.Pinned is { } opened ? FileLook.Of(opened) : null;
+        if (look is { } seen && _attachedByLook.TryGetValue(seen, out FileIdentity known) && _attached.ContainsKey(known))
+        {
+            file.Pinned!.Dispose();
+            AnsweredByLook++;
+            return true;
+        }
         IReadOnlyList<ListedProbe> found = new ProbeDiscovery(sink, keepPinned: true).ListFiles([file]);
         List<ListedProbe> wanted = found.Where(ProbeRequirement.Phases.Wants).ToList();
         ListedProbe.ReleaseFiles(found.Where(p => !wanted.Contains(p)));
@@ -81,6 +92,7 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
         FileIdentity real = DistinctRealFiles.RealIdentities([pinned], sink.Warning)[pinned];
         if (_attached.ContainsKey(real))
         {
+            Remember(look, real);
             ListedProbe.ReleaseFiles(wanted);
             return true;
         }
@@ -88,8 +100,17 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
         {
             return false;
         }
+        Remember(look, real);
         _unmappedSince[real] = now;
         return true;
+    }
+
+    private void Remember(FileLook? look, FileIdentity real)
+    {
+        if (look is { } seen)
+        {
+            _attachedByLook[seen] = real;
+        }
     }
 
     private List<int> Add(List<ShimMapping> fresh)
@@ -112,6 +133,7 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
         foreach (IGrouping<PinnedFile, ListedProbe> file in byPin)
         {
             FileIdentity identity = real[file.Key];
+            FileLook? look = FileLook.Of(file.Key); // before the pin may be released below
             TargetFile first = file.First().File;
             List<ListedProbe> probes = file.ToList();
             if (_attached.ContainsKey(identity) || !ProbeRequirement.Phases.IsMetBy(probes))
@@ -124,6 +146,7 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
             }
             if (first.Pid is int pid && first.Mapping is { } mapping && _attached.ContainsKey(identity))
             {
+                Remember(look, identity);
                 _mappings[(pid, mapping.Identity)] = identity;
                 if (attachedNow.Contains(identity))
                 {
@@ -172,6 +195,10 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
     {
         TracePlan plan = _attached[identity];
         _attached.Remove(identity);
+        foreach (FileLook look in _attachedByLook.Where(pair => pair.Value == identity).Select(pair => pair.Key).ToList())
+        {
+            _attachedByLook.Remove(look);
+        }
         // Matched by the pinned descriptor's path, unique while the plan keeps it open.
         HashSet<string> paths = KernelPaths(plan);
         int detached = run.Detach(uprobe => paths.Contains(uprobe.Path));

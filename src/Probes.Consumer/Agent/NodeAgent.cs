@@ -21,13 +21,17 @@ namespace Probes.Consumer.Agent;
 public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
 {
     private readonly ContainerDirectory _directory = new();
-    private readonly ContainerCatalog _catalog = new();
+    private readonly HostPaths _hostPaths = HostPaths.Detect();
+    // In a container, the runtimes' state (pod, namespace, names under CRI-O and containerd) is read through the host's root too.
+    private readonly ContainerCatalog _catalog = new(stateRoots: HostPaths.Detect() is { Prefix.Length: > 0 } host ? ContainerStateRoots.Under(host.Prefix) : null);
     private readonly Dictionary<string, ContainerLabels> _labels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _late = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ContainerRuntime> _runtimes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _hookResults = new(StringComparer.Ordinal);
+    private readonly ShimLocator _shimLocator = new(TargetResolver.ShimFileName);
     private ulong _rescans;
+    private ulong _expositions;
     private volatile bool _ready;
 
     /// <summary>The first scan of the host is attached (<c>/readyz</c>).</summary>
@@ -50,7 +54,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         using TraceRun run = TraceRun.Create(target, stop, sink, runOptions);
         using var shims = new AttachedShims(run, sink, options.Grace);
         using MetricsEndpoint endpoint = MetricsEndpoint.Start(options.Listen, exchange, () => _ready);
-        using HookListener? hooks = options.HookSocket is { } socket ? HookListener.Start(socket) : null;
+        using HookListener? hooks = options.HookSocket is { } socket ? HookListener.Start(socket, _hostPaths) : null;
         run.Start();
         PhaseMaps maps = run.PhaseMaps!;
         KernelPhases? kernel = null;
@@ -85,7 +89,8 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
             }
             if (exchange.Wanted)
             {
-                exchange.Publish(Exposition(maps, table, shims.Count, hooks is null ? null : WithMalformed(hooks.Malformed)));
+                exchange.Publish(Exposition(maps, kernel, table, shims.Count, hooks is null ? null : WithMalformed(hooks.Malformed),
+                    hooks is null ? null : new Dictionary<string, ulong> { ["known_path"] = _shimLocator.KnownPathHits, ["file_look"] = shims.AnsweredByLook }));
             }
         }
 
@@ -108,7 +113,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     {
         try
         {
-            if (ImageLayers.FindBeneath(root, TargetResolver.ShimFileName) is not { } shim)
+            if (_shimLocator.Find(root) is not { } shim)
             {
                 return "none";
             }
@@ -125,7 +130,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private Dictionary<string, ulong> WithMalformed(long malformed) =>
         new(_hookResults, StringComparer.Ordinal) { ["error"] = _hookResults.GetValueOrDefault("error") + (ulong)malformed };
 
-    private string Exposition(PhaseMaps maps, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests)
+    private string Exposition(PhaseMaps maps, KernelPhases? kernel, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests, IReadOnlyDictionary<string, ulong>? hookShortcuts)
     {
         long now = Environment.TickCount64;
         (List<PhaseSeries> series, ulong unattributed) = table.Build(maps.ReadStatistics(), maps.ReadHistogram(), id => Exported(id, now));
@@ -133,8 +138,10 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         int pending = maps.PendingCount();
         var late = _late.Where(pair => Exported(pair.Key, now)).Select(pair => (LabelsOf(pair.Key), pair.Value)).OrderBy(l => l.Item1.ContainerId, StringComparer.Ordinal).ToList();
         var agent = new AgentCounters(counters.RingFull, counters.Evicted(pending), counters.PendingFull, counters.HistogramFull, counters.StatisticsFull,
-            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests);
-        return PrometheusText.Write(options.Node, series, agent);
+            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests, hookShortcuts, ++_expositions);
+        List<MarkSeries> marks = kernel is null ? [] : kernel.Marks.Rows().Where(row => Exported(row.Container, now))
+            .Select(row => new MarkSeries(LabelsOf(row.Container), row.Name, row.Count, row.Last, row.Min, row.Max)).ToList();
+        return PrometheusText.Write(options.Node, series, agent, marks);
     }
 
     /// <summary>The host always; a container while it runs and for the grace period after its processes were last seen.</summary>
@@ -160,6 +167,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
             return;
         }
         table.Forget(gone.Contains);
+        kernel.Marks.Forget(gone.Contains);
         int rows = maps.DeleteContainers(key => kernel.ContainerOf(key) is { } id && gone.Contains(id));
         foreach (string id in gone)
         {

@@ -11,4 +11,7 @@ public sealed record PhaseSeries(string Phase, string Status, ContainerLabels Wh
 public sealed record AgentCounters(
     ulong EventsLost, ulong BeginsEvicted, ulong PendingMapFull, ulong HistogramMapFull, ulong StatisticsMapFull, ulong EndsWithoutBegin,
     ulong UnattributedPhases, int AttachedFiles, ulong Rescans, int OverflowedSeries, IReadOnlyList<(ContainerLabels Where, ulong Count)> FirstSeenLate,
-    IReadOnlyDictionary<string, ulong>? HookRequests = null);
+    IReadOnlyDictionary<string, ulong>? HookRequests = null, IReadOnlyDictionary<string, ulong>? HookShortcuts = null, ulong Expositions = 0);
+
+/// <summary>The marks of one name in one container, for the exposition.</summary>
+public sealed record MarkSeries(ContainerLabels Where, string Name, long Count, long Last, long Min, long Max);

@@ -14,7 +14,10 @@ public static class PrometheusText
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
     public const string PhaseFamily = "probes_phase_duration_seconds";
 
-    public static string Write(string node, IReadOnlyList<PhaseSeries> series, AgentCounters counters)
+    public const string MarkCountFamily = "probes_marks_total";
+    public const string MarkValueFamily = "probes_mark_value";
+
+    public static string Write(string node, IReadOnlyList<PhaseSeries> series, AgentCounters counters, IReadOnlyList<MarkSeries>? marks = null)
     {
         var output = new StringBuilder(4096 + series.Count * 2048);
         string nodeLabel = Label("node", node);
@@ -35,6 +38,11 @@ public static class PrometheusText
             output.Append(PhaseFamily).Append("_count{").Append(labels).Append("} ").Append(one.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
+        if (marks is not null)
+        {
+            WriteMarks(output, nodeLabel, marks);
+        }
+
         Counter(output, nodeLabel, "probes_agent_events_lost_total", "Records the ring buffer had no room for (names, faults and slow phases may be missing).", counters.EventsLost);
         Counter(output, nodeLabel, "probes_agent_phase_begins_evicted_total", "Phase begins never ended that the pending map evicted to make room.", counters.BeginsEvicted);
         Counter(output, nodeLabel, "probes_agent_pending_map_full_total", "Phase begins the kernel's pending map refused.", counters.PendingMapFull);
@@ -44,6 +52,7 @@ public static class PrometheusText
         Gauge(output, nodeLabel, "probes_agent_unattributed_phases", "Phases counted in the kernel under a container or phase no record has named yet (not in the histograms).", counters.UnattributedPhases);
         Gauge(output, nodeLabel, "probes_agent_attached_files", "Distinct files carrying the phase probes the agent is attached to now.", (ulong)counters.AttachedFiles);
         Counter(output, nodeLabel, "probes_agent_rescans_total", "Scans of /proc for new copies of the shim.", counters.Rescans);
+        Counter(output, nodeLabel, "probes_agent_expositions_total", "Expositions built from the maps (at most one a second however many scrapes: scrapes in between share one).", counters.Expositions);
         Gauge(output, nodeLabel, "probes_agent_series_overflowed", "Phase series (phase, status, container) past the series bound, added into the overflow series instead.", (ulong)counters.OverflowedSeries);
 
         if (counters.HookRequests is { } hook)
@@ -55,6 +64,15 @@ public static class PrometheusText
                     .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
+        if (counters.HookShortcuts is { } shortcuts)
+        {
+            Family(output, "probes_agent_hook_shortcuts_total", "counter", "Hook requests answered without the slow path: known_path (the shim was at a path it had before, no search), file_look (its inode, size and time are an attached file's, not read again).");
+            foreach ((string shortcut, ulong count) in shortcuts.OrderBy(h => h.Key, StringComparer.Ordinal))
+            {
+                output.Append("probes_agent_hook_shortcuts_total{").Append(nodeLabel).Append(',').Append(Label("shortcut", shortcut)).Append("} ")
+                    .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
 
         Family(output, "probes_agent_first_seen_late_total", "counter", "Times the agent attached to a file a container's process already mapped (phases before the attach were missed).");
         foreach ((ContainerLabels where, ulong count) in counters.FirstSeenLate)
@@ -63,6 +81,31 @@ public static class PrometheusText
                 .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
         return output.ToString();
+    }
+
+    /// <summary>
+    /// Marks (<c>Probe.Mark(name, value)</c>): how many per container and name (a counter), and the
+    /// last value with the smallest and largest seen (gauges; a mark is a sampled value, such as a
+    /// queue length, so its last value is what a gauge means).
+    /// </summary>
+    private static void WriteMarks(StringBuilder output, string nodeLabel, IReadOnlyList<MarkSeries> marks)
+    {
+        Family(output, MarkCountFamily, "counter", "Marks (Probe.Mark) fired, by container and mark name.");
+        foreach (MarkSeries mark in marks)
+        {
+            output.Append(MarkCountFamily).Append('{').Append(nodeLabel).Append(',').Append(Where(mark.Where)).Append(',').Append(Label("mark", mark.Name)).Append("} ")
+                .Append(mark.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        Family(output, MarkValueFamily, "gauge", "The value of each container's marks of a name: the last one (stat=\"last\"), the smallest and largest since the agent started (min, max).");
+        foreach (MarkSeries mark in marks)
+        {
+            string labels = $"{nodeLabel},{Where(mark.Where)},{Label("mark", mark.Name)}";
+            foreach ((string stat, long value) in new[] { ("last", mark.Last), ("min", mark.Min), ("max", mark.Max) })
+            {
+                output.Append(MarkValueFamily).Append('{').Append(labels).Append(",stat=\"").Append(stat).Append("\"} ")
+                    .Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
     }
 
     private static string Where(ContainerLabels where) =>

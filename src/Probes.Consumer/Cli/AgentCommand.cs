@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 using Probes.Consumer.Agent;
+using Probes.Consumer.Tracing;
 using Probes.Consumer.Tracing.Run;
 
 namespace Probes.Consumer.Cli;
@@ -48,10 +49,16 @@ public static class AgentCommand
             Description = $"Listen for 'probes hook' (an OCI hook) on this unix socket, e.g. {HookCommand.DefaultSocket} (default: no hook socket).",
             CustomParser = result => CommonOptions.ParseNonEmpty(result, "--hook-socket"),
         };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "text (one 'probes: ...' line per event) or json (one JSON object per line: time, level, msg).",
+            DefaultValueFactory = _ => "text",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
         Option<int?> ringSize = CommonOptions.RingSize($"Ring buffer size in bytes, a power of two (default {TraceRunOptions.DefaultRingBufferBytes >> 20} MiB).");
 
         var command = new Command("agent", "Serve every container's phase histograms to Prometheus, attached to every copy of the shim on this host, old and new.");
-        foreach (Option option in new Option[] { listen, node, rescan, grace, maxSeries, hookSocket, ringSize })
+        foreach (Option option in new Option[] { listen, node, rescan, grace, maxSeries, hookSocket, logFormat, ringSize })
         {
             command.Options.Add(option);
         }
@@ -72,8 +79,9 @@ public static class AgentCommand
             privileges.Demand("probes agent", tracing: true, privileges.EveryProcessReason());
             using var stop = new TraceStop();
             using var signals = new ShutdownSignal(stop);
-            new NodeAgent(options, new ConsoleDiagnostics(console, verbose)).Run(stop, console.WriteNote);
-            console.WriteNote($"agent stopped ({stop.Reason ?? "stopped"}); everything detached");
+            IDiagnosticSink log = parse.GetValue(logFormat) == "json" ? new JsonLogDiagnostics(console.Error, verbose) : new ConsoleDiagnostics(console, verbose);
+            new NodeAgent(options, log).Run(stop, log.Note);
+            log.Note($"agent stopped ({stop.Reason ?? "stopped"}); everything detached");
             return (int)ExitCode.Success;
         });
         return command;

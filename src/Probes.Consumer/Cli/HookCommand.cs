@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Probes.Consumer.Agent;
 
 namespace Probes.Consumer.Cli;
 
@@ -11,14 +12,13 @@ namespace Probes.Consumer.Cli;
 /// path on the host), asks the agent on its socket to attach to the shim in that root filesystem,
 /// and waits for the answer, at most 2 s in all. It never fails or blocks a container's start:
 /// whatever goes wrong (no agent, a slow agent, a state it cannot read), it exits 0, says why in one
-/// line on stderr, and the container starts; the agent counts what it answered.
+/// line on stderr, and the container starts; the agent counts what it answered. The native
+/// <c>probes-hook</c> (native/probes-hook.c) does the same without .NET's start-up time.
 /// </summary>
 public static class HookCommand
 {
     public const string DefaultSocket = "/run/probes/agent.sock";
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
-    private const int MaxStateBytes = 1 << 20;
-    private const int MaxConfigBytes = 4 << 20;
 
     public static Command Create(CliConsole console)
     {
@@ -50,16 +50,8 @@ public static class HookCommand
         return command;
     }
 
-    /// <summary>The root filesystem's host path: config.json's root.path, relative to the bundle when not absolute.</summary>
-    private static string RootFilesystem(Stream stdin)
-    {
-        using JsonDocument state = JsonDocument.Parse(ReadBounded(stdin, MaxStateBytes, "the container state on stdin"));
-        string bundle = state.RootElement.GetProperty("bundle").GetString() ?? throw new InvalidDataException("the state has no bundle");
-        using FileStream configFile = File.OpenRead(Path.Combine(bundle, "config.json"));
-        using JsonDocument config = JsonDocument.Parse(ReadBounded(configFile, MaxConfigBytes, "config.json"));
-        string root = config.RootElement.GetProperty("root").GetProperty("path").GetString() ?? throw new InvalidDataException("config.json has no root.path");
-        return Path.GetFullPath(Path.IsPathRooted(root) ? root : Path.Combine(bundle, root));
-    }
+    private static string RootFilesystem(Stream stdin) =>
+        OciContainerState.RootFilesystem(OciContainerState.ReadBounded(stdin, OciContainerState.MaxStateBytes, "the container state on stdin"), path => path);
 
     private static string Ask(string socketPath, string root, CancellationToken cancellation)
     {
@@ -86,21 +78,5 @@ public static class HookCommand
             }
         }
         return Encoding.UTF8.GetString(buffer, 0, length).Trim();
-    }
-
-    private static byte[] ReadBounded(Stream stream, int limit, string what)
-    {
-        using var bytes = new MemoryStream();
-        var buffer = new byte[65536];
-        int read;
-        while ((read = stream.Read(buffer)) > 0)
-        {
-            if (bytes.Length + read > limit)
-            {
-                throw new InvalidDataException($"{what} is longer than {limit} bytes");
-            }
-            bytes.Write(buffer, 0, read);
-        }
-        return bytes.ToArray();
     }
 }

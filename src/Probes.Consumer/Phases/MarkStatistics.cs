@@ -43,6 +43,17 @@ public sealed class MarkStatistics(int maxRows = MarkStatistics.DefaultMaxRows)
         _rows[(mark.Container, mark.Name)] = new MarkRow(mark.Container, mark.Name, mark.MarkId, 1, mark.Value, mark.Value, mark.Value);
     }
 
+    /// <summary>Drops the rows of the containers <paramref name="gone"/> selects (a node agent's removed containers); returns how many.</summary>
+    public int Forget(Func<string, bool> gone)
+    {
+        var dropped = _rows.Keys.Where(key => gone(key.Container)).ToList();
+        foreach ((string Container, string Name) key in dropped)
+        {
+            _rows.Remove(key);
+        }
+        return dropped.Count;
+    }
+
     /// <summary>A snapshot, by container then name.</summary>
     public IReadOnlyList<MarkRow> Rows() =>
         _rows.Values.OrderBy(row => row.Container, StringComparer.Ordinal).ThenBy(row => row.Name, StringComparer.Ordinal).ToList();

@@ -7,6 +7,7 @@ public static class AssemblyHooks
     public static void RemoveScratch()
     {
         SampleImage.Remove();
+        AgentImage.Remove();
         if (TestPaths.HasScratch)
         {
             Directory.Delete(TestPaths.ScratchDirectory, recursive: true);

@@ -100,6 +100,9 @@ public sealed class KernelPhases(PhaseMaps maps, Action? afterPoll = null, Actio
     /// <summary>The container id ("" for the host) a sent record showed behind a maps key, or null while none came.</summary>
     public string? ContainerOf(ContainerKey key) => _containers.TryGetValue(key, out string? container) ? container : null;
 
+    /// <summary>The marks counted so far, per container and name (from the ring: marks are not paired in the kernel).</summary>
+    public MarkStatistics Marks => _marks;
+
     public void AfterPoll(int events) => afterPoll?.Invoke();
 
     public void OnTick() => onTick?.Invoke();

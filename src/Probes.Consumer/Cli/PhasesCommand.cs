@@ -22,14 +22,18 @@ public static class PhasesCommand
     /// <summary>How long one read of the ring waits: the longest the loop's other work (removals, the live table, a closed stdout) waits.</summary>
     private const int PollMilliseconds = 100;
 
-    private static readonly string[] Formats = ["table", "json", "chrome"];
+    private static readonly string[] Formats = ["table", "json", "chrome", "tree", "tree-json"];
+
+    /// <summary>The reports that need every instance (per-event mode): the timeline and the trees, which follow parent links.</summary>
+    private static bool KeepsInstances(string format) => format is "chrome" or "tree" or "tree-json";
 
     public static Command Create(CliConsole console)
     {
         TracingOptions tracing = TracingOptions.Create(imageAndAll: true);
         var format = new Option<string>("--format", "-f")
         {
-            Description = "Final report: table, json or chrome (Chrome trace event JSON; opens in Perfetto). --json is --format json.",
+            Description = "Final report: table, json, chrome (Chrome trace event JSON; opens in Perfetto), tree (phases nested by their parents, with self time) "
+                + "or tree-json (the tree as one nested JSON document). --json is --format json.",
             DefaultValueFactory = _ => "table",
             CustomParser = ParseFormat,
         };
@@ -51,12 +55,19 @@ public static class PhasesCommand
             CustomParser = DurationThreshold.Parse,
         };
 
+        // Report selection (issue 18): the tree's options.
+        var mergeContainers = new Option<bool>("--merge-containers")
+        {
+            Description = "With --format tree or tree-json: one tree for every container (the replicas of an --image) instead of one per container.",
+        };
+
         var command = new Command("phases", "How long each phase takes, per container: live table and final report.");
         tracing.AddTo(command);
         command.Options.Add(format);
         command.Options.Add(output);
         command.Options.Add(perEvent);
         command.Options.Add(slow);
+        command.Options.Add(mergeContainers);
         command.Validators.Add(result =>
         {
             if (FormatConflict(result, format) is { } conflict)
@@ -64,9 +75,13 @@ public static class PhasesCommand
                 result.AddError(conflict);
             }
             // By the tokens: reading a value whose parser failed throws, and that error is reported already.
-            else if (result.GetResult(slow) is not null && !result.GetValue(CommonOptions.Json) && result.GetResult(format) is { Tokens: [{ Value: "chrome" }] })
+            else if (result.GetResult(slow) is not null && !result.GetValue(CommonOptions.Json) && result.GetResult(format) is { Tokens: [{ Value: var kept }] } && KeepsInstances(kept))
             {
-                result.AddError("--slow lists slow phases in the table and json reports; a chrome timeline shows every phase");
+                result.AddError($"--slow lists slow phases in the table and json reports, not in --format {kept}");
+            }
+            else if (result.GetValue(mergeContainers) && (result.GetValue(CommonOptions.Json) || result.GetResult(format) is not { Tokens: [{ Value: "tree" or "tree-json" }] }))
+            {
+                result.AddError("--merge-containers merges the trees of --format tree or tree-json");
             }
         });
         command.SetAction(parse =>
@@ -80,7 +95,7 @@ public static class PhasesCommand
             // Opened before anything is attached: a report that cannot be written is known now, not after the capture.
             using ReportOutput? report = parse.GetValue(output) is { } path ? ReportOutput.Open(path) : null;
             // A timeline needs every instance; everything else is counted in the kernel unless asked otherwise.
-            bool inKernel = !parse.GetValue(perEvent) && chosen != "chrome";
+            bool inKernel = !parse.GetValue(perEvent) && !KeepsInstances(chosen);
             TraceRunOptions options = tracing.RunOptions(parse, PollMilliseconds);
             ulong? threshold = parse.GetValue(slow);
             if (inKernel)
@@ -90,7 +105,7 @@ public static class PhasesCommand
             }
             var clock = new MonotonicClock();
             SlowPhases? slowPhases = threshold is { } nanoseconds ? new SlowPhases(nanoseconds, clock.ToWallClock) : null;
-            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose);
+            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose, parse.GetValue(mergeContainers));
         });
         return command;
     }
@@ -100,7 +115,7 @@ public static class PhasesCommand
         string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
         if (!Formats.Contains(text, StringComparer.Ordinal))
         {
-            result.AddError($"--format must be table, json or chrome, not '{text}'");
+            result.AddError($"--format must be table, json, chrome, tree or tree-json, not '{text}'");
         }
         return text;
     }
@@ -121,14 +136,14 @@ public static class PhasesCommand
             : $"--json means --format json; it conflicts with --format {chosen}";
     }
 
-    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, SlowPhases? slow, bool verbose)
+    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, SlowPhases? slow, bool verbose, bool mergeContainers)
     {
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
         ProbePattern[] patterns = target.Probes.Any(p => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name == "mark")
             ? [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end"), ProbePattern.Parse("probes:mark")]
             : [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
         using TracePlan plan = TracePlan.Build(target.Probes, patterns, [], target.Pid, target.Description);
-        var collector = new PhaseCollector(keepTimeline: format == "chrome", slow: slow);
+        var collector = new PhaseCollector(keepTimeline: KeepsInstances(format), slow: slow);
 
         using var stop = new TraceStop(duration);
         using var signals = new ShutdownSignal(stop);
@@ -168,7 +183,7 @@ public static class PhasesCommand
         PhaseReport report = Snapshot();
         long ignored = kernel?.IgnoredEvents((long)run.Ignored) ?? (long)run.Ignored;
         long unidentified = kernel?.UnidentifiedEvents((long)run.Unidentified) ?? (long)run.Unidentified;
-        (ExitCode code, string? unwritten) = WriteReport(console, format, output, report, collector, live);
+        (ExitCode code, string? unwritten) = WriteReport(console, output, Render(format, report, collector, live, mergeContainers));
         if (unwritten is not null && run.StopReason is null)
         {
             stop.Stop(console.OutputClosed ? "output closed" : "output failed"); // the reason, when it came only after the capture
@@ -212,9 +227,8 @@ public static class PhasesCommand
     /// it did not reach the file. A stdout whose reader has gone gets nothing, and that is no failure.
     /// </summary>
     /// <returns>The exit code, and what was not written (for the summary line) or null.</returns>
-    private static (ExitCode Code, string? Unwritten) WriteReport(CliConsole console, string format, ReportOutput? output, PhaseReport report, PhaseCollector collector, bool liveShownAlready)
+    private static (ExitCode Code, string? Unwritten) WriteReport(CliConsole console, ReportOutput? output, byte[] rendered)
     {
-        byte[] rendered = Render(format, report, collector, liveShownAlready);
         ExitCode code = ExitCode.Success;
         if (output is not null)
         {
@@ -251,7 +265,7 @@ public static class PhasesCommand
         return (code, null);
     }
 
-    private static byte[] Render(string format, PhaseReport report, PhaseCollector collector, bool liveShownAlready)
+    private static byte[] Render(string format, PhaseReport report, PhaseCollector collector, bool liveShownAlready, bool mergeContainers)
     {
         using var stream = new MemoryStream();
         switch (format)
@@ -264,6 +278,15 @@ public static class PhasesCommand
                 ChromeTraceWriter.Write(collector.Timeline, report.Unfinished, collector.TimelineMarks, (ulong)MonotonicClock.MonotonicNanoseconds(),
                     pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", clock.ToWallClock, stream,
                     collector.TimelineDropped + collector.TimelineMarksDropped);
+                return stream.ToArray();
+            case "tree" or "tree-json":
+                PhaseTree tree = PhaseTreeBuilder.Build(collector.Timeline, report.Unfinished, mergeContainers);
+                string ContainerName(string key) => key == PhaseTreeBuilder.Merged ? "(all containers)" : report.ContainerName(key);
+                if (format == "tree")
+                {
+                    return TreeReportWriter.Text(tree, ContainerName);
+                }
+                TreeReportWriter.WriteJson(tree, ContainerName, stream);
                 return stream.ToArray();
             default:
                 // The live table stays on screen; what it does not show follows it.

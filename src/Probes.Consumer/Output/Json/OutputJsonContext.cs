@@ -11,5 +11,6 @@ namespace Probes.Consumer.Output.Json;
 [JsonSerializable(typeof(IReadOnlyList<ContainerJson>))]
 [JsonSerializable(typeof(IReadOnlyList<DeclaredPhaseJson>))]
 [JsonSerializable(typeof(PhaseReportJson))]
+[JsonSerializable(typeof(PhaseTreeJson))]
 [JsonSerializable(typeof(ChromeTraceJson))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

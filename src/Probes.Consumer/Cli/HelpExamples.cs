@@ -37,6 +37,11 @@ public static class HelpExamples
             "probes phases --pid 4242 --format tree      # where each phase's time goes: children, self time",
             "probes phases --pid 4242 --format chrome -o timeline.json   # open in Perfetto or speedscope",
         ],
+        ["ps"] =
+        [
+            "probes ps                                   # every process that loads libprobes.so, and its phases",
+            "probes ps --format json",
+        ],
         ["containers"] =
         [
             "probes containers                           # which containers load libprobes.so",

@@ -55,7 +55,12 @@ public static class PhasesCommand
             CustomParser = DurationThreshold.Parse,
         };
 
-        // Report selection (issue 18): the tree's options.
+        // Report selection (issue 18): which phases, and the tree's options.
+        var phaseGlobs = new Option<string[]>("--phase")
+        {
+            Description = "Only phases whose name matches this glob (* and ?; repeatable). A tree keeps the parents on the way to them. Marks are always shown.",
+            CustomParser = result => CommonOptions.ParseNonEmptyValues(result, "--phase"),
+        };
         var mergeContainers = new Option<bool>("--merge-containers")
         {
             Description = "With --format tree or tree-json: one tree for every container (the replicas of an --image) instead of one per container.",
@@ -67,6 +72,7 @@ public static class PhasesCommand
         command.Options.Add(output);
         command.Options.Add(perEvent);
         command.Options.Add(slow);
+        command.Options.Add(phaseGlobs);
         command.Options.Add(mergeContainers);
         command.Validators.Add(result =>
         {
@@ -104,8 +110,9 @@ public static class PhasesCommand
                 options = options with { KernelPairing = new KernelPairingOptions { SlowThresholdNanoseconds = threshold ?? 0 } };
             }
             var clock = new MonotonicClock();
-            SlowPhases? slowPhases = threshold is { } nanoseconds ? new SlowPhases(nanoseconds, clock.ToWallClock) : null;
-            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose, parse.GetValue(mergeContainers));
+            var selection = new PhaseSelection(parse.GetValue(phaseGlobs) ?? []);
+            SlowPhases? slowPhases = threshold is { } nanoseconds ? new SlowPhases(nanoseconds, clock.ToWallClock, selects: selection.SelectsAll ? null : selection.Selects) : null;
+            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose, new ReportChoices(parse.GetValue(mergeContainers), selection));
         });
         return command;
     }
@@ -136,7 +143,7 @@ public static class PhasesCommand
             : $"--json means --format json; it conflicts with --format {chosen}";
     }
 
-    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, SlowPhases? slow, bool verbose, bool mergeContainers)
+    private static ExitCode Execute(CliConsole console, TraceTarget target, string format, ReportOutput? output, TimeSpan? duration, TraceRunOptions options, SlowPhases? slow, bool verbose, ReportChoices choices)
     {
         // The plan holds the pinned files the uprobes are opened through; it closes them at the end.
         ProbePattern[] patterns = target.Probes.Any(p => p.Probe.Provider == TracePlan.OwnProvider && p.Probe.Name == "mark")
@@ -153,7 +160,7 @@ public static class PhasesCommand
         console.WriteNote($"attached to {plan.FileCount} file(s) for {target.Description}{(run.PhaseMaps is null ? ", every event to user space" : "")}; Ctrl-C for the report");
 
         KernelPhases? kernel = null;
-        PhaseReport Snapshot() => kernel?.Report(target.Directory.Names) ?? collector.Report((long)run.Lost, target.Directory.Names);
+        PhaseReport Snapshot() => choices.Selection.Apply(kernel?.Report(target.Directory.Names) ?? collector.Report((long)run.Lost, target.Directory.Names));
         ITraceConsumer Consumer(Action? afterPoll = null, Action? onTick = null)
         {
             if (run.PhaseMaps is { } maps)
@@ -183,7 +190,7 @@ public static class PhasesCommand
         PhaseReport report = Snapshot();
         long ignored = kernel?.IgnoredEvents((long)run.Ignored) ?? (long)run.Ignored;
         long unidentified = kernel?.UnidentifiedEvents((long)run.Unidentified) ?? (long)run.Unidentified;
-        (ExitCode code, string? unwritten) = WriteReport(console, output, Render(format, report, collector, live, mergeContainers));
+        (ExitCode code, string? unwritten) = WriteReport(console, output, Render(format, report, collector, live, choices));
         if (unwritten is not null && run.StopReason is null)
         {
             stop.Stop(console.OutputClosed ? "output closed" : "output failed"); // the reason, when it came only after the capture
@@ -265,8 +272,13 @@ public static class PhasesCommand
         return (code, null);
     }
 
-    private static byte[] Render(string format, PhaseReport report, PhaseCollector collector, bool liveShownAlready, bool mergeContainers)
+    /// <summary>What the options chose about the report's content (not its format or destination).</summary>
+    private sealed record ReportChoices(bool MergeContainers, PhaseSelection Selection);
+
+    private static byte[] Render(string format, PhaseReport report, PhaseCollector collector, bool liveShownAlready, ReportChoices choices)
     {
+        PhaseSelection selection = choices.Selection;
+        IReadOnlyList<CompletedPhase> timeline = selection.SelectsAll ? collector.Timeline : collector.Timeline.Where(p => selection.Selects(p.Name)).ToList();
         using var stream = new MemoryStream();
         switch (format)
         {
@@ -275,12 +287,13 @@ public static class PhasesCommand
                 return stream.ToArray();
             case "chrome":
                 var clock = new MonotonicClock();
-                ChromeTraceWriter.Write(collector.Timeline, report.Unfinished, collector.TimelineMarks, (ulong)MonotonicClock.MonotonicNanoseconds(),
+                ChromeTraceWriter.Write(timeline, report.Unfinished, collector.TimelineMarks, (ulong)MonotonicClock.MonotonicNanoseconds(),
                     pid => collector.Processes.TryGetValue(pid, out string? label) ? label : $"pid {pid}", clock.ToWallClock, stream,
                     collector.TimelineDropped + collector.TimelineMarksDropped);
                 return stream.ToArray();
             case "tree" or "tree-json":
-                PhaseTree tree = PhaseTreeBuilder.Build(collector.Timeline, report.Unfinished, mergeContainers);
+                // Every instance: a selected phase keeps its path of parents (the unfinished ones too).
+                PhaseTree tree = PhaseTreeBuilder.Build(collector.Timeline, collector.Report(0, report.Containers).Unfinished, choices.MergeContainers, selects: selection.SelectsAll ? null : selection.Selects);
                 string ContainerName(string key) => key == PhaseTreeBuilder.Merged ? "(all containers)" : report.ContainerName(key);
                 if (format == "tree")
                 {

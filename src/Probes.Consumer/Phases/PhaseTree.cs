@@ -49,7 +49,7 @@ public static class PhaseTreeBuilder
     /// <summary>Places in all trees together: the names come from the traced side, and each place holds a histogram (like <see cref="PhaseStatistics.DefaultMaxRows"/>).</summary>
     public const int DefaultMaxNodes = 4_096;
 
-    public static PhaseTree Build(IReadOnlyList<CompletedPhase> completed, IReadOnlyList<UnfinishedPhase> unfinished, bool mergeContainers, int maxNodes = DefaultMaxNodes)
+    public static PhaseTree Build(IReadOnlyList<CompletedPhase> completed, IReadOnlyList<UnfinishedPhase> unfinished, bool mergeContainers, int maxNodes = DefaultMaxNodes, Func<string, bool>? selects = null)
     {
         List<Instance> instances = new(completed.Count + unfinished.Count);
         instances.AddRange(completed.Select(p => new Instance(p.Container, p.Pid, p.PhaseId, p.Name, p.SpanId, p.ParentSpanId, p.StartNs, p.EndNs, p.Status, Finished: true)));
@@ -94,7 +94,7 @@ public static class PhaseTreeBuilder
                 child.MaxConcurrent = Math.Max(child.MaxConcurrent, IntervalUnion.MaxOverlap(sameNode.Select(c => (instances[c].StartNs, instances[c].EndNs))));
             }
         }
-        return new PhaseTree(Assemble(nodes), parentNotSeen, notPlaced, maxNodes);
+        return new PhaseTree(Assemble(nodes, selects), parentNotSeen, notPlaced, maxNodes);
     }
 
     private static int[] FindParents(List<Instance> instances, out long parentNotSeen)
@@ -196,9 +196,22 @@ public static class PhaseTreeBuilder
         return nodeOf;
     }
 
-    /// <summary>Nodes into trees, children in the order they first began; built bottom-up (a child's index is always above its parent's).</summary>
-    private static List<ContainerPhaseTree> Assemble(List<NodeAccumulator> nodes)
+    /// <summary>
+    /// Nodes into trees, children in the order they first began; built bottom-up (a child's index
+    /// is always above its parent's). With <paramref name="selects"/> (<c>--phase</c>) a node stays
+    /// when its name is selected or a node under it stays: the path to a selected phase is kept.
+    /// </summary>
+    private static List<ContainerPhaseTree> Assemble(List<NodeAccumulator> nodes, Func<string, bool>? selects)
     {
+        bool[] kept = new bool[nodes.Count];
+        for (int i = nodes.Count - 1; i >= 0; i--)
+        {
+            kept[i] |= selects is null || selects(nodes[i].Name);
+            if (kept[i] && nodes[i].Parent >= 0)
+            {
+                kept[nodes[i].Parent] = true;
+            }
+        }
         var built = new PhaseTreeNode[nodes.Count];
         var childrenOf = new List<int>[nodes.Count];
         for (int i = 0; i < nodes.Count; i++)
@@ -207,7 +220,7 @@ public static class PhaseTreeBuilder
         }
         for (int i = 0; i < nodes.Count; i++)
         {
-            if (nodes[i].Parent >= 0)
+            if (nodes[i].Parent >= 0 && kept[i])
             {
                 childrenOf[nodes[i].Parent].Add(i);
             }
@@ -216,7 +229,7 @@ public static class PhaseTreeBuilder
         {
             built[i] = nodes[i].ToNode(childrenOf[i].OrderBy(c => nodes[c].FirstStart).ThenBy(c => nodes[c].Name, StringComparer.Ordinal).Select(c => built[c]).ToList());
         }
-        return Enumerable.Range(0, nodes.Count).Where(i => nodes[i].Parent < 0)
+        return Enumerable.Range(0, nodes.Count).Where(i => nodes[i].Parent < 0 && kept[i])
             .GroupBy(i => nodes[i].Container)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new ContainerPhaseTree(g.Key, g.OrderBy(i => nodes[i].FirstStart).ThenBy(i => nodes[i].Name, StringComparer.Ordinal).Select(i => built[i]).ToList()))

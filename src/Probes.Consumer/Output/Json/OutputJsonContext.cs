@@ -13,5 +13,6 @@ namespace Probes.Consumer.Output.Json;
 [JsonSerializable(typeof(IReadOnlyList<DeclaredPhaseJson>))]
 [JsonSerializable(typeof(PhaseReportJson))]
 [JsonSerializable(typeof(PhaseTreeJson))]
+[JsonSerializable(typeof(PhaseWindowJson))]
 [JsonSerializable(typeof(ChromeTraceJson))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

@@ -88,3 +88,26 @@ public sealed record PhaseTreeNodeJson(
     long Unfinished,
     IReadOnlyList<PhaseTreeNodeJson> Children,
     long DeeperNotShown);
+
+/// <summary>
+/// <c>probes phases --interval</c> piped or with <c>--format json</c>: one line per window.
+/// <c>end</c> is UTC ISO 8601; <c>final</c> marks the last window (cut short when tracing stopped).
+/// </summary>
+public sealed record PhaseWindowJson(string End, double Seconds, bool Final, IReadOnlyList<PhaseWindowRowJson> Phases, long Lost, int Unfinished);
+
+/// <summary>One phase in a window: <c>count</c>, <c>per_second</c>, <c>p50_ns</c>, <c>p99_ns</c>, <c>faulted</c>, <c>canceled</c> in the window; <c>total_*</c> since the attach.</summary>
+public sealed record PhaseWindowRowJson(
+    string Name,
+    uint Id,
+    string Container,
+    string ContainerId,
+    long Count,
+    double PerSecond,
+    ulong TotalNs,
+    [property: JsonPropertyName("p50_ns")] ulong P50Ns,
+    [property: JsonPropertyName("p99_ns")] ulong P99Ns,
+    long Faulted,
+    long Canceled,
+    long TotalCount,
+    [property: JsonPropertyName("total_p50_ns")] ulong TotalP50Ns,
+    [property: JsonPropertyName("total_p99_ns")] ulong TotalP99Ns);

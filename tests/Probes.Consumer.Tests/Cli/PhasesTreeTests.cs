@@ -32,11 +32,10 @@ public sealed class PhasesTreeTests
     {
         Requirements.Root();
         string report = Path.Combine(TestPaths.ScratchDirectory, "phases.tree.json");
-        using LiveProcess sample = SampleService.Start("--wait-for-tracer", "60", "--requests", "8", "--interval-ms", "1", "--fetch-children");
-        sample.WaitForStdout("sample pid=", Timeout);
-        using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", "--pid", $"{sample.Pid}", "--format", "tree-json", "--output", report]);
-        tracer.WaitForExit(Timeout);
-        Assert.AreEqual(0, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+        // Started by probes (attached before it runs), so its startup is seen whoever else traces the host.
+        ProcessResult tracer = ProbesBinary.Run("phases", "--format", "tree-json", "--output", report, "--",
+            SampleService.Dotnet, SampleService.Dll, "--requests", "8", "--interval-ms", "1", "--fetch-children");
+        Assert.AreEqual(0, tracer.ExitCode, tracer.Stderr);
 
         using JsonDocument json = JsonDocument.Parse(File.ReadAllText(report));
         JsonElement container = json.RootElement.GetProperty("containers").EnumerateArray().Single();

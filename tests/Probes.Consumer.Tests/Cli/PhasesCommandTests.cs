@@ -61,6 +61,27 @@ public sealed class PhasesCommandTests
 
     [TestMethod]
     [TestCategory("Kernel")]
+    public void A_sigterm_to_probes_is_passed_on_and_the_command_exit_code_follows_it()
+    {
+        Requirements.Root();
+        using var tracer = new LiveProcess(TestPaths.ProbesExecutable, ["phases", TestPaths.LibProbes, "--", "/bin/sleep", "60"]);
+        tracer.WaitForStderr("attached", Timeout);
+        // The command starts right after the note; it is a child of whichever thread started it.
+        int sleep = 0;
+        Wait.Until(() => (sleep = Directory.GetDirectories($"/proc/{tracer.Pid}/task")
+            .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(int.Parse).FirstOrDefault()) > 0, Timeout, "probes started the command");
+
+        tracer.Signal(Signals.SIGTERM);
+        tracer.WaitForExit(Timeout);
+
+        Assert.AreEqual(128 + Signals.SIGTERM, tracer.ExitCode, string.Join('\n', tracer.Stderr));
+        Assert.IsFalse(Directory.Exists($"/proc/{sleep}"), "the command ended");
+        StringAssert.Contains(tracer.Stderr[^1], "(terminated)");
+    }
+
+    [TestMethod]
+    [TestCategory("Kernel")]
     public void Wait_attaches_once_the_process_maps_the_shim()
     {
         Requirements.Root();

@@ -34,8 +34,13 @@ public static class HelpExamples
         ["phases"] =
         [
             "probes phases --image localhost/web:1       # every container of the image, also those started later",
-            "probes phases --container web-1 --duration 60 --format json",
+            "probes phases --pid 4242 --format tree      # where each phase's time goes: children, self time",
             "probes phases --pid 4242 --format chrome -o timeline.json   # open in Perfetto or speedscope",
+        ],
+        ["ps"] =
+        [
+            "probes ps                                   # every process that loads libprobes.so, and its phases",
+            "probes ps --format json",
         ],
         ["containers"] =
         [

@@ -51,6 +51,7 @@ public static class ProbesCli
         yield return TraceCommand.Create(console);
         yield return PhasesCommand.Create(console);
         yield return ContainersCommand.Create(console);
+        yield return PsCommand.Create(console);
         yield return AgentCommand.Create(console);
         yield return HookCommand.Create(console);
     }

@@ -17,10 +17,13 @@ public sealed class TargetOptions
     private readonly Option<string[]>? _containers;
     private readonly Option<string?>? _image;
     private readonly Option<bool>? _all;
+    private readonly Option<string?>? _name;
     private readonly string _exactlyOne;
 
-    private TargetOptions(Argument<string?> file, Option<int?> pid, Option<string?>? container, Option<string[]>? containers, Option<string?>? image, Option<bool>? all, string exactlyOne)
+    private TargetOptions(Argument<string?> file, Option<int?> pid, Option<string?>? container, Option<string[]>? containers, Option<string?>? image, Option<bool>? all, string exactlyOne,
+        Option<string?>? name = null)
     {
+        _name = name;
         File = file;
         Pid = pid;
         _container = container;
@@ -57,34 +60,41 @@ public sealed class TargetOptions
         container: null,
         new Option<string[]>("--container", "-c")
         {
-            Description = "Only this container: a podman name, a full id or an id prefix (repeatable); processes it starts later are covered.",
+            Description = "Only this container: a podman name, a full id or an id prefix, or a glob (* and ?) over the running containers' names and ids (repeatable); processes it starts later are covered.",
             CustomParser = result => CommonOptions.ParseNonEmptyValues(result, "--container"),
         },
         imageAndAll
             ? new Option<string?>("--image")
             {
-                Description = "Every container of this podman image, including containers started later.",
+                Description = "Every container of this podman image, including containers started later; a glob (* and ?) means every image podman has that matches.",
                 CustomParser = result => CommonOptions.ParseNonEmpty(result, "--image"),
             }
             : null,
         imageAndAll ? new Option<bool>("--all") { Description = "Every process on the host that maps libprobes.so now, in or out of containers." } : null,
         imageAndAll
-            ? "give exactly one target: FILE, --pid PID, --container NAME (repeatable), --image NAME or --all"
-            : "give exactly one target: FILE, --pid PID or --container NAME_OR_ID (repeatable)");
+            ? "give exactly one target: FILE, --pid PID, --container NAME (repeatable), --image NAME, --all or --name PROCESS"
+            : "give exactly one target: FILE, --pid PID or --container NAME_OR_ID (repeatable)",
+        imageAndAll
+            ? new Option<string?>("--name", "-n")
+            {
+                Description = "Every running process that maps libprobes.so and is named so (a glob: * and ?): its comm, its program's file name, or a .dll it runs (MyApp for 'dotnet MyApp.dll').",
+                CustomParser = result => CommonOptions.ParseNonEmpty(result, "--name"),
+            }
+            : null);
 
     /// <summary>Adds the target's argument and options to <paramref name="command"/>, and the check that exactly one target is given.</summary>
     public void AddTo(Command command)
     {
         command.Arguments.Add(File);
         command.Options.Add(Pid);
-        foreach (Option option in new Option?[] { _container, _containers, _image, _all }.OfType<Option>())
+        foreach (Option option in new Option?[] { _container, _containers, _image, _all, _name }.OfType<Option>())
         {
             command.Options.Add(option);
         }
         command.Validators.Add(result =>
         {
             // Presence only: a value that failed to convert has its own error already.
-            int given = new[] { result.GetResult(File)?.Tokens.Count, result.GetResult(Pid)?.Tokens.Count, Tokens(result, _container), Tokens(result, _containers), Tokens(result, _image) }
+            int given = new[] { result.GetResult(File)?.Tokens.Count, result.GetResult(Pid)?.Tokens.Count, Tokens(result, _container), Tokens(result, _containers), Tokens(result, _image), Tokens(result, _name) }
                 .Count(tokens => tokens > 0) + (_all is not null && result.GetValue(_all) ? 1 : 0);
             if (given != 1)
             {
@@ -102,6 +112,7 @@ public sealed class TargetOptions
             : [],
         Image = _image is not null ? parse.GetValue(_image) : null,
         All = _all is not null && parse.GetValue(_all),
+        Name = _name is not null ? parse.GetValue(_name) : null,
     };
 
     /// <summary>The one check of a --pid value, shared by every verb that takes one.</summary>

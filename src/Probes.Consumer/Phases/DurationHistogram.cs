@@ -89,6 +89,50 @@ public sealed class DurationHistogram(int subBucketBits = 7)
         return Max;
     }
 
+    /// <summary>A copy, to compare a later state with (<see cref="Since"/>).</summary>
+    public DurationHistogram Clone()
+    {
+        var copy = new DurationHistogram(_subBucketBits) { Count = Count, Min = Min, Max = Max };
+        for (int group = 0; group < Groups; group++)
+        {
+            copy._groups[group] = (long[]?)_groups[group]?.Clone();
+        }
+        return copy;
+    }
+
+    /// <summary>
+    /// The values recorded since <paramref name="earlier"/> (a <see cref="Clone"/> of this
+    /// histogram, or null for all of them). Their exact extremes are not known: min and max are
+    /// the middles of the lowest and highest buckets that grew, clamped to this histogram's extremes.
+    /// </summary>
+    public DurationHistogram Since(DurationHistogram? earlier)
+    {
+        if (earlier is null)
+        {
+            return Clone();
+        }
+        var window = new DurationHistogram(_subBucketBits);
+        for (int group = 0; group < Groups; group++)
+        {
+            long[]? now = _groups[group];
+            if (now is null)
+            {
+                continue;
+            }
+            long[]? before = earlier._groups[group];
+            for (int sub = 0; sub < SubBuckets; sub++)
+            {
+                long grown = now[sub] - (before?[sub] ?? 0);
+                if (grown > 0)
+                {
+                    ulong middle = Math.Clamp(Representative(group, sub), Min, Max);
+                    window.AddBucket((group << _subBucketBits) | sub, grown, middle, middle);
+                }
+            }
+        }
+        return window;
+    }
+
     private (int Group, int Sub) Locate(ulong value)
     {
         if (value < (ulong)SubBuckets)

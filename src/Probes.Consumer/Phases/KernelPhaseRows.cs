@@ -85,6 +85,9 @@ public static class KernelPhaseRows
 
         public PhaseRow ToRow(string container, string name, uint id) => new(
             container, name, id, _count, _total, _count == 0 ? 0 : Min,
-            Histogram.Percentile(50), Histogram.Percentile(90), Histogram.Percentile(99), Max, _faulted, _canceled);
+            Histogram.Percentile(50), Histogram.Percentile(90), Histogram.Percentile(99), Max, _faulted, _canceled)
+        {
+            Durations = Histogram, // built anew on every read of the maps
+        };
     }
 }

@@ -86,10 +86,11 @@ public sealed class PhaseCollector(
         }
     }
 
-    public PhaseReport Report(long lost, IReadOnlyDictionary<string, string> containerNames)
+    /// <param name="withDurations">Each row carries a copy of its histogram (<see cref="PhaseRow.Durations"/>).</param>
+    public PhaseReport Report(long lost, IReadOnlyDictionary<string, string> containerNames, bool withDurations = false)
     {
         IReadOnlyList<UnfinishedPhase> unfinished = _pairing.Unfinished();
-        return new(_statistics.Rows(), lost, unfinished, _pairing.EndsWithoutBegin, containerNames, _pairing.DroppedBegins, _statistics.NotTabulated, _marks.Rows(),
+        return new(_statistics.Rows(withDurations), lost, unfinished, _pairing.EndsWithoutBegin, containerNames, _pairing.DroppedBegins, _statistics.NotTabulated, _marks.Rows(),
             Slow: slow?.Report(unfinished));
     }
 }

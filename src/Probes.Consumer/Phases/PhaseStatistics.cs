@@ -13,7 +13,11 @@ public sealed record PhaseRow(
     ulong P99Ns,
     ulong MaxNs,
     long Faulted,
-    long Canceled);
+    long Canceled)
+{
+    /// <summary>The durations behind the percentiles (a snapshot), for windows over successive reports (<see cref="PhaseWindows"/>); null when not kept.</summary>
+    public DurationHistogram? Durations { get; init; }
+}
 
 /// <summary>
 /// Aggregates completed phases per (container, phase name). The traced side chooses the names,
@@ -45,8 +49,9 @@ public sealed class PhaseStatistics(int maxRows = PhaseStatistics.DefaultMaxRows
     }
 
     /// <summary>A snapshot, ordered by container then by total time spent (largest first).</summary>
-    public IReadOnlyList<PhaseRow> Rows() =>
-        _byPhase.Select(entry => entry.Value.ToRow(entry.Key.Container, entry.Key.Name))
+    /// <param name="withDurations">Copy each row's histogram into it (<see cref="PhaseRow.Durations"/>, for <c>--interval</c> windows).</param>
+    public IReadOnlyList<PhaseRow> Rows(bool withDurations = false) =>
+        _byPhase.Select(entry => entry.Value.ToRow(entry.Key.Container, entry.Key.Name, withDurations))
             .OrderBy(row => row.Container, StringComparer.Ordinal)
             .ThenByDescending(row => row.TotalNs)
             .ThenBy(row => row.Name, StringComparer.Ordinal)
@@ -67,9 +72,12 @@ public sealed class PhaseStatistics(int maxRows = PhaseStatistics.DefaultMaxRows
             _canceled += phase.Status == PhaseStatus.Canceled ? 1 : 0;
         }
 
-        public PhaseRow ToRow(string container, string name) => new(
+        public PhaseRow ToRow(string container, string name, bool withDurations) => new(
             container, name, id, _durations.Count, _total, _durations.Min,
             _durations.Percentile(50), _durations.Percentile(90), _durations.Percentile(99), _durations.Max,
-            _faulted, _canceled);
+            _faulted, _canceled)
+        {
+            Durations = withDurations ? _durations.Clone() : null,
+        };
     }
 }

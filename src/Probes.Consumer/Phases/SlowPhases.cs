@@ -44,10 +44,13 @@ public sealed class SlowPhases
     private readonly PriorityQueue<SlowPhase, SlowPhase> _slowest;
     private readonly Func<ulong, DateTimeOffset> _wallClock;
     private readonly int _capacity;
+    private readonly Func<string, bool>? _selects;
 
     /// <param name="wallClock">The wall-clock time of a monotonic timestamp (<c>Bpf.MonotonicClock.ToWallClock</c>).</param>
-    public SlowPhases(ulong thresholdNs, Func<ulong, DateTimeOffset> wallClock, int capacity = DefaultCapacity)
+    /// <param name="selects">Which phase names count (<c>--phase</c>); null: all.</param>
+    public SlowPhases(ulong thresholdNs, Func<ulong, DateTimeOffset> wallClock, int capacity = DefaultCapacity, Func<string, bool>? selects = null)
     {
+        _selects = selects;
         ArgumentOutOfRangeException.ThrowIfZero(thresholdNs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         ThresholdNs = thresholdNs;
@@ -64,7 +67,7 @@ public sealed class SlowPhases
     /// <summary>Counts and perhaps keeps a completed phase; one under the threshold is ignored.</summary>
     public void Offer(SlowPhase phase)
     {
-        if (phase.DurationNs < ThresholdNs)
+        if (phase.DurationNs < ThresholdNs || (_selects is not null && !_selects(phase.Name)))
         {
             return;
         }

@@ -34,9 +34,9 @@ public sealed class CliErrorTests
         [new[] { "list", "--pid", "abc" }, ExitCode.Usage, "probes: error: --pid must be a positive process id, not 'abc' (see 'probes --help')"],
         [new[] { "list", "--pid", "-5" }, ExitCode.Usage, "probes: error: "],
         [new[] { "list", "/bin/true", "--frobnicate" }, ExitCode.Usage, "probes: error: unknown option '--frobnicate' for 'probes list' (see 'probes --help')"],
-        [Array.Empty<string>(), ExitCode.Usage, "probes: error: no command given; the commands are list, trace, phases, containers, agent and hook (see 'probes --help')"],
+        [Array.Empty<string>(), ExitCode.Usage, "probes: error: no command given; the commands are list, trace, phases, containers, ps, agent and hook (see 'probes --help')"],
         // A mistyped verb or option is named as such, with the nearest one when it is a near miss.
-        [new[] { "bogus" }, ExitCode.Usage, "probes: error: unknown command 'bogus'; the commands are list, trace, phases, containers, agent and hook (see 'probes --help')"],
+        [new[] { "bogus" }, ExitCode.Usage, "probes: error: unknown command 'bogus'; the commands are list, trace, phases, containers, ps, agent and hook (see 'probes --help')"],
         [new[] { "lsit", "/bin/true" }, ExitCode.Usage, "probes: error: unknown command 'lsit' (did you mean 'list'?) (see 'probes --help')"],
         [new[] { "list", "--bogus-flag" }, ExitCode.Usage, "probes: error: unknown option '--bogus-flag' for 'probes list' (see 'probes --help')"],
         [new[] { "trace", "LIBPROBES", "--durration", "5" }, ExitCode.Usage, "probes: error: unknown option '--durration' for 'probes trace' (did you mean '--duration'?) (see 'probes --help')"],
@@ -46,7 +46,7 @@ public sealed class CliErrorTests
         [new[] { "list", "--", "--bogus-flag" }, ExitCode.NotFound, "probes: error: --bogus-flag: no such file"],
         // No @response files: '@x' is a file name.
         [new[] { "list", "@/bin/true" }, ExitCode.NotFound, "probes: error: @/bin/true: no such file"],
-        [new[] { "phases", "--format", "xml", "LIBPROBES" }, ExitCode.Usage, "probes: error: --format must be table, json or chrome, not 'xml' (see 'probes --help')"],
+        [new[] { "phases", "--format", "xml", "LIBPROBES" }, ExitCode.Usage, "probes: error: --format must be table, json, chrome, tree or tree-json, not 'xml' (see 'probes --help')"],
         // Numbers that do not parse or are out of range are usage errors, never "internal error".
         [new[] { "trace", "LIBPROBES", "--duration", "NaN" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not 'NaN'"],
         [new[] { "trace", "LIBPROBES", "--duration", "Infinity" }, ExitCode.Usage, "probes: error: --duration must be a number of seconds above 0 and at most 4294967 (about 49 days), not 'Infinity'"],
@@ -62,7 +62,7 @@ public sealed class CliErrorTests
         [new[] { "phases", "LIBPROBES", "--slow", "0ms" }, ExitCode.Usage, "probes: error: --slow must be a duration with a unit (250us, 10ms, 1.5s; ns, us, ms or s) of at least 1 ns and at most 1 day, not '0ms'"],
         [new[] { "phases", "LIBPROBES", "--min-duration", "99999999999999999999999999999999s" }, ExitCode.Usage, "probes: error: --min-duration must be a duration with a unit (250us, 10ms, 1.5s; ns, us, ms or s) of at least 1 ns and at most 1 day, not '99999999999999999999999999999999s'"],
         [new[] { "phases", "LIBPROBES", "--min-duration", "fast" }, ExitCode.Usage, "probes: error: --min-duration must be a duration with a unit (250us, 10ms, 1.5s; ns, us, ms or s) of at least 1 ns and at most 1 day, not 'fast'"],
-        [new[] { "phases", "LIBPROBES", "--slow", "10ms", "--format", "chrome" }, ExitCode.Usage, "probes: error: --slow lists slow phases in the table and json reports; a chrome timeline shows every phase"],
+        [new[] { "phases", "LIBPROBES", "--slow", "10ms", "--format", "chrome" }, ExitCode.Usage, "probes: error: --slow lists slow phases in the table and json reports, not in --format chrome"],
         [new[] { "trace", "LIBPROBES", "--str", "abc" }, ExitCode.Usage, "probes: error: --str takes an argument number (0 for the first argument), not 'abc'"],
         [new[] { "trace", "LIBPROBES", "--str", "-1" }, ExitCode.Usage, "probes: error: --str takes an argument number (0 for the first argument), not '-1'"],
         [new[] { "trace", "LIBPROBES", "--probe", "" }, ExitCode.Usage, "probes: error: --probe '' is not a probe selector"],

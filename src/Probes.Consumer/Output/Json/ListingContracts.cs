@@ -106,3 +106,20 @@ public sealed record ContainerJson(
     string? ProbesLibrary,
     string? Pod,
     string? PodNamespace);
+
+/// <summary>
+/// <c>probes ps --json</c>: a process mapping libprobes.so. <c>command_line</c> is its arguments
+/// joined by spaces, cut at 4,096 bytes (then ending in "…"); <c>container</c>,
+/// <c>container_id</c> and <c>image</c> are null on the host; <c>phases</c> are the names its
+/// woven assemblies declare (sorted, at most 256; <c>phases_not_shown</c> counts the rest).
+/// </summary>
+public sealed record ProcessJson(
+    int Pid,
+    string? Comm,
+    string? CommandLine,
+    string? Container,
+    string? ContainerId,
+    string? Image,
+    string Library,
+    IReadOnlyList<string> Phases,
+    int PhasesNotShown);

@@ -9,7 +9,10 @@ namespace Probes.Consumer.Output.Json;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Serialization)]
 [JsonSerializable(typeof(IReadOnlyList<ProbeJson>))]
 [JsonSerializable(typeof(IReadOnlyList<ContainerJson>))]
+[JsonSerializable(typeof(IReadOnlyList<ProcessJson>))]
 [JsonSerializable(typeof(IReadOnlyList<DeclaredPhaseJson>))]
 [JsonSerializable(typeof(PhaseReportJson))]
+[JsonSerializable(typeof(PhaseTreeJson))]
+[JsonSerializable(typeof(PhaseWindowJson))]
 [JsonSerializable(typeof(ChromeTraceJson))]
 internal sealed partial class OutputJsonContext : JsonSerializerContext;

@@ -62,3 +62,52 @@ public sealed record UnfinishedPhaseJson(string Name, uint Id, string Container,
 
 /// <summary>One mark in one container: how often it fired and its values' last, min and max.</summary>
 public sealed record MarkRowJson(string Name, uint Id, string Container, string ContainerId, long Count, long Last, long Min, long Max);
+
+/// <summary><c>probes phases --format tree-json</c>: one tree per container, nodes nested under <c>children</c>.</summary>
+public sealed record PhaseTreeJson(IReadOnlyList<ContainerTreeJson> Containers, long ParentNotSeen, long NotPlaced);
+
+/// <summary>The tree of one container; <c>container_id</c> is null when every container is merged.</summary>
+public sealed record ContainerTreeJson(string Container, string? ContainerId, IReadOnlyList<PhaseTreeNodeJson> Phases);
+
+/// <summary>
+/// One place in the tree: <c>self_ns</c> is the time not covered by any child (concurrent children
+/// counted once), <c>max_concurrent</c> the most instances at once under one parent instance,
+/// <c>deeper_not_shown</c> how many nodes lie below a node at the shown depth limit.
+/// </summary>
+public sealed record PhaseTreeNodeJson(
+    string Name,
+    uint Id,
+    long Count,
+    ulong TotalNs,
+    ulong SelfNs,
+    [property: JsonPropertyName("p50_ns")] ulong P50Ns,
+    [property: JsonPropertyName("p99_ns")] ulong P99Ns,
+    long Faulted,
+    long Canceled,
+    int MaxConcurrent,
+    long Unfinished,
+    IReadOnlyList<PhaseTreeNodeJson> Children,
+    long DeeperNotShown);
+
+/// <summary>
+/// <c>probes phases --interval</c> piped or with <c>--format json</c>: one line per window.
+/// <c>end</c> is UTC ISO 8601; <c>final</c> marks the last window (cut short when tracing stopped).
+/// </summary>
+public sealed record PhaseWindowJson(string End, double Seconds, bool Final, IReadOnlyList<PhaseWindowRowJson> Phases, long Lost, int Unfinished);
+
+/// <summary>One phase in a window: <c>count</c>, <c>per_second</c>, <c>p50_ns</c>, <c>p99_ns</c>, <c>faulted</c>, <c>canceled</c> in the window; <c>total_*</c> since the attach.</summary>
+public sealed record PhaseWindowRowJson(
+    string Name,
+    uint Id,
+    string Container,
+    string ContainerId,
+    long Count,
+    double PerSecond,
+    ulong TotalNs,
+    [property: JsonPropertyName("p50_ns")] ulong P50Ns,
+    [property: JsonPropertyName("p99_ns")] ulong P99Ns,
+    long Faulted,
+    long Canceled,
+    long TotalCount,
+    [property: JsonPropertyName("total_p50_ns")] ulong TotalP50Ns,
+    [property: JsonPropertyName("total_p99_ns")] ulong TotalP99Ns);

@@ -1,5 +1,6 @@
 using Probes.Consumer.Phases;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Probes.Consumer.Output.Reports;
 
@@ -13,10 +14,12 @@ public static class LivePhaseTable
 {
     public static void Show(IAnsiConsole console, Func<PhaseReport> snapshot, Action<Action> capture)
     {
-        console.Live(TableReportWriter.Render(snapshot())).Start(context =>
+        // Fitted to the terminal's width as it is at each redraw: a row never wraps.
+        IRenderable Draw() => FittedPhaseTable.Render(snapshot(), console.Profile.Width);
+        console.Live(Draw()).Start(context =>
         {
-            capture(() => context.UpdateTarget(TableReportWriter.Render(snapshot())));
-            context.UpdateTarget(TableReportWriter.Render(snapshot()));
+            capture(() => context.UpdateTarget(Draw()));
+            context.UpdateTarget(Draw());
         });
     }
 }

@@ -19,6 +19,19 @@ public static class ImageLayers
     private const int MaxEntriesSearched = 200_000;
     private static readonly TimeSpan PodmanTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>The images podman has whose <c>REPOSITORY:TAG</c> matches <paramref name="glob"/> (<c>--image 'localhost/web:*'</c>), sorted.</summary>
+    public static IReadOnlyList<string> Matching(string glob, Func<string, string, bool> matches)
+    {
+        string podman = Executables.Find("podman") ?? throw new TargetNotFoundException("--image needs podman on this host");
+        var result = ExternalCommand.Run(podman, ["images", "--noheading", "--format", "{{.Repository}}:{{.Tag}}"], PodmanTimeout);
+        if (result is not { ExitCode: 0 } ok)
+        {
+            throw new TargetNotFoundException("podman could not list its images");
+        }
+        return ok.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(image => matches(glob, image)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>The shim in the image's layers, pinned (see <see cref="TargetFileOpener.PinBeneath"/>).</summary>
     public static TargetFile FindShim(string image, string fileName)
     {

@@ -10,11 +10,12 @@ namespace Probes.Consumer.Tracing.Discovery;
 /// </summary>
 public static class RunningShims
 {
-    public static List<TargetFile> Find(string fileName, IDiagnosticSink sink, string procRoot = ProcessTarget.DefaultProcRoot)
+    /// <param name="pids">Only these processes (null: every process on the host).</param>
+    public static List<TargetFile> Find(string fileName, IDiagnosticSink sink, string procRoot = ProcessTarget.DefaultProcRoot, IEnumerable<int>? pids = null)
     {
         var seen = new HashSet<FileIdentity>();
         var files = new List<TargetFile>();
-        foreach (int pid in HostProcesses.Pids(procRoot))
+        foreach (int pid in pids ?? HostProcesses.Pids(procRoot))
         {
             IReadOnlyList<TargetFile> mapped;
             try

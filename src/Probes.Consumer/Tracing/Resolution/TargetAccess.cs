@@ -24,7 +24,7 @@ public sealed class TargetAccess(ProcessCredentials self, string procRoot = Proc
     public string? ReasonFor(TargetRequest request) =>
         request.Pid is int pid ? ProcessReason(pid)
         : request.Containers.Count > 0 ? ContainerReason(request.Containers)
-        : request.All ? EveryProcessReason()
+        : request.All || request.Name is not null ? EveryProcessReason()
         : null;
 
     /// <summary>Null when this process may read <paramref name="pid"/> (or it does not exist: that is reported later, as not found).</summary>

@@ -19,6 +19,9 @@ public sealed record TargetRequest
 
     public bool All { get; init; }
 
+    /// <summary>Processes mapping libprobes.so whose name matches this glob (<see cref="ProcessNames"/>).</summary>
+    public string? Name { get; init; }
+
     /// <summary>How many kinds of target are set; a request is resolvable when this is 1.</summary>
-    public int KindsGiven => (File is not null ? 1 : 0) + (Pid is not null ? 1 : 0) + (Containers.Count > 0 ? 1 : 0) + (Image is not null ? 1 : 0) + (All ? 1 : 0);
+    public int KindsGiven => (File is not null ? 1 : 0) + (Pid is not null ? 1 : 0) + (Containers.Count > 0 ? 1 : 0) + (Image is not null ? 1 : 0) + (All ? 1 : 0) + (Name is not null ? 1 : 0);
 }

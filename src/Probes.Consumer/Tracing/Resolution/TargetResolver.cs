@@ -39,6 +39,29 @@ public sealed class TargetResolver(IDiagnosticSink sink, string procRoot = Proce
             string description = $"pid {pid}";
             return new TraceTarget(OnePerRealFile(Required(discovery.ListProcess(pid), description, requirement)), description, directory, pid, identity);
         }
+        if (request.Image is { } glob && Glob.IsGlob(glob))
+        {
+            IReadOnlyList<string> images = ImageLayers.Matching(glob, Glob.Matches);
+            if (images.Count == 0)
+            {
+                throw new TargetNotFoundException($"podman has no image matching '{glob}'");
+            }
+            var shims = new List<TargetFile>();
+            foreach (string each in images)
+            {
+                try
+                {
+                    shims.Add(ImageLayers.FindShim(each, ShimFileName));
+                }
+                catch (TargetNotFoundException e)
+                {
+                    sink.Warning($"{e.Message}; tracing the other images matching '{glob}'");
+                }
+            }
+            string description = $"{images.Count} image(s) matching '{glob}'";
+            sink.Detail($"--image {glob}: {string.Join(", ", images)}");
+            return new TraceTarget(OnePerRealFile(Required(discovery.ListFiles(shims), description, requirement)), description, directory);
+        }
         if (request.Image is { } image)
         {
             TargetFile shim = ImageLayers.FindShim(image, ShimFileName);
@@ -61,7 +84,20 @@ public sealed class TargetResolver(IDiagnosticSink sink, string procRoot = Proce
             }
             return new TraceTarget(OnePerRealFile(Required(discovery.ListFiles(shims), "the running processes", requirement)), $"{shims.Count} copies of {ShimFileName} on this host", directory);
         }
-        throw new UsageException("give a target: FILE, --pid, --container, --image or --all");
+        if (request.Name is { } name)
+        {
+            List<int> pids = ProbesProcesses.Find(sink, withPhases: false, (pid, comm) => ProcessNames.Matches(name, comm, ProcessCommandLine.Read(pid, procRoot)), procRoot)
+                .Select(p => p.Pid).ToList();
+            List<TargetFile> shims = pids.Count == 0 ? [] : RunningShims.Find(ShimFileName, sink, procRoot, pids);
+            if (shims.Count == 0)
+            {
+                throw new TargetNotFoundException($"no running process named '{name}' maps {ShimFileName} (see 'probes ps')");
+            }
+            sink.Detail($"--name {name}: pids {string.Join(", ", pids)}");
+            string description = $"{pids.Count} process(es) named '{name}'";
+            return new TraceTarget(OnePerRealFile(Required(discovery.ListFiles(shims), description, requirement)), description, directory, pids: pids.ToHashSet());
+        }
+        throw new UsageException("give a target: FILE, --pid, --container, --image, --all or --name");
     }
 
     /// <summary>
@@ -75,6 +111,7 @@ public sealed class TargetResolver(IDiagnosticSink sink, string procRoot = Proce
         var probes = new List<ListedProbe>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var resolver = new ContainerResolver(procRoot);
+        containers = ExpandGlobs(containers);
         try
         {
             foreach (string nameOrId in containers)
@@ -103,6 +140,37 @@ public sealed class TargetResolver(IDiagnosticSink sink, string procRoot = Proce
             throw;
         }
         return (probes, ids);
+    }
+
+    /// <summary>
+    /// <c>--container 'web-*'</c>: a value with <c>*</c> or <c>?</c> stands for every running
+    /// container whose name or full id it matches (by id, so each is resolved once); none is not found.
+    /// </summary>
+    private IReadOnlyList<string> ExpandGlobs(IReadOnlyList<string> containers)
+    {
+        if (!containers.Any(Glob.IsGlob))
+        {
+            return containers;
+        }
+        IReadOnlyList<HostContainer> running = new ContainerCatalog(procRoot).List();
+        var expanded = new List<string>();
+        foreach (string value in containers)
+        {
+            if (!Glob.IsGlob(value))
+            {
+                expanded.Add(value);
+                continue;
+            }
+            List<string> ids = running.Where(c => Glob.Matches(value, c.Metadata.Id) || (c.Metadata.Name is { } name && Glob.Matches(value, name)))
+                .Select(c => c.Metadata.Id).ToList();
+            if (ids.Count == 0)
+            {
+                throw new TargetNotFoundException($"no running container matches '{value}'");
+            }
+            sink.Detail($"--container {value}: {ids.Count} container(s)");
+            expanded.AddRange(ids);
+        }
+        return expanded.Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The probes the requirement wants (all without one); the pinned files of the others are closed here.</summary>

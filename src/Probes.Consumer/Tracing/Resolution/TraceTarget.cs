@@ -16,7 +16,7 @@ namespace Probes.Consumer.Tracing.Resolution;
 /// </summary>
 public sealed class TraceTarget(
     IReadOnlyList<ListedProbe> probes, string description, ContainerDirectory directory,
-    int? pid = null, ProcessIdentity? identity = null, IReadOnlySet<string>? containerIds = null)
+    int? pid = null, ProcessIdentity? identity = null, IReadOnlySet<string>? containerIds = null, IReadOnlySet<int>? pids = null)
 {
     /// <summary>The probes found (those the verb requires, when it named a <see cref="ProbeRequirement"/>), one pinned file per real file.</summary>
     public IReadOnlyList<ListedProbe> Probes { get; } = probes;
@@ -35,4 +35,7 @@ public sealed class TraceTarget(
 
     /// <summary>Only events from these containers count (and these are watched for removal); null keeps all.</summary>
     public IReadOnlySet<string>? ContainerIds { get; } = containerIds;
+
+    /// <summary>Only events from these host pids count (<c>-n/--name</c>); null keeps all.</summary>
+    public IReadOnlySet<int>? Pids { get; } = pids;
 }

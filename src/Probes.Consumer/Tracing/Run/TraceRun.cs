@@ -161,9 +161,9 @@ public sealed class TraceRun : IDisposable
     {
         ContainerDirectory directory = _target.Directory;
         ContainerRef? container = record.HasNamespaces ? directory.Of(record.Pid, record.PidNamespaceInode, record.MountNamespaceInode, record.NamespacePid) : directory.Of(record.Pid);
-        if (_target.ContainerIds is { } traced && !IsTraced(container, traced))
+        if ((_target.ContainerIds is { } traced && !IsTraced(container, traced)) || (_target.Pids is { } pids && !pids.Contains(record.Pid)))
         {
-            _ignored++; // same file, another container (or the host): not what was asked for
+            _ignored++; // same file, another container, the host or another process: not what was asked for
             _consumer!.OnIgnored(record);
             return;
         }

@@ -68,9 +68,22 @@ public sealed class PhasesCommandTests
         tracer.WaitForStderr("attached", Timeout);
         // The command starts right after the note; it is a child of whichever thread started it.
         int sleep = 0;
+        // Signalled once the child runs /bin/sleep, not at its fork: one full run that signalled at the
+        // first sight of a child saw probes exit 0 instead of 143 (cause not found; see the note of issue 18).
+        static bool RunsSleep(int pid)
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("/bin/sleep\0", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
         Wait.Until(() => (sleep = Directory.GetDirectories($"/proc/{tracer.Pid}/task")
             .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(int.Parse).FirstOrDefault()) > 0, Timeout, "probes started the command");
+            .Select(int.Parse).FirstOrDefault(RunsSleep)) > 0, Timeout, "probes started the command");
 
         tracer.Signal(Signals.SIGTERM);
         tracer.WaitForExit(Timeout);

@@ -34,7 +34,7 @@ public static class HelpExamples
         ["phases"] =
         [
             "probes phases --image localhost/web:1       # every container of the image, also those started later",
-            "probes phases --pid 4242 --format tree      # where each phase's time goes: children, self time",
+            "probes phases --format tree -- dotnet app.dll   # start it traced; where each phase's time goes",
             "probes phases --pid 4242 --format chrome -o timeline.json   # open in Perfetto or speedscope",
         ],
         ["ps"] =

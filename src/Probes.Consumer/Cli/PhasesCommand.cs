@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Spectre.Console.Rendering;
 using Probes.Consumer.Bpf;
 using Probes.Consumer.Bpf.Programs;
 using Probes.Consumer.Export.Otlp;
@@ -292,12 +293,22 @@ public static class PhasesCommand
         // Live only on a terminal (the console the CLI wired knows); a pipe or file gets the final report alone.
         bool interactive = console.Terminal.Profile.Capabilities.Interactive;
         // A started command shares the terminal: no live table drawn over its output.
-        bool live = format == "table" && output is null && interactive && choices.Interval is null && choices.Launch is null;
+        bool live = format is "table" or "tree" && output is null && interactive && choices.Interval is null && choices.Launch is null;
         WindowOutput? windows = choices.Interval is { } every ? new WindowOutput(console, every, jsonLines: format == "json" || !interactive, () => Snapshot(withDurations: true), stop) : null;
         if (windows is not null)
         {
             run.Run(Consumer(afterPoll: windows.AfterPoll));
             windows.Emit(final: true);
+        }
+        else if (live && format == "tree")
+        {
+            // The tree's live mode: rebuilt from the kept instances at each tick (once a second).
+            IRenderable DrawTree(int width)
+            {
+                PhaseReport now = Snapshot();
+                return TreeReportWriter.Render(TreeOf(now, collector, choices), TreeContainerName(now));
+            }
+            LivePhaseTable.Show(console.Terminal, DrawTree, refresh => run.Run(Consumer(onTick: refresh)));
         }
         else if (live)
         {
@@ -468,6 +479,14 @@ public static class PhasesCommand
 
     private const ulong MinIntervalNanoseconds = 100_000_000;
 
+    /// <summary>Every instance kept: a selected phase keeps its path of parents (the unfinished ones too).</summary>
+    private static PhaseTree TreeOf(PhaseReport report, PhaseCollector collector, ReportChoices choices) =>
+        PhaseTreeBuilder.Build(collector.Timeline, collector.Report(0, report.Containers).Unfinished, choices.MergeContainers,
+            selects: choices.Selection.SelectsAll ? null : choices.Selection.Selects);
+
+    private static Func<string, string> TreeContainerName(PhaseReport report) =>
+        key => key == PhaseTreeBuilder.Merged ? "(all containers)" : report.ContainerName(key);
+
     private static byte[] Render(string format, PhaseReport report, PhaseCollector collector, bool liveShownAlready, ReportChoices choices)
     {
         PhaseSelection selection = choices.Selection;
@@ -485,14 +504,15 @@ public static class PhasesCommand
                     collector.TimelineDropped + collector.TimelineMarksDropped);
                 return stream.ToArray();
             case "tree" or "tree-json":
-                // Every instance: a selected phase keeps its path of parents (the unfinished ones too).
-                PhaseTree tree = PhaseTreeBuilder.Build(collector.Timeline, collector.Report(0, report.Containers).Unfinished, choices.MergeContainers, selects: selection.SelectsAll ? null : selection.Selects);
-                string ContainerName(string key) => key == PhaseTreeBuilder.Merged ? "(all containers)" : report.ContainerName(key);
+                PhaseTree tree = TreeOf(report, collector, choices);
                 if (format == "tree")
                 {
-                    return TreeReportWriter.Text(tree, ContainerName);
+                    // The live tree stays on screen; what it does not show follows it.
+                    return !liveShownAlready ? TreeReportWriter.Text(tree, TreeContainerName(report))
+                        : report.Slow is { } slowest ? SlowPhaseTable.Text(report, slowest)
+                        : [];
                 }
-                TreeReportWriter.WriteJson(tree, ContainerName, stream);
+                TreeReportWriter.WriteJson(tree, TreeContainerName(report), stream);
                 return stream.ToArray();
             default:
                 // The live table stays on screen; what it does not show follows it.

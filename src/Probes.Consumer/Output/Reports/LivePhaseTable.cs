@@ -12,10 +12,14 @@ namespace Probes.Consumer.Output.Reports;
 /// </summary>
 public static class LivePhaseTable
 {
-    public static void Show(IAnsiConsole console, Func<PhaseReport> snapshot, Action<Action> capture)
-    {
+    public static void Show(IAnsiConsole console, Func<PhaseReport> snapshot, Action<Action> capture) =>
         // Fitted to the terminal's width as it is at each redraw: a row never wraps.
-        IRenderable Draw() => FittedPhaseTable.Render(snapshot(), console.Profile.Width);
+        Show(console, width => FittedPhaseTable.Render(snapshot(), width), capture);
+
+    /// <summary>Any report drawn in place the same way (the tree's live mode): <paramref name="draw"/> gets the terminal's width at each redraw.</summary>
+    public static void Show(IAnsiConsole console, Func<int, IRenderable> draw, Action<Action> capture)
+    {
+        IRenderable Draw() => draw(console.Profile.Width);
         console.Live(Draw()).Start(context =>
         {
             capture(() => context.UpdateTarget(Draw()));

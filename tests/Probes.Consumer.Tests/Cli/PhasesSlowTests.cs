@@ -97,27 +97,16 @@ public sealed class PhasesSlowTests
         Requirements.Root();
         Requirements.Tool("gcc");
         string workload = PhaseWorkload.Build();
-        var output = new StringWriter();
-        var errorText = new StringWriter();
-        // The run writes its notes from its own thread; TextWriter.Synchronized locks on the wrapper, so reads take that lock too.
-        TextWriter error = TextWriter.Synchronized(errorText);
-        string Errors()
-        {
-            lock (error)
-            {
-                return errorText.ToString();
-            }
-        }
-        var terminal = new TestConsole().Interactive().Width(200);
-        Task<int> tracing = Task.Run(() => CliApp.Run(["phases", workload, "--slow", "100ms", "--duration", "8"], new CliConsole(output, error) { Terminal = terminal }));
-        Wait.Until(() => Errors().Contains("attached", StringComparison.Ordinal) || tracing.IsCompleted, Timeout, "the tracer attached");
+        var trace = new TerminalTrace(["phases", workload, "--slow", "100ms", "--duration", "8"], width: 200);
+        trace.WaitUntilAttached(Timeout);
         using (var run = new LiveProcess(workload, PhaseWorkload.Arguments(alpha: 100, beta: 0, orphans: 0, strays: 0, marks: 0, slow: 1)))
         {
             run.WaitForExit(Timeout);
             Assert.AreEqual(0, run.ExitCode, string.Join('\n', run.Stdout));
         }
-        Assert.IsTrue(tracing.Wait(Timeout));
-        Assert.AreEqual(0, tracing.Result, Errors());
+        trace.AssertSucceeded(Timeout);
+        var terminal = trace.Terminal;
+        var output = trace.Output;
 
         StringAssert.Contains(terminal.Output, "alpha", "the live table was drawn on the terminal");
         string[] lines = output.ToString().Split('\n');

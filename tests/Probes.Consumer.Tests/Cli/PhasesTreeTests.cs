@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Probes.Consumer.Cli;
 using Probes.Consumer.Tests.Support;
-using Spectre.Console.Testing;
 
 namespace Probes.Consumer.Tests.Cli;
 
@@ -71,34 +70,21 @@ public sealed class PhasesTreeTests
         Requirements.Root();
         Requirements.Tool("gcc");
         string workload = PhaseWorkload.Build();
-        var output = new StringWriter();
-        var errorText = new StringWriter();
-        // The run writes its notes from its own thread; reads take the synchronized writer's lock too.
-        TextWriter error = TextWriter.Synchronized(errorText);
-        string Errors()
-        {
-            lock (error)
-            {
-                return errorText.ToString();
-            }
-        }
-        var terminal = new TestConsole().Interactive().Width(160);
-        Task<int> tracing = Task.Run(() => ProbesCli.Run(["phases", workload, "--format", "tree", "--duration", "6"], new CliConsole(output, error) { Terminal = terminal }));
-        Wait.Until(() => Errors().Contains("attached", StringComparison.Ordinal) || tracing.IsCompleted, Timeout, "the tracer attached");
+        var trace = new TerminalTrace(["phases", workload, "--format", "tree", "--duration", "6"], width: 160);
+        trace.WaitUntilAttached(Timeout);
         using (var run = new LiveProcess(workload, PhaseWorkload.Arguments(alpha: 20, beta: 0, orphans: 0, strays: 0, marks: 0, slow: 1)))
         {
             run.WaitForExit(Timeout);
             Assert.AreEqual(0, run.ExitCode, string.Join('\n', run.Stdout));
         }
-        Assert.IsTrue(tracing.Wait(Timeout));
-        Assert.AreEqual(0, tracing.Result, Errors());
+        trace.AssertSucceeded(Timeout);
 
         // The last frame on the terminal is the tree: the slow pair's inner phase nested under its outer one.
-        string drawn = terminal.Output;
+        string drawn = trace.Terminal.Output;
         int outer = drawn.LastIndexOf("outer", StringComparison.Ordinal);
         Assert.IsTrue(outer >= 0, drawn);
         StringAssert.Contains(drawn[outer..], "inner", "the tree was drawn on the terminal, inner under outer");
         StringAssert.Contains(drawn, "self", "the tree's columns");
-        Assert.AreEqual("", output.ToString(), "the live tree stays on screen; it is not printed again on stdout");
+        Assert.AreEqual("", trace.Output.ToString(), "the live tree stays on screen; it is not printed again on stdout");
     }
 }

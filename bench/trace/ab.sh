@@ -27,6 +27,8 @@ if [[ $# -lt 2 ]]; then
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=measure.sh
+source "$here/measure.sh"
 N=${N:-1000000}
 WARMUP=${WARMUP:-100000}
 ROUNDS=${ROUNDS:-5}
@@ -37,14 +39,6 @@ gcc -O2 -Wall -o "$work/fixture" "$here/fixture.c"
 FIX=$work/fixture
 
 log() { echo "# $*" >&2; }
-field() { sed -nE "s/.*\b$1=([0-9.]+).*/\1/p" <<< "$2"; }
-cpu_ns() {
-    local stat
-    stat=$(< "/proc/$1/stat")
-    stat=${stat##*) }
-    read -r -a f <<< "$stat"
-    echo $(((f[11] + f[12]) * 1000000000 / $(getconf CLK_TCK)))
-}
 wait_attached() {
     local i
     for ((i = 0; i < 3000; i++)); do

@@ -32,6 +32,8 @@ done
 echo '#include <sys/sdt.h>' | gcc -E -x c - > /dev/null 2>&1 || { echo "bench/trace/run.sh: <sys/sdt.h> missing: apt-get install systemtap-sdt-dev" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=measure.sh
+source "$here/measure.sh"
 repo=$(cd "$here/../.." && pwd)
 N_PROBES=${N_PROBES:-2000000}
 N_BPFTRACE=${N_BPFTRACE:-300000}
@@ -83,14 +85,6 @@ wait_for() {
     return 1
 }
 
-# CPU time (user + system) of a process in nanoseconds.
-cpu_ns() {
-    local stat
-    stat=$(< "/proc/$1/stat")
-    stat=${stat##*) }
-    read -r -a f <<< "$stat"
-    echo $(((f[11] + f[12]) * 1000000000 / $(getconf CLK_TCK)))
-}
 
 # Waits until FILE stops growing (the reader caught up), at most 10 s.
 wait_quiet() {
@@ -108,7 +102,6 @@ stop() {
     wait "$1" 2> /dev/null || true
 }
 
-field() { sed -nE "s/.*\b$1=([0-9.]+).*/\1/p" <<< "$2"; }
 
 # Fires the uncounted warm-up hits and sets warm_traced to how many of them a tracer can
 # have seen. A loop under 50 ns/hit was not trapped at all although its semaphore was

@@ -14,10 +14,15 @@ namespace Probes.Consumer.Cli;
 internal sealed class CommandUnderTrace : IDisposable
 {
     private readonly Process _process;
+    private readonly TaskCompletionSource<int> _exitCode = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private CommandUnderTrace(Process process) => _process = process;
+    private CommandUnderTrace(Process process)
+    {
+        _process = process;
+        Pid = process.Id;
+    }
 
-    public int Pid => _process.Id;
+    public int Pid { get; }
 
     public static CommandUnderTrace Start(IReadOnlyList<string> command, string shim, TraceStop stop)
     {
@@ -37,10 +42,17 @@ internal sealed class CommandUnderTrace : IDisposable
             throw new TargetNotFoundException($"cannot start '{command[0]}': {e.Message}");
         }
         var running = new CommandUnderTrace(process);
+        // The only thread that touches the Process after its start. Process is not thread-safe: with
+        // a second thread reading ExitCode as the child ended, one could see it exited before its
+        // code was stored (a SIGTERM passed on came back as exit code 0 in 3 of 30 runs), and a
+        // disposal by the caller could meet this thread still reading it.
         var watcher = new Thread(() =>
         {
             process.WaitForExit();
-            stop.Stop($"command exited with code {process.ExitCode}");
+            int exitCode = process.ExitCode;
+            stop.Stop($"command exited with code {exitCode}");
+            // Last: once the code is known the caller may dispose the stop and the process.
+            running._exitCode.SetResult(exitCode);
         })
         { IsBackground = true, Name = "command exit" };
         watcher.Start();
@@ -50,14 +62,14 @@ internal sealed class CommandUnderTrace : IDisposable
     /// <summary>Waits for the command to end (passing on a SIGTERM probes received) and returns its exit code (128 + N for signal N).</summary>
     public int WaitForExit(string? stopReason)
     {
-        if (!_process.HasExited && stopReason == "terminated")
+        if (!_exitCode.Task.IsCompleted && stopReason == "terminated")
         {
-            CommandSignals.Terminate(_process.Id);
+            CommandSignals.Terminate(Pid);
         }
-        _process.WaitForExit();
-        return _process.ExitCode;
+        return _exitCode.Task.GetAwaiter().GetResult();
     }
 
+    /// <summary>Once <see cref="WaitForExit"/> returned: the watcher is done with the process.</summary>
     public void Dispose() => _process.Dispose();
 }
 

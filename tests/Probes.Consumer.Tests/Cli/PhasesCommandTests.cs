@@ -68,8 +68,8 @@ public sealed class PhasesCommandTests
         tracer.WaitForStderr("attached", Timeout);
         // The command starts right after the note; it is a child of whichever thread started it.
         int sleep = 0;
-        // Signalled once the child runs /bin/sleep, not at its fork: one full run that signalled at the
-        // first sight of a child saw probes exit 0 instead of 143 (cause not found; see the note of issue 18).
+        // Signalled once the child runs /bin/sleep. Runs of this test that saw exit 0 instead of 143
+        // were two threads of probes reading the command's Process at its exit (CommandUnderTraceTests).
         static bool RunsSleep(int pid)
         {
             try

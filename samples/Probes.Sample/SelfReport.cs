@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime;
 using System.Runtime.CompilerServices;
 
 namespace Probes.Sample;
@@ -107,6 +108,7 @@ internal sealed class SelfReport(bool enabled)
         try
         {
             Task task = call();
+            measurement.LeftStartThread();
             // Stops on the thread that completes the task, right after the woven end probe
             // (WovenPhase.Leave registered that continuation first, inside the call), not when
             // this method resumes: the resumption is the caller's work, not the phase's.
@@ -145,6 +147,9 @@ internal sealed class SelfReport(bool enabled)
         private long _started;
         private long _stopped;
         private TimeSpan _pausedAtStop;
+        private int _startThread;
+        private TimeSpan _jitBefore;
+        private TimeSpan? _jitOnStartThread;
 
         public Measurement(string? name, long seq)
         {
@@ -162,6 +167,8 @@ internal sealed class SelfReport(bool enabled)
         public void Start()
         {
             _pausedBefore = GC.GetTotalPauseDuration();
+            _startThread = Environment.CurrentManagedThreadId;
+            _jitBefore = JitInfo.GetCompilationTime(currentThread: true);
             // Last, so nothing of the start lies inside the measurement.
             _started = Stopwatch.GetTimestamp();
         }
@@ -180,24 +187,45 @@ internal sealed class SelfReport(bool enabled)
             }
         }
 
+        /// <summary>Reads the starting thread's compilation time once, while still on that thread.</summary>
+        public void LeftStartThread()
+        {
+            if (Environment.CurrentManagedThreadId != _startThread)
+            {
+                return;
+            }
+            TimeSpan compiled = JitInfo.GetCompilationTime(currentThread: true) - _jitBefore;
+            lock (_gate)
+            {
+                _jitOnStartThread ??= compiled;
+            }
+        }
+
         // pause_ns: how long the runtime paused for GC during the measurement. A pause may fall on
         // either side of a probe (the SDK allocates next to it), so a comparison allows for it.
+        // jit_ns: how long the thread that started the measurement spent compiling until the
+        // phase left it (its first await, or its end). A first call's compilation (what
+        // ReadyToRun could not hold) runs between the Stopwatch's start and the begin probe, where
+        // no tracer can see it, so a comparison allows for it as for a GC pause. In the tests'
+        // rare failures it was the first instance of a phase, in the process's first request,
+        // that the Stopwatch saw hundreds of µs longer than the probes.
         // start_ns/stop_ns: CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns, to place a
         // measurement against the probes' own timestamps (e.g. from bpftrace's nsecs).
         public void Print()
         {
+            LeftStartThread(); // after the end probe of a synchronous phase, so not in its traced time
             long stopped;
-            TimeSpan paused;
+            TimeSpan paused, compiling;
             lock (_gate)
             {
-                (stopped, paused) = (_stopped, _pausedAtStop - _pausedBefore);
+                (stopped, paused, compiling) = (_stopped, _pausedAtStop - _pausedBefore, _jitOnStartThread ?? TimeSpan.Zero);
             }
             if (_name is null || stopped == 0)
             {
                 return;
             }
             Console.WriteLine($"self-report phase={_name} seq={_seq} ns={Nanoseconds(stopped - _started)} pause_ns={paused.Ticks * 100}"
-                + $" start_ns={Nanoseconds(_started)} stop_ns={Nanoseconds(stopped)}");
+                + $" start_ns={Nanoseconds(_started)} stop_ns={Nanoseconds(stopped)} jit_ns={compiling.Ticks * 100}");
         }
 
         private static long Nanoseconds(long timestamp) =>

@@ -101,7 +101,7 @@ public sealed partial class PhasesContainerTests
                     measured.AddRange(phase.Select(instance =>
                     {
                         long Number(string group) => long.Parse(instance.Groups[group].Value, CultureInfo.InvariantCulture);
-                        return (container, $"{name} {phase.Key} #{Number("seq")}", phase.Key, Number("ns"), Number("pause"), Number("start"), Number("stop"));
+                        return (container, $"{name} {phase.Key} #{Number("seq")}", phase.Key, Number("ns"), Number("pause") + Number("jit"), Number("start"), Number("stop"));
                     }));
                 }
             }
@@ -126,15 +126,17 @@ public sealed partial class PhasesContainerTests
             {
                 // The issue's bar: within 5% or 100 µs, whichever is larger. A GC pause during the
                 // instance may fall on either side of a probe (the SDK allocates next to the begin
-                // probe, outside the traced window), so it widens the bound by its own length.
+                // probe, outside the traced window), so it widens the bound by its own length; so
+                // does the process's compilation during it (a first call's JIT may run between a
+                // Stopwatch reading and its probe; the sample's jit_ns says why).
                 Assert.IsTrue(instance.Difference <= Math.Max(100_000, instance.OwnNs / 20) + instance.PauseNs,
-                    $"{instance.Label}: traced {instance.TracedNs} ns, own {instance.OwnNs} ns, GC pauses during it {instance.PauseNs} ns; {instance.Placement(origin)}");
+                    $"{instance.Label}: traced {instance.TracedNs} ns, own {instance.OwnNs} ns, GC pauses and compilation during it {instance.PauseNs} ns; {instance.Placement(origin)}");
             }
             int compared = instances.Count, paused = instances.Count(i => i.PauseNs > 0);
             Instance worstInstance = instances.MaxBy(i => (double)Math.Max(0, i.Difference - i.PauseNs) / i.OwnNs)!;
             double worst = (double)Math.Max(0, worstInstance.Difference - worstInstance.PauseNs) / worstInstance.OwnNs;
             Console.WriteLine($"worst: {worstInstance.Label}: traced {worstInstance.TracedNs} ns, own {worstInstance.OwnNs} ns; {worstInstance.Placement(origin)}");
-            Console.WriteLine($"compared {compared} phase instances ({paused} with a GC pause in them); worst relative difference beyond GC pauses {worst:P2}");
+            Console.WriteLine($"compared {compared} phase instances ({paused} with a GC pause or compilation in them); worst relative difference beyond those {worst:P2}");
             Assert.IsTrue(compared >= 2 * (7 + 3 * Requests), $"only {compared} phase instances were self-reported");
         }
         finally
@@ -308,7 +310,7 @@ public sealed partial class PhasesContainerTests
         return tracer;
     }
 
-    [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+) pause_ns=(?<pause>\d+) start_ns=(?<start>\d+) stop_ns=(?<stop>\d+)")]
+    [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+) pause_ns=(?<pause>\d+) start_ns=(?<start>\d+) stop_ns=(?<stop>\d+) jit_ns=(?<jit>\d+)")]
     private static partial Regex SelfReport();
 
     /// <summary>One phase instance as the process measured it (CLOCK_MONOTONIC) and as the trace has it (from the trace's origin).</summary>

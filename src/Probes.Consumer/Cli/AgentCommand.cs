@@ -58,16 +58,9 @@ public static class AgentCommand
             DefaultValueFactory = _ => "text",
         };
         logFormat.AcceptOnlyFromAmong("text", "json");
-        var otlpEndpoint = new Option<string?>("--otlp-endpoint")
-        {
-            Description = "Also export over OTLP to this endpoint (an OpenTelemetry Collector): every container's phase histograms, cumulative, "
-                + "and the phases the kernel sends (faulted, canceled, over --span-threshold, each process's first of a phase) as spans, inside the application's own traces. "
-                + "Default: OTEL_EXPORTER_OTLP_ENDPOINT; OTEL_EXPORTER_OTLP_HEADERS applies.",
-        };
-        var otlpProtocol = new Option<string?>("--otlp-protocol")
-        {
-            Description = "grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf).",
-        };
+        Option<string?> otlpEndpoint = CommonOptions.OtlpEndpoint("every container's phase histograms, cumulative, and the phases the kernel sends "
+            + "(faulted, canceled, over --span-threshold, each process's first of a phase) as spans, inside the application's own traces. Default: OTEL_EXPORTER_OTLP_ENDPOINT;");
+        Option<string?> otlpProtocol = CommonOptions.OtlpProtocol();
         var otlpInterval = new Option<TimeSpan?>("--otlp-interval")
         {
             Description = "Seconds between two exports of the histograms, and at most one log line of drops per interval (default: OTEL_METRIC_EXPORT_INTERVAL in ms, else 10).",

@@ -59,16 +59,8 @@ public static class PhasesCommand
             CustomParser = DurationThreshold.Parse,
         };
 
-        var otlpEndpoint = new Option<string?>("--otlp-endpoint")
-        {
-            Description = "Also export the phases over OTLP to this endpoint (an OpenTelemetry Collector): every phase as a span, "
-                + "inside the application's own trace when it ran in a W3C activity, and the duration histograms. "
-                + "OTEL_EXPORTER_OTLP_PROTOCOL and OTEL_EXPORTER_OTLP_HEADERS apply.",
-        };
-        var otlpProtocol = new Option<string?>("--otlp-protocol")
-        {
-            Description = "grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf).",
-        };
+        Option<string?> otlpEndpoint = CommonOptions.OtlpEndpoint("every phase as a span, inside the application's own trace when it ran in a W3C activity, and the duration histograms.");
+        Option<string?> otlpProtocol = CommonOptions.OtlpProtocol();
         // Report selection (issue 18): which phases, and the tree's options.
         var phaseGlobs = new Option<string[]>("--phase")
         {

@@ -43,46 +43,27 @@ public sealed partial class AgentOtlpContainerTests
             StringAssert.Contains(run.Stdout, "tracer attached");
             string containerId = ProcessRunner.Run(podman, ["inspect", "-f", "{{.Id}}", name], Timeout).EnsureSuccess("podman inspect").Stdout.Trim();
 
-            var requests = RequestLine().Matches(run.Stdout).Select(m => (Trace: m.Groups["trace"].Value, Span: m.Groups["span"].Value)).ToList();
+            List<(string Trace, string Span)> requests = SampleRequestTraces.Requests(run.Stdout);
             Assert.AreEqual(Requests, requests.Count, run.Stdout);
-            var own = SelfReport().Matches(run.Stdout).ToList();
-            Dictionary<string, int> ownCounts = own.GroupBy(m => m.Groups["phase"].Value).ToDictionary(g => g.Key, g => g.Count());
-            ulong Exported(OtlpReceived r, string phase) => r.DataPoints(OtlpEncoder.DurationMetric)
-                .Where(p => (string?)p.ResourceAttributes.GetValueOrDefault("container.id") == containerId && (string?)p.Attributes["probes.phase"] == phase)
-                .GroupBy(p => (string?)p.Attributes["probes.phase.status"])
-                .Select(status => status.Last().Histogram!.Count)
-                .Aggregate(0UL, (sum, count) => sum + count);
+            Dictionary<string, int> ownCounts = SelfReport().Matches(run.Stdout).GroupBy(m => m.Groups["phase"].Value).ToDictionary(g => g.Key, g => g.Count());
+            bool OursSpan(ReceivedSpan span) => (string?)span.ResourceAttributes.GetValueOrDefault("container.id") == containerId;
+            bool OursPoint(ReceivedDataPoint point) => (string?)point.ResourceAttributes.GetValueOrDefault("container.id") == containerId;
             OtlpReceived got;
             try
             {
-                got = await receiver.WaitForAsync(r => requests.All(q => r.SpansOfTrace(q.Trace).Count >= 4)
-                    && ownCounts.All(o => Exported(r, o.Key) == (ulong)o.Value), Timeout);
+                got = await receiver.WaitForAsync(r => SampleRequestTraces.AllArrived(r, requests)
+                    && ownCounts.All(o => SampleRequestTraces.ExportedCount(r, OursPoint, o.Key) == (ulong)o.Value), Timeout);
             }
             catch (TimeoutException)
             {
                 OtlpReceived now = receiver.Received;
-                Assert.Fail($"own: {string.Join(", ", ownCounts)}; exported: {string.Join(", ", ownCounts.Keys.Select(p => $"{p}={Exported(now, p)}"))}; "
-                    + $"spans: {string.Join(", ", now.Spans().Select(s => s.Name).GroupBy(n => n).Select(g => $"{g.Key}={g.Count()}"))}\n{string.Join('\n', agent.Process.Stderr)}");
+                Assert.Fail($"own: {string.Join(", ", ownCounts)}; exported: {string.Join(", ", ownCounts.Keys.Select(p => $"{p}={SampleRequestTraces.ExportedCount(now, OursPoint, p)}"))}; "
+                    + $"spans: {string.Join(", ", now.Spans().Where(OursSpan).GroupBy(s => s.Name).Select(g => $"{g.Key}={g.Count()}"))}\n{string.Join('\n', agent.Process.Stderr)}");
                 throw;
             }
 
-            for (int i = 0; i < requests.Count; i++)
+            foreach ((ReceivedSpan _, ReceivedSpan handle) in SampleRequestTraces.AssertPhasesUnderRequests(got, requests))
             {
-                IReadOnlyList<ReceivedSpan> trace = got.SpansOfTrace(requests[i].Trace);
-                string shown = string.Join("\n", trace);
-                ReceivedSpan app = trace.Single(s => s.Name == "request");
-                ReceivedSpan handle = trace.Single(s => s.Name == "HandleRequest");
-                ReceivedSpan query = trace.Single(s => s.Name == "Query");
-                ReceivedSpan render = trace.Single(s => s.Name == "Render");
-                Assert.AreEqual(app.SpanId, handle.ParentSpanId, $"request {i + 1}: the phase is a child of the app's span\n{shown}");
-                Assert.AreEqual(handle.SpanId, query.ParentSpanId, shown);
-                Assert.AreEqual(handle.SpanId, render.ParentSpanId, shown);
-                bool faulted = (i + 1) % 4 == 0;
-                Assert.AreEqual(faulted ? Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Error : Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Unset,
-                    query.Span.Status?.Code ?? Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Unset, $"request {i + 1}: every 4th query faults");
-                Assert.IsTrue(handle.Span.StartTimeUnixNano >= app.Span.StartTimeUnixNano && handle.Span.EndTimeUnixNano <= app.Span.EndTimeUnixNano + 1_000_000,
-                    $"request {i + 1}: the phase lies inside the app's span on the wall clock\n{shown}");
-
                 IReadOnlyDictionary<string, object?> resource = handle.ResourceAttributes;
                 Assert.AreEqual("Probes.Sample", resource["service.name"], "no OTEL_SERVICE_NAME: the entry assembly (the image's apphost)");
                 Assert.AreEqual(containerId, resource["container.id"]);
@@ -92,18 +73,13 @@ public sealed partial class AgentOtlpContainerTests
                 Assert.IsInstanceOfType<long>(resource["process.pid"]);
                 Assert.IsFalse(resource.Values.Any(v => v is string text && text.Contains("do-not-export", StringComparison.Ordinal)), "nothing else of the environment");
             }
-
-            // Phases outside any activity: a trace of their own under the outermost phase.
-            ReceivedSpan startup = got.SpansNamed("Startup").Single(s => (string?)s.ResourceAttributes.GetValueOrDefault("container.id") == containerId);
-            ReceivedSpan loadConfig = got.SpansNamed("LoadConfig").Single(s => (string?)s.ResourceAttributes.GetValueOrDefault("container.id") == containerId);
-            Assert.AreEqual(startup.TraceId, loadConfig.TraceId);
-            Assert.AreEqual(startup.SpanId, loadConfig.ParentSpanId);
+            SampleRequestTraces.AssertStartupHasItsOwnTrace(got, OursSpan, requests);
 
             foreach ((string phase, int count) in ownCounts)
             {
-                Assert.AreEqual(count, got.SpansNamed(phase).Count(s => (string?)s.ResourceAttributes.GetValueOrDefault("container.id") == containerId), $"{phase}: one span per instance");
+                Assert.AreEqual(count, got.SpansNamed(phase).Count(OursSpan), $"{phase}: one span per instance");
             }
-            ReceivedDataPoint point = got.DataPoints(OtlpEncoder.DurationMetric).Last(p => (string?)p.ResourceAttributes.GetValueOrDefault("container.id") == containerId);
+            ReceivedDataPoint point = got.DataPoints(OtlpEncoder.DurationMetric).Last(OursPoint);
             Assert.AreEqual(name, point.ResourceAttributes["container.name"]);
             Assert.AreEqual(image, point.ResourceAttributes["container.image.name"]);
             Assert.AreEqual("Probes.Sample", point.ResourceAttributes["service.name"]);
@@ -121,9 +97,6 @@ public sealed partial class AgentOtlpContainerTests
             ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", name], Timeout);
         }
     }
-
-    [GeneratedRegex(@"request \d+ trace=(?<trace>[0-9a-f]{32}) span=(?<span>[0-9a-f]{16})")]
-    private static partial Regex RequestLine();
 
     [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+)")]
     private static partial Regex SelfReport();

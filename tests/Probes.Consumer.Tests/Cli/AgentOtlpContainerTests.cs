@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Probes.Consumer.Export.Otlp;
 using Probes.Consumer.Tests.Support;

@@ -72,6 +72,8 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         {
             _rescans++;
             List<ShimMapping> mapped = ShimMapping.Scan(TargetResolver.ShimFileName, sink);
+            // A pid the scan no longer sees may come back as another service: its service name is read again then.
+            export?.ForgetProcessesOtherThan(mapped.Select(m => m.Pid).ToHashSet());
             long now = Environment.TickCount64;
             foreach (int pid in shims.Update(mapped, now))
             {
@@ -117,12 +119,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     }
 
     /// <summary>A container's OTLP resource from its labels, bounded like them; null for the host.</summary>
-    private ContainerResource? ResourceOf(string containerId)
-    {
-        ContainerLabels labels = LabelsOf(containerId);
-        static string? Bounded(string value) => value.Length > 0 ? LabelValue.Bound(value) : null;
-        return containerId.Length == 0 ? null : new ContainerResource(Bounded(labels.Container), Bounded(labels.Image), Bounded(labels.Pod), Bounded(labels.Namespace));
-    }
+    private ContainerResource? ResourceOf(string containerId) => containerId.Length == 0 ? null : LabelsOf(containerId).ToResource();
 
     private static string Endpoint(AgentOptions options) =>
         options.Listen.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.Listen.Address}]:{options.Listen.Port}" : options.Listen.ToString();

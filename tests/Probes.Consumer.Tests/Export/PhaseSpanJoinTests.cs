@@ -67,8 +67,13 @@ public sealed class PhaseSpanJoinTests
         Assert.AreEqual(OtlpIds.OwnTraceId(42, 1), (forgotten.TraceIdHigh, forgotten.TraceIdLow), "its context was forgotten: a trace of its own");
         ExportedSpan recent = join.OnEnd(Origin, "new", 1, 10, 0, PhaseStatus.Completed, 1, 100, 10);
         Assert.AreEqual(ActivitySpan + 10, recent.ParentSpanId);
-        join.ForgetProcess(42);
-        Assert.AreEqual(0, join.KeptContexts);
+        join.OnBegin(43, 1, 0, 100);
+        join.OnContext(43, 5, TraceHigh, TraceLow, ActivitySpan);
+        join.ForgetAllBut(new HashSet<int> { 43 });
+        Assert.AreEqual(1, join.KeptContexts, "only the live process's context stays");
+        Assert.AreEqual(1, join.OpenCount);
+        join.ForgetProcess(43);
+        Assert.AreEqual((0, 0), (join.KeptContexts, join.OpenCount));
     }
 
     [TestMethod]

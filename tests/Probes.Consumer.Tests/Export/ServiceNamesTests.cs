@@ -56,4 +56,30 @@ public sealed class ServiceNamesTests
             Directory.Delete(procRoot, recursive: true);
         }
     }
+
+    [TestMethod]
+    public void A_pid_forgotten_as_gone_is_read_afresh_when_it_comes_back()
+    {
+        string procRoot = Directory.CreateTempSubdirectory("probes-proc").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(procRoot, "90"));
+            Directory.CreateDirectory(Path.Combine(procRoot, "91"));
+            File.WriteAllBytes(Path.Combine(procRoot, "90", "cmdline"), Block("dotnet", "First.dll"));
+            File.WriteAllBytes(Path.Combine(procRoot, "91", "cmdline"), Block("/app/Stays"));
+            var names = new ServiceNames(procRoot);
+            Assert.AreEqual("First", names.Of(90, null));
+            Assert.AreEqual("Stays", names.Of(91, null));
+            File.WriteAllBytes(Path.Combine(procRoot, "90", "cmdline"), Block("dotnet", "Second.dll"));
+            File.WriteAllBytes(Path.Combine(procRoot, "91", "cmdline"), Block("/app/Changed"));
+            Assert.AreEqual("First", names.Of(90, null), "cached while the process lives");
+            names.ForgetAllBut(new HashSet<int> { 91 });
+            Assert.AreEqual("Second", names.Of(90, null), "the pid was reused by another service");
+            Assert.AreEqual("Stays", names.Of(91, null), "a live process keeps its name");
+        }
+        finally
+        {
+            Directory.Delete(procRoot, recursive: true);
+        }
+    }
 }

@@ -48,6 +48,13 @@ public sealed class OtlpPhaseSession : IDisposable
         return _export = new OtlpPhaseExport(inner, _exporter, _join, _services, histograms, _interval, containerOf);
     }
 
+    /// <summary>Forgets what is kept per process (service names, open phases, contexts) of every process but <paramref name="alive"/>; the agent's rescans call it.</summary>
+    public void ForgetProcessesOtherThan(IReadOnlySet<int> alive)
+    {
+        _services.ForgetAllBut(alive);
+        _join.ForgetAllBut(alive);
+    }
+
     /// <summary>Sends the last histograms and the queued spans; the closing line's words about the export.</summary>
     public string Finish()
     {

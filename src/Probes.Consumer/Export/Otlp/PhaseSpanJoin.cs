@@ -97,14 +97,19 @@ public sealed class PhaseSpanJoin(Func<ulong, ulong> toUnixNanoseconds, int maxO
             toUnixNanoseconds(startNs), toUnixNanoseconds(endNs), status, tid, span);
     }
 
-    /// <summary>Forgets the open phases of a process that has gone.</summary>
-    public void ForgetProcess(int pid)
+    /// <summary>Forgets the open phases and kept contexts of a process that has gone.</summary>
+    public void ForgetProcess(int pid) => ForgetWhere(p => p == pid);
+
+    /// <summary>Forgets the open phases and kept contexts of every process but <paramref name="alive"/>.</summary>
+    public void ForgetAllBut(IReadOnlySet<int> alive) => ForgetWhere(pid => !alive.Contains(pid));
+
+    private void ForgetWhere(Func<int, bool> gone)
     {
-        foreach ((int Pid, ulong Span) key in _open.Keys.Where(k => k.Pid == pid).ToList())
+        foreach ((int Pid, ulong Span) key in _open.Keys.Where(k => gone(k.Pid)).ToList())
         {
             _open.Remove(key);
         }
-        foreach ((int Pid, ulong Span) key in _contexts.Keys.Where(k => k.Pid == pid).ToList())
+        foreach ((int Pid, ulong Span) key in _contexts.Keys.Where(k => gone(k.Pid)).ToList())
         {
             _contexts.Remove(key);
         }

@@ -37,6 +37,15 @@ public sealed class ServiceNames(string procRoot = "/proc")
 
     public void Forget(int pid) => _byPid.Remove(pid);
 
+    /// <summary>Forgets every process but <paramref name="alive"/>: a pid reused later is read afresh.</summary>
+    public void ForgetAllBut(IReadOnlySet<int> alive)
+    {
+        foreach (int pid in _byPid.Keys.Where(pid => !alive.Contains(pid)).ToList())
+        {
+            _byPid.Remove(pid);
+        }
+    }
+
     private string? Read(int pid) => ReadBounded(pid, "environ", MaxEnvironmentBytes) is { } environment ? Find(environment) : null;
 
     private string? EntryAssemblyOf(int pid) =>

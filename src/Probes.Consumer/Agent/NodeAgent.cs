@@ -110,7 +110,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         _ready = true;
         exchange.Beat();
         started($"agent serving http://{Endpoint(options)}/metrics, attached to {shims.Count} file(s)"
-            + (options.Otlp is { } settings ? $", exporting over OTLP to {settings.Endpoint.GetLeftPart(UriPartial.Authority)} every {settings.MetricInterval.TotalSeconds:0.###} s" : ""));
+            + (options.Otlp is { } settings ? $", exporting over OTLP to {settings.EndpointForLogs} every {settings.MetricInterval.TotalSeconds:0.###} s" : ""));
         run.Run(export?.Wrap(kernel, maps, kernel, ResourceOf) ?? kernel);
         if (export is not null)
         {

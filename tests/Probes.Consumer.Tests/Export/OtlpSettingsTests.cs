@@ -9,6 +9,13 @@ public sealed class OtlpSettingsTests
         name => variables.FirstOrDefault(v => v.Name == name).Value;
 
     [TestMethod]
+    public void Logs_name_the_endpoint_without_the_credentials_its_url_may_carry()
+    {
+        OtlpSettings settings = OtlpSettings.Resolve("http://user:s3cret@collector:4318/base", null, Env());
+        Assert.AreEqual("http://collector:4318", settings.EndpointForLogs);
+    }
+
+    [TestMethod]
     public void The_metric_export_interval_variable_is_whole_milliseconds()
     {
         Assert.IsNull(OtlpSettings.MetricIntervalFrom(null));

@@ -134,7 +134,7 @@ public sealed class OtlpExporter : IAsyncDisposable
         {
             return;
         }
-        _warn($"OTLP export to {_settings.Endpoint.GetLeftPart(UriPartial.Authority)}: {dropped - _dropsLogged} span(s) dropped since the last report ({dropped} in all)"
+        _warn($"OTLP export to {_settings.EndpointForLogs}: {dropped - _dropsLogged} span(s) dropped since the last report ({dropped} in all)"
             + (points > _pointDropsLogged ? $", {points - _pointDropsLogged} metric data point(s) not delivered" : "")
             + (failures > _failuresLogged ? $", {failures - _failuresLogged} request(s) failed" : "")
             + (_lastFailure is { } why ? $"; last failure: {why}" : "; the queue was full"));

@@ -37,6 +37,9 @@ public sealed record OtlpSettings(Uri Endpoint, OtlpProtocol Protocol, IReadOnly
     /// <summary>Drops are reported at most once per this interval.</summary>
     public TimeSpan DropLogInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The endpoint as logs name it: scheme, host and port, never a user or password the URL carries.</summary>
+    public string EndpointForLogs => $"{Endpoint.Scheme}://{Endpoint.Authority}";
+
     public Uri TracesUrl => Protocol == OtlpProtocol.Grpc ? new Uri(Endpoint, "/opentelemetry.proto.collector.trace.v1.TraceService/Export") : Append("v1/traces");
 
     public Uri MetricsUrl => Protocol == OtlpProtocol.Grpc ? new Uri(Endpoint, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export") : Append("v1/metrics");

@@ -1,4 +1,5 @@
 using System.Net;
+using Probes.Consumer.Export.Otlp;
 using Probes.Consumer.Tracing.Run;
 
 namespace Probes.Consumer.Agent;
@@ -30,6 +31,12 @@ public sealed record AgentOptions
     public TimeSpan MaxExpositionAge { get; init; } = TimeSpan.FromSeconds(1);
 
     public int RingBufferBytes { get; init; } = TraceRunOptions.DefaultRingBufferBytes;
+
+    /// <summary>Where to export over OTLP besides serving /metrics; null: no OTLP export.</summary>
+    public OtlpSettings? Otlp { get; init; }
+
+    /// <summary>With <see cref="Otlp"/>: phases at least this long are sent to user space and exported as spans (besides the faulted, canceled and each process's first of a phase); null: no threshold.</summary>
+    public ulong? SpanThresholdNanoseconds { get; init; }
 
     /// <summary>The unix socket <c>probes hook</c> asks on (<see cref="HookListener"/>); null: no hook socket.</summary>
     public string? HookSocket { get; init; }

@@ -20,7 +20,8 @@ namespace Probes.Consumer.Agent;
 /// identity the process's maps show, so a pid or an overlay device reused later is read afresh.
 /// Runs on the run's thread (between reads of the ring), like every call into a <see cref="TraceRun"/>.
 /// </summary>
-public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan linger) : IDisposable
+/// <param name="withContext">Attach ABI v2's <c>phase_context</c> too where a file has it (OTLP export: raising its semaphore makes the SDK read <c>Activity.Current</c>).</param>
+public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan linger, bool withContext = false) : IDisposable
 {
     /// <summary>Each known mapping: the real file it reaches, or null for a file without phase probes (or refused), not read again.</summary>
     private readonly Dictionary<(int Pid, FileIdentity Identity), FileIdentity?> _mappings = new();
@@ -159,9 +160,14 @@ public sealed class AttachedShims(TraceRun run, IDiagnosticSink sink, TimeSpan l
 
     private bool Attach(FileIdentity identity, List<ListedProbe> probes)
     {
-        ProbePattern[] patterns = probes.Any(p => p.Probe.Name == "mark")
-            ? [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end"), ProbePattern.Parse("probes:mark")]
-            : [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
+        List<ProbePattern> patterns = [ProbePattern.Parse("probes:phase_begin"), ProbePattern.Parse("probes:phase_end")];
+        foreach (string optional in withContext ? (string[])["mark", "phase_context"] : ["mark"])
+        {
+            if (probes.Any(p => p.Probe.Name == optional))
+            {
+                patterns.Add(ProbePattern.Parse("probes:" + optional));
+            }
+        }
         string description = $"{probes[0].File.Path}{(probes[0].File.Pid is int pid ? $" of pid {pid}" : "")}";
         TracePlan? plan = null;
         try

@@ -1,5 +1,6 @@
 using Probes.Consumer.Bpf.Maps;
 using Probes.Consumer.Bpf.Programs;
+using Probes.Consumer.Export.Otlp;
 using Probes.Consumer.Targets.Containers;
 using Probes.Consumer.Tracing;
 using Probes.Consumer.Tracing.Discovery;
@@ -16,7 +17,11 @@ namespace Probes.Consumer.Agent;
 /// attached are counted as first seen late. A scrape asks for an exposition
 /// (<see cref="MetricsExchange"/>), which is built here, on the run's thread, from the maps
 /// (<see cref="PhaseSeriesTable"/>, <see cref="PrometheusText"/>). Containers gone for longer
-/// than the grace period leave the exposition and their rows leave the kernel's maps.
+/// than the grace period leave the exposition and their rows leave the kernel's maps. With
+/// <see cref="AgentOptions.Otlp"/> the same maps are also exported over OTLP as cumulative
+/// histograms, and every phase end the kernel sends (faulted, canceled, over the span threshold,
+/// each process's first of a phase) as a span (<see cref="OtlpPhaseSession"/>), with each
+/// container's name, image, pod and namespace in its resource.
 /// </summary>
 public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
 {
@@ -45,14 +50,17 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         var runOptions = new TraceRunOptions
         {
             RingBufferBytes = options.RingBufferBytes,
-            KernelPairing = new KernelPairingOptions(),
+            // The threshold sends more ends as records, which only the OTLP export makes spans of.
+            KernelPairing = new KernelPairingOptions { SlowThresholdNanoseconds = options.Otlp is null ? 0 : options.SpanThresholdNanoseconds ?? 0 },
             TickInterval = options.RescanInterval,
             // A hook request or a scrape waits for the loop's next turn: 20 ms rather than 100 keeps
             // that wait short for 50 idle wake-ups a second.
             PollTimeoutMilliseconds = 20,
         };
         using TraceRun run = TraceRun.Create(target, stop, sink, runOptions);
-        using var shims = new AttachedShims(run, sink, options.Grace);
+        using var shims = new AttachedShims(run, sink, options.Grace, withContext: options.Otlp is not null);
+        // The exporter logs its drops and failures at most once per metric interval.
+        using OtlpPhaseSession? export = options.Otlp is { } otlp ? new OtlpPhaseSession(otlp with { DropLogInterval = otlp.MetricInterval }, sink.Warning) : null;
         using MetricsEndpoint endpoint = MetricsEndpoint.Start(options.Listen, exchange, () => _ready);
         using HookListener? hooks = options.HookSocket is { } socket ? HookListener.Start(socket, _hostPaths) : null;
         run.Start();
@@ -64,6 +72,8 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         {
             _rescans++;
             List<ShimMapping> mapped = ShimMapping.Scan(TargetResolver.ShimFileName, sink);
+            // A pid the scan no longer sees may come back as another service: its service name is read again then.
+            export?.ForgetProcessesOtherThan(mapped.Select(m => m.Pid).ToHashSet());
             long now = Environment.TickCount64;
             foreach (int pid in shims.Update(mapped, now))
             {
@@ -90,7 +100,8 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
             if (exchange.Wanted)
             {
                 exchange.Publish(Exposition(maps, kernel, table, shims.Count, hooks is null ? null : WithMalformed(hooks.Malformed),
-                    hooks is null ? null : new Dictionary<string, ulong> { ["known_path"] = _shimLocator.KnownPathHits, ["file_look"] = shims.AnsweredByLook }));
+                    hooks is null ? null : new Dictionary<string, ulong> { ["known_path"] = _shimLocator.KnownPathHits, ["file_look"] = shims.AnsweredByLook },
+                    export is null ? null : new OtlpCounters(export.ExportedSpans, export.DroppedSpans, export.DroppedDataPoints, export.FailedRequests)));
             }
         }
 
@@ -98,9 +109,17 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         kernel = new KernelPhases(maps, AfterPoll, Rescan);
         _ready = true;
         exchange.Beat();
-        started($"agent serving http://{Endpoint(options)}/metrics, attached to {shims.Count} file(s)");
-        run.Run(kernel);
+        started($"agent serving http://{Endpoint(options)}/metrics, attached to {shims.Count} file(s)"
+            + (options.Otlp is { } settings ? $", exporting over OTLP to {settings.EndpointForLogs} every {settings.MetricInterval.TotalSeconds:0.###} s" : ""));
+        run.Run(export?.Wrap(kernel, maps, kernel, ResourceOf) ?? kernel);
+        if (export is not null)
+        {
+            sink.Note($"OTLP export finished{export.Finish()}");
+        }
     }
+
+    /// <summary>A container's OTLP resource from its labels, bounded like them; null for the host.</summary>
+    private ContainerResource? ResourceOf(string containerId) => containerId.Length == 0 ? null : LabelsOf(containerId).ToResource();
 
     private static string Endpoint(AgentOptions options) =>
         options.Listen.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.Listen.Address}]:{options.Listen.Port}" : options.Listen.ToString();
@@ -130,7 +149,8 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
     private Dictionary<string, ulong> WithMalformed(long malformed) =>
         new(_hookResults, StringComparer.Ordinal) { ["error"] = _hookResults.GetValueOrDefault("error") + (ulong)malformed };
 
-    private string Exposition(PhaseMaps maps, KernelPhases? kernel, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests, IReadOnlyDictionary<string, ulong>? hookShortcuts)
+    private string Exposition(PhaseMaps maps, KernelPhases? kernel, PhaseSeriesTable table, int attachedFiles, IReadOnlyDictionary<string, ulong>? hookRequests, IReadOnlyDictionary<string, ulong>? hookShortcuts,
+        OtlpCounters? otlp)
     {
         long now = Environment.TickCount64;
         (List<PhaseSeries> series, ulong unattributed) = table.Build(maps.ReadStatistics(), maps.ReadHistogram(), id => Exported(id, now));
@@ -138,7 +158,7 @@ public sealed class NodeAgent(AgentOptions options, IDiagnosticSink sink)
         int pending = maps.PendingCount();
         var late = _late.Where(pair => Exported(pair.Key, now)).Select(pair => (LabelsOf(pair.Key), pair.Value)).OrderBy(l => l.Item1.ContainerId, StringComparer.Ordinal).ToList();
         var agent = new AgentCounters(counters.RingFull, counters.Evicted(pending), counters.PendingFull, counters.HistogramFull, counters.StatisticsFull,
-            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests, hookShortcuts, ++_expositions);
+            counters.EndsWithoutBegin, unattributed, attachedFiles, _rescans, table.Overflowed, late, hookRequests, hookShortcuts, ++_expositions, otlp);
         List<MarkSeries> marks = kernel is null ? [] : kernel.Marks.Rows().Where(row => Exported(row.Container, now))
             .Select(row => new MarkSeries(LabelsOf(row.Container), row.Name, row.Count, row.Last, row.Min, row.Max)).ToList();
         return PrometheusText.Write(options.Node, series, agent, marks);

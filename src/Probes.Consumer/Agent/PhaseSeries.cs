@@ -11,7 +11,11 @@ public sealed record PhaseSeries(string Phase, string Status, ContainerLabels Wh
 public sealed record AgentCounters(
     ulong EventsLost, ulong BeginsEvicted, ulong PendingMapFull, ulong HistogramMapFull, ulong StatisticsMapFull, ulong EndsWithoutBegin,
     ulong UnattributedPhases, int AttachedFiles, ulong Rescans, int OverflowedSeries, IReadOnlyList<(ContainerLabels Where, ulong Count)> FirstSeenLate,
-    IReadOnlyDictionary<string, ulong>? HookRequests = null, IReadOnlyDictionary<string, ulong>? HookShortcuts = null, ulong Expositions = 0);
+    IReadOnlyDictionary<string, ulong>? HookRequests = null, IReadOnlyDictionary<string, ulong>? HookShortcuts = null, ulong Expositions = 0,
+    OtlpCounters? Otlp = null);
+
+/// <summary>What the OTLP exporter sent and lost (the agent's <c>--otlp-endpoint</c>).</summary>
+public sealed record OtlpCounters(long ExportedSpans, long DroppedSpans, long DroppedDataPoints, long FailedRequests);
 
 /// <summary>The marks of one name in one container, for the exposition.</summary>
 public sealed record MarkSeries(ContainerLabels Where, string Name, long Count, long Last, long Min, long Max);

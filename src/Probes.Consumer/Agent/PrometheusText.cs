@@ -74,6 +74,18 @@ public static class PrometheusText
             }
         }
 
+        if (counters.Otlp is { } otlp)
+        {
+            Family(output, "probes_otlp_dropped_total", "counter", "What the OTLP export lost: spans (queue full or request failed) and metric data points (request failed; the next request carries their cumulative counts).");
+            foreach ((string signal, long count) in new[] { ("metrics", otlp.DroppedDataPoints), ("spans", otlp.DroppedSpans) })
+            {
+                output.Append("probes_otlp_dropped_total{").Append(nodeLabel).Append(',').Append(Label("signal", signal)).Append("} ")
+                    .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+            Counter(output, nodeLabel, "probes_otlp_export_failures_total", "OTLP export requests (spans or metrics) that failed or timed out.", (ulong)otlp.FailedRequests);
+            Counter(output, nodeLabel, "probes_otlp_spans_exported_total", "Spans the OTLP endpoint accepted.", (ulong)otlp.ExportedSpans);
+        }
+
         Family(output, "probes_agent_first_seen_late_total", "counter", "Times the agent attached to a file a container's process already mapped (phases before the attach were missed).");
         foreach ((ContainerLabels where, ulong count) in counters.FirstSeenLate)
         {

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
 using Probes.Consumer.Agent;
+using Probes.Consumer.Export.Otlp;
 using Probes.Consumer.Tracing;
 using Probes.Consumer.Tracing.Run;
 
@@ -12,6 +13,8 @@ namespace Probes.Consumer.Cli;
 /// <c>probes agent</c>: the node agent (<see cref="NodeAgent"/>) until SIGTERM or Ctrl-C, which
 /// detach everything and exit 0. The listen address also comes from the OpenTelemetry Prometheus
 /// exporter's variables, <c>OTEL_EXPORTER_PROMETHEUS_HOST</c> and <c>_PORT</c>, when the flag is not given.
+/// OTLP export is on with <c>--otlp-endpoint</c> or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (a daemon set is
+/// configured by its environment), with OpenTelemetry's other variables for the protocol, headers and interval.
 /// </summary>
 public static class AgentCommand
 {
@@ -55,16 +58,30 @@ public static class AgentCommand
             DefaultValueFactory = _ => "text",
         };
         logFormat.AcceptOnlyFromAmong("text", "json");
+        Option<string?> otlpEndpoint = CommonOptions.OtlpEndpoint("every container's phase histograms, cumulative, and the phases the kernel sends "
+            + "(faulted, canceled, over --span-threshold, each process's first of a phase) as spans, inside the application's own traces. Default: OTEL_EXPORTER_OTLP_ENDPOINT;");
+        Option<string?> otlpProtocol = CommonOptions.OtlpProtocol();
+        var otlpInterval = new Option<TimeSpan?>("--otlp-interval")
+        {
+            Description = "Seconds between two exports of the histograms, and at most one log line of drops per interval (default: OTEL_METRIC_EXPORT_INTERVAL in ms, else 10).",
+            CustomParser = result => ParseSeconds(result, "--otlp-interval", 0.1, 86_400),
+        };
+        var spanThreshold = new Option<ulong?>("--span-threshold")
+        {
+            Description = "With OTLP export: phases at least this long (250us, 10ms, 1.5s) are exported as spans too; 1ns exports every phase.",
+            CustomParser = DurationThreshold.Parse,
+        };
         Option<int?> ringSize = CommonOptions.RingSize($"Ring buffer size in bytes, a power of two (default {TraceRunOptions.DefaultRingBufferBytes >> 20} MiB).");
 
         var command = new Command("agent", "Serve every container's phase histograms to Prometheus, attached to every copy of the shim on this host, old and new.");
-        foreach (Option option in new Option[] { listen, node, rescan, grace, maxSeries, hookSocket, logFormat, ringSize })
+        foreach (Option option in new Option[] { listen, node, rescan, grace, maxSeries, hookSocket, logFormat, otlpEndpoint, otlpProtocol, otlpInterval, spanThreshold, ringSize })
         {
             command.Options.Add(option);
         }
         command.SetAction(parse =>
         {
             bool verbose = parse.GetValue(CommonOptions.Verbose);
+            OtlpSettings? otlp = Otlp(parse.GetValue(otlpEndpoint), parse.GetValue(otlpProtocol), parse.GetValue(otlpInterval), parse.GetValue(spanThreshold) is not null || parse.GetValue(otlpInterval) is not null);
             var options = new AgentOptions
             {
                 Listen = parse.GetValue(listen) ?? FromEnvironment(),
@@ -74,6 +91,8 @@ public static class AgentCommand
                 MaxSeries = parse.GetValue(maxSeries) ?? new AgentOptions().MaxSeries,
                 RingBufferBytes = parse.GetValue(ringSize) ?? TraceRunOptions.DefaultRingBufferBytes,
                 HookSocket = parse.GetValue(hookSocket),
+                Otlp = otlp,
+                SpanThresholdNanoseconds = parse.GetValue(spanThreshold),
             };
             var privileges = PrivilegeCheck.Current();
             privileges.Demand("probes agent", tracing: true, privileges.EveryProcessReason());
@@ -86,6 +105,25 @@ public static class AgentCommand
         });
         return command;
     }
+
+    /// <summary>The agent's OTLP export, checked before anything is attached; null when neither the flag nor the variable names an endpoint.</summary>
+    private static OtlpSettings? Otlp(string? endpoint, string? protocol, TimeSpan? interval, bool otlpOnlyOptionGiven)
+    {
+        if (endpoint is null && NonEmpty(Environment.GetEnvironmentVariable(OtlpSettings.EndpointVariable)) is null)
+        {
+            return otlpOnlyOptionGiven || protocol is not null
+                ? throw new UsageException($"--otlp-protocol, --otlp-interval and --span-threshold need --otlp-endpoint (or {OtlpSettings.EndpointVariable})")
+                : null;
+        }
+        OtlpSettings settings = OtlpSettings.Resolve(endpoint, protocol, Environment.GetEnvironmentVariable);
+        return settings with
+        {
+            MetricInterval = interval ?? OtlpSettings.MetricIntervalFrom(Environment.GetEnvironmentVariable(OtlpSettings.MetricIntervalVariable)) ?? DefaultMetricInterval,
+        };
+    }
+
+    /// <summary>Ten seconds: a Prometheus scrape's pace; OpenTelemetry's own default (60 s) would leave a dashboard a minute behind.</summary>
+    private static readonly TimeSpan DefaultMetricInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>OTEL_EXPORTER_PROMETHEUS_HOST and _PORT (the OpenTelemetry exporter's names), else the default; a bad value is a usage error.</summary>
     private static IPEndPoint FromEnvironment()

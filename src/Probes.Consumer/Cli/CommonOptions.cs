@@ -41,6 +41,18 @@ public static class CommonOptions
         CustomParser = ParseDuration,
     };
 
+    /// <summary><c>--otlp-endpoint</c>: what is exported there is the verb's (<paramref name="what"/>); the standard variables' part of the text is shared.</summary>
+    public static Option<string?> OtlpEndpoint(string what) => new("--otlp-endpoint")
+    {
+        Description = $"Also export over OTLP to this endpoint (an OpenTelemetry Collector): {what} "
+            + "OTEL_EXPORTER_OTLP_PROTOCOL and OTEL_EXPORTER_OTLP_HEADERS apply.",
+    };
+
+    public static Option<string?> OtlpProtocol() => new("--otlp-protocol")
+    {
+        Description = "grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf).",
+    };
+
     public static Option<int?> RingSize(string description) => new("--ring-size")
     {
         Description = description,

@@ -59,16 +59,8 @@ public static class PhasesCommand
             CustomParser = DurationThreshold.Parse,
         };
 
-        var otlpEndpoint = new Option<string?>("--otlp-endpoint")
-        {
-            Description = "Also export the phases over OTLP to this endpoint (an OpenTelemetry Collector): every phase as a span, "
-                + "inside the application's own trace when it ran in a W3C activity, and the duration histograms. "
-                + "OTEL_EXPORTER_OTLP_PROTOCOL and OTEL_EXPORTER_OTLP_HEADERS apply.",
-        };
-        var otlpProtocol = new Option<string?>("--otlp-protocol")
-        {
-            Description = "grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf).",
-        };
+        Option<string?> otlpEndpoint = CommonOptions.OtlpEndpoint("every phase as a span, inside the application's own trace when it ran in a W3C activity, and the duration histograms.");
+        Option<string?> otlpProtocol = CommonOptions.OtlpProtocol();
         // Report selection (issue 18): which phases, and the tree's options.
         var phaseGlobs = new Option<string[]>("--phase")
         {
@@ -189,7 +181,8 @@ public static class PhasesCommand
             var clock = new MonotonicClock();
             var selection = new PhaseSelection(parse.GetValue(phaseGlobs) ?? []);
             SlowPhases? slowPhases = threshold is { } nanoseconds ? new SlowPhases(nanoseconds, clock.ToWallClock, selects: selection.SelectsAll ? null : selection.Selects) : null;
-            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose, new ReportChoices(parse.GetValue(mergeContainers), selection, parse.GetValue(interval) is { } ns ? TimeSpan.FromTicks((long)(ns / 100)) : null, launch), otlp);
+            return (int)Execute(console, target, chosen, report, tracing.DurationOf(parse), options, slowPhases, verbose, new ReportChoices(parse.GetValue(mergeContainers), selection, parse.GetValue(interval) is { } ns ? TimeSpan.FromTicks((long)(ns / 100)) : null, launch,
+                Image: request.Image is { } image && image.IndexOfAny(['*', '?']) < 0 ? image : null), otlp);
         });
         return command;
     }
@@ -287,7 +280,8 @@ public static class PhasesCommand
             ITraceConsumer inner = run.PhaseMaps is { } maps
                 ? kernel = new KernelPhases(maps, afterPoll, onTick, slow)
                 : new PhaseEvents(new Collecting(collector, afterPoll, onTick));
-            return export?.Wrap(inner, run.PhaseMaps, kernel, () => target.Directory.Names) ?? inner;
+            return export?.Wrap(inner, run.PhaseMaps, kernel,
+                container => target.Directory.Names.TryGetValue(container, out string? name) ? new ContainerResource(name, choices.Image) : null) ?? inner;
         }
 
         // Live only on a terminal (the console the CLI wired knows); a pipe or file gets the final report alone.
@@ -422,7 +416,8 @@ public static class PhasesCommand
     }
 
     /// <summary>What the options chose about the report's content (not its format or destination).</summary>
-    private sealed record ReportChoices(bool MergeContainers, PhaseSelection Selection, TimeSpan? Interval, CommandLaunch? Launch);
+    /// <param name="Image">The image every traced container runs (--image without a glob): their OTLP resource's container.image.name.</param>
+    private sealed record ReportChoices(bool MergeContainers, PhaseSelection Selection, TimeSpan? Interval, CommandLaunch? Launch, string? Image = null);
 
     /// <summary>The command after <c>--</c>, started once attached; <see cref="Pids"/> is the trace's pid filter, filled at its start.</summary>
     private sealed class CommandLaunch(string[] command, string shim)

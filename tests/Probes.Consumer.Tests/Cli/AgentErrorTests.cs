@@ -24,6 +24,30 @@ public sealed class AgentErrorTests
     }
 
     [TestMethod]
+    [DataRow("--span-threshold 1ms", "need --otlp-endpoint", "an OTLP option without an endpoint")]
+    [DataRow("--otlp-protocol grpc", "need --otlp-endpoint", "a protocol without an endpoint")]
+    [DataRow("--otlp-endpoint ftp://collector:4317", "must be an http:// or https:// URL", "another scheme")]
+    [DataRow("--otlp-endpoint http://collector:4317 --otlp-protocol http/json", "grpc or http/protobuf", "an unsupported protocol")]
+    [DataRow("--otlp-endpoint http://collector:4317 --otlp-interval 0", "--otlp-interval must be a number of seconds", "an interval of zero")]
+    [DataRow("--otlp-endpoint http://collector:4317 --span-threshold 10", "--span-threshold", "a threshold without its unit")]
+    public void Bad_otlp_options_are_usage_errors_before_anything_is_attached(string arguments, string message, string what)
+    {
+        ProcessResult result = ProbesBinary.Run(["agent", "--listen", "192.0.2.1:9", .. arguments.Split(' ')]);
+        Assert.AreEqual(2, result.ExitCode, $"{what}: {result.Stderr}");
+        Assert.AreEqual(1, result.Stderr.TrimEnd().Split('\n').Length, result.Stderr);
+        StringAssert.Contains(result.Stderr, message, what);
+    }
+
+    [TestMethod]
+    public void A_malformed_metric_export_interval_variable_is_a_usage_error()
+    {
+        ProcessResult result = ProcessRunner.Run(TestPaths.ProbesExecutable, ["agent", "--listen", "192.0.2.1:9", "--otlp-endpoint", "http://collector:4317"], ProbesBinary.Timeout,
+            new Dictionary<string, string> { [Probes.Consumer.Export.Otlp.OtlpSettings.MetricIntervalVariable] = "10s" });
+        Assert.AreEqual(2, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stderr, "OTEL_METRIC_EXPORT_INTERVAL must be whole milliseconds");
+    }
+
+    [TestMethod]
     [TestCategory("Kernel")]
     public void A_port_in_use_is_exit_code_7_in_one_line()
     {

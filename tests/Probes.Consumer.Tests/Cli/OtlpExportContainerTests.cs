@@ -45,62 +45,38 @@ public sealed partial class OtlpExportContainerTests
             StringAssert.Contains(tracer.Stderr[^1], "spans exported over OTLP");
             Assert.IsFalse(tracer.Stderr.Any(line => line.Contains("dropped", StringComparison.Ordinal)), string.Join('\n', tracer.Stderr));
 
-            var requests = RequestLine().Matches(run.Stdout).Select(m => (Trace: m.Groups["trace"].Value, Span: m.Groups["span"].Value)).ToList();
+            List<(string Trace, string Span)> requests = SampleRequestTraces.Requests(run.Stdout);
             Assert.AreEqual(Requests, requests.Count, run.Stdout);
             var own = SelfReport().Matches(run.Stdout).ToList();
-            OtlpReceived got = await receiver.WaitForAsync(r => requests.All(q => r.SpansOfTrace(q.Trace).Count >= 4), Timeout);
+            OtlpReceived got = await receiver.WaitForAsync(r => SampleRequestTraces.AllArrived(r, requests), Timeout);
 
             var handleOwn = own.Where(m => m.Groups["phase"].Value == "HandleRequest").OrderBy(m => int.Parse(m.Groups["seq"].Value, CultureInfo.InvariantCulture)).ToList();
-            for (int i = 0; i < requests.Count; i++)
+            List<(ReceivedSpan App, ReceivedSpan Handle)> phases = SampleRequestTraces.AssertPhasesUnderRequests(got, requests);
+            for (int i = 0; i < phases.Count; i++)
             {
-                IReadOnlyList<ReceivedSpan> trace = got.SpansOfTrace(requests[i].Trace);
-                ReceivedSpan app = trace.Single(s => s.Name == "request");
-                Assert.AreEqual(requests[i].Span, app.SpanId);
-                ReceivedSpan handle = trace.Single(s => s.Name == "HandleRequest");
-                ReceivedSpan query = trace.Single(s => s.Name == "Query");
-                ReceivedSpan render = trace.Single(s => s.Name == "Render");
-                string shown = string.Join("\n", trace);
-                Assert.AreEqual(app.SpanId, handle.ParentSpanId, $"request {i + 1}: the phase is a child of the app's span\n{shown}");
-                Assert.AreEqual(handle.SpanId, query.ParentSpanId, shown);
-                Assert.AreEqual(handle.SpanId, render.ParentSpanId, shown);
-                Assert.AreEqual(Probes.Otlp.Proto.Trace.Span.Types.SpanKind.Internal, handle.Span.Kind);
-                bool faulted = (i + 1) % 4 == 0;
-                Assert.AreEqual(faulted ? Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Error : Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Unset,
-                    query.Span.Status?.Code ?? Probes.Otlp.Proto.Trace.Status.Types.StatusCode.Unset, $"request {i + 1}: every 4th query faults");
-
+                ReceivedSpan handle = phases[i].Handle;
                 // Kernel-timed: the accuracy test's bound against the sample's own Stopwatch (5% or 100 us).
                 long ownNs = long.Parse(handleOwn[i].Groups["ns"].Value, CultureInfo.InvariantCulture);
                 long pauseNs = long.Parse(handleOwn[i].Groups["pause"].Value, CultureInfo.InvariantCulture);
                 long difference = Math.Abs((long)handle.DurationNanoseconds - ownNs);
                 Assert.IsTrue(difference <= Math.Max(100_000, ownNs / 20) + pauseNs, $"request {i + 1}: span {handle.DurationNanoseconds} ns, own {ownNs} ns");
-                Assert.IsTrue(handle.Span.StartTimeUnixNano >= app.Span.StartTimeUnixNano && handle.Span.EndTimeUnixNano <= app.Span.EndTimeUnixNano + 1_000_000,
-                    $"request {i + 1}: the phase lies inside the app's span on the wall clock\n{shown}");
 
                 IReadOnlyDictionary<string, object?> resource = handle.ResourceAttributes;
                 Assert.AreEqual("orders-svc", resource["service.name"]);
                 Assert.AreEqual(containerId, resource["container.id"]);
                 Assert.AreEqual(name, resource["container.name"]);
+                Assert.AreEqual(image, resource["container.image.name"], "phases --image names the image");
                 Assert.AreEqual(Environment.MachineName, resource["host.name"]);
                 Assert.IsInstanceOfType<long>(resource["process.pid"]);
                 Assert.IsFalse(resource.Values.Any(v => v is string text && text.Contains("do-not-export", StringComparison.Ordinal)), "only OTEL_SERVICE_NAME is read");
             }
 
-            // Phases outside any activity: a trace of their own, rooted at the outermost phase.
-            ReceivedSpan startup = got.SpansNamed("Startup").Single();
-            Assert.IsNull(startup.ParentSpanId);
-            ReceivedSpan loadConfig = got.SpansNamed("LoadConfig").Single();
-            Assert.AreEqual(startup.TraceId, loadConfig.TraceId);
-            Assert.AreEqual(startup.SpanId, loadConfig.ParentSpanId);
-            Assert.IsFalse(requests.Any(q => q.Trace == startup.TraceId));
+            SampleRequestTraces.AssertStartupHasItsOwnTrace(got, _ => true, requests);
 
             // Metrics: per phase, the exported histogram counts what the sample counted itself.
-            var points = got.DataPoints(OtlpEncoder.DurationMetric).Where(p => (string?)p.ResourceAttributes["container.name"] == name).ToList();
             foreach (IGrouping<string, Match> phase in own.GroupBy(m => m.Groups["phase"].Value))
             {
-                ulong exported = points.Where(p => (string?)p.Attributes["probes.phase"] == phase.Key)
-                    .GroupBy(p => (string?)p.Attributes["probes.phase.status"])
-                    .Select(status => status.Last().Histogram!.Count)
-                    .Aggregate(0UL, (sum, count) => sum + count);
+                ulong exported = SampleRequestTraces.ExportedCount(got, p => (string?)p.ResourceAttributes["container.name"] == name, phase.Key);
                 Assert.AreEqual((ulong)phase.Count(), exported, $"{phase.Key}: counted by the sample vs exported");
                 Assert.AreEqual((long)phase.Count(), got.SpansNamed(phase.Key).Count(s => (string?)s.ResourceAttributes["container.name"] == name), $"{phase.Key}: one span per instance");
             }
@@ -110,9 +86,6 @@ public sealed partial class OtlpExportContainerTests
             ProcessRunner.Run(podman, ["rm", "--force", "--ignore", "-t", "0", name], Timeout);
         }
     }
-
-    [GeneratedRegex(@"request \d+ trace=(?<trace>[0-9a-f]{32}) span=(?<span>[0-9a-f]{16})")]
-    private static partial Regex RequestLine();
 
     [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+) pause_ns=(?<pause>\d+) start_ns=(?<start>\d+) stop_ns=(?<stop>\d+)")]
     private static partial Regex SelfReport();

@@ -12,7 +12,7 @@ namespace Probes.Consumer.Tests.Export;
 public sealed class OtlpExporterTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private static readonly SpanOrigin Origin = new(4242, "c0ffee00", "orders-1", "orders");
+    private static readonly SpanOrigin Origin = new(4242, "c0ffee00", "orders-1", "orders", "registry.example/orders:1.2", "orders-7d9f", "shop");
 
     private static ExportedSpan Span(ulong span, ulong parent, PhaseStatus status) =>
         new(Origin, $"Phase{span}", 0x885eaf4c, 0x0af7651916cd43ddUL, 0x8448eb211c80319cUL, OtlpIds.PhaseSpanId(4242, span), parent,
@@ -47,6 +47,9 @@ public sealed class OtlpExporterTests
         Assert.AreEqual(4242L, first.ResourceAttributes["process.pid"]);
         Assert.AreEqual("c0ffee00", first.ResourceAttributes["container.id"]);
         Assert.AreEqual("orders-1", first.ResourceAttributes["container.name"]);
+        Assert.AreEqual("registry.example/orders:1.2", first.ResourceAttributes["container.image.name"]);
+        Assert.AreEqual("orders-7d9f", first.ResourceAttributes["k8s.pod.name"]);
+        Assert.AreEqual("shop", first.ResourceAttributes["k8s.namespace.name"]);
         Assert.AreEqual("probes", first.Scope?.Name);
 
         ReceivedSpan faulted = got.SpansNamed("Phase2").Single();
@@ -64,6 +67,7 @@ public sealed class OtlpExporterTests
         Assert.AreEqual(OtlpEncoder.BoundsSeconds.Count, point.Histogram.ExplicitBounds.Count);
         Assert.AreEqual("Query", point.Attributes["probes.phase"]);
         Assert.AreEqual("orders-1", point.ResourceAttributes["container.name"]);
+        Assert.AreEqual("registry.example/orders:1.2", point.ResourceAttributes["container.image.name"]);
         Assert.IsTrue(got.Accepted.All(r => r.Headers.TryGetValue("x-tenant", out string? tenant) && tenant == "t1"), "the configured header went with every request");
         Assert.AreEqual(3, exporter.ExportedSpans);
         Assert.AreEqual(0, exporter.DroppedSpans);

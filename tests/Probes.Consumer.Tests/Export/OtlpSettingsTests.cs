@@ -9,6 +9,26 @@ public sealed class OtlpSettingsTests
         name => variables.FirstOrDefault(v => v.Name == name).Value;
 
     [TestMethod]
+    public void Logs_name_the_endpoint_without_the_credentials_its_url_may_carry()
+    {
+        OtlpSettings settings = OtlpSettings.Resolve("http://user:s3cret@collector:4318/base", null, Env());
+        Assert.AreEqual("http://collector:4318", settings.EndpointForLogs);
+    }
+
+    [TestMethod]
+    public void The_metric_export_interval_variable_is_whole_milliseconds()
+    {
+        Assert.IsNull(OtlpSettings.MetricIntervalFrom(null));
+        Assert.IsNull(OtlpSettings.MetricIntervalFrom(" "));
+        Assert.AreEqual(TimeSpan.FromSeconds(10), OtlpSettings.MetricIntervalFrom("10000"));
+        Assert.AreEqual(TimeSpan.FromMilliseconds(100), OtlpSettings.MetricIntervalFrom(" 100 "));
+        foreach (string bad in new[] { "10s", "-5", "0", "99", "1.5", "86400001", "99999999999999999999999" })
+        {
+            Assert.ThrowsExactly<UsageException>(() => OtlpSettings.MetricIntervalFrom(bad), bad);
+        }
+    }
+
+    [TestMethod]
     public void Flags_win_over_the_standard_variables()
     {
         OtlpSettings settings = OtlpSettings.Resolve("http://collector:4317", "grpc",

@@ -35,6 +35,48 @@ public sealed class PhaseSpanJoinTests
     }
 
     [TestMethod]
+    public void Without_begins_the_contexts_kept_alone_still_join_the_sent_ends_to_the_activity()
+    {
+        // The agent: no begins are sent, only contexts and some ends (here the faulted inner one and the slow outer one).
+        PhaseSpanJoin join = NewJoin();
+        join.OnContext(42, 1, TraceHigh, TraceLow, ActivitySpan);
+        join.OnContext(42, 2, TraceHigh, TraceLow, ActivitySpan);
+        join.OnContext(42, 3, TraceHigh, TraceLow, ActivitySpan); // a fast phase whose end is never sent
+        ExportedSpan inner = join.OnEnd(Origin, "Query", 7, 2, parentFromEnd: 1, PhaseStatus.Faulted, 43, endNs: 180, durationNs: 30);
+        ExportedSpan outer = join.OnEnd(Origin, "HandleRequest", 8, 1, parentFromEnd: 0, PhaseStatus.Completed, 43, endNs: 300, durationNs: 200);
+
+        Assert.AreEqual((TraceHigh, TraceLow), (inner.TraceIdHigh, inner.TraceIdLow));
+        Assert.AreEqual((TraceHigh, TraceLow), (outer.TraceIdHigh, outer.TraceIdLow));
+        Assert.AreEqual(ActivitySpan, outer.ParentSpanId);
+        Assert.AreEqual(outer.SpanId, inner.ParentSpanId, "nested in the same activity: a child of the enclosing phase");
+        Assert.AreEqual(1_000_000_000_150UL, inner.StartUnixNs, "timed by the kernel-measured duration");
+        Assert.AreEqual(1, join.KeptContexts, "the sent ends took their contexts; the fast phase's waits to be forgotten");
+        Assert.AreEqual(0, join.OpenCount);
+    }
+
+    [TestMethod]
+    public void Contexts_kept_alone_are_bounded_the_oldest_forgotten_first()
+    {
+        var join = new PhaseSpanJoin(ns => ns, maxOpen: 3);
+        for (ulong span = 1; span <= 10; span++)
+        {
+            join.OnContext(42, span, TraceHigh, TraceLow, ActivitySpan + span);
+        }
+        Assert.AreEqual(3, join.KeptContexts);
+        ExportedSpan forgotten = join.OnEnd(Origin, "old", 1, 1, 0, PhaseStatus.Completed, 1, 100, 10);
+        Assert.AreEqual(OtlpIds.OwnTraceId(42, 1), (forgotten.TraceIdHigh, forgotten.TraceIdLow), "its context was forgotten: a trace of its own");
+        ExportedSpan recent = join.OnEnd(Origin, "new", 1, 10, 0, PhaseStatus.Completed, 1, 100, 10);
+        Assert.AreEqual(ActivitySpan + 10, recent.ParentSpanId);
+        join.OnBegin(43, 1, 0, 100);
+        join.OnContext(43, 5, TraceHigh, TraceLow, ActivitySpan);
+        join.ForgetAllBut(new HashSet<int> { 43 });
+        Assert.AreEqual(1, join.KeptContexts, "only the live process's context stays");
+        Assert.AreEqual(1, join.OpenCount);
+        join.ForgetProcess(43);
+        Assert.AreEqual((0, 0), (join.KeptContexts, join.OpenCount));
+    }
+
+    [TestMethod]
     public void Phases_without_an_activity_get_a_trace_of_their_own_rooted_at_the_outermost_phase()
     {
         PhaseSpanJoin join = NewJoin();

@@ -138,9 +138,17 @@ public static class OtlpEncoder
         {
             resource.Message(1, kv => StringAttribute(kv, "container.id", origin.ContainerId));
         }
-        if (origin.ContainerName is { Length: > 0 } name)
+        OptionalString(resource, "container.name", origin.ContainerName);
+        OptionalString(resource, "container.image.name", origin.Image);
+        OptionalString(resource, "k8s.pod.name", origin.Pod);
+        OptionalString(resource, "k8s.namespace.name", origin.Namespace);
+    }
+
+    private static void OptionalString(ProtoWriter resource, string key, string? value)
+    {
+        if (value is { Length: > 0 })
         {
-            resource.Message(1, kv => StringAttribute(kv, "container.name", name));
+            resource.Message(1, kv => StringAttribute(kv, key, value));
         }
     }
 

@@ -6,8 +6,8 @@ namespace Probes.Consumer.Export.Otlp;
 /// Sends spans and histograms over OTLP from a thread of its own, so tracing never waits on the
 /// network: spans go into a bounded queue (<see cref="OtlpSettings.QueueCapacity"/>) and a full
 /// queue drops the newest, counted; a request that fails or times out is not retried (the next
-/// histograms are cumulative, and spans queue up meanwhile), its spans are counted as dropped; the
-/// drops are reported through <paramref name="warn"/> at most once per
+/// histograms are cumulative, and spans queue up meanwhile), its spans or data points are counted as
+/// dropped; the drops and failures are reported through <paramref name="warn"/> at most once per
 /// <see cref="OtlpSettings.DropLogInterval"/>. Thread-safe: <see cref="Offer"/> and
 /// <see cref="SetHistograms"/> are called from the run's thread.
 /// </summary>
@@ -24,6 +24,9 @@ public sealed class OtlpExporter : IAsyncDisposable
     private IReadOnlyList<ExportedHistogram>? _histograms;
     private long _queueDrops;
     private long _sendDrops;
+    private long _pointDrops;
+    private long _failuresLogged;
+    private long _pointDropsLogged;
     private long _exported;
     private long _failedRequests;
     private long _dropsLogged;
@@ -45,6 +48,9 @@ public sealed class OtlpExporter : IAsyncDisposable
 
     /// <summary>Spans dropped: the queue was full, or their request failed.</summary>
     public long DroppedSpans => Interlocked.Read(ref _queueDrops) + Interlocked.Read(ref _sendDrops);
+
+    /// <summary>Histogram data points whose request failed (the next request carries their counts again: they are cumulative).</summary>
+    public long DroppedDataPoints => Interlocked.Read(ref _pointDrops);
 
     /// <summary>Spans the endpoint accepted.</summary>
     public long ExportedSpans => Interlocked.Read(ref _exported);
@@ -107,6 +113,7 @@ public sealed class OtlpExporter : IAsyncDisposable
             string? failure = await _transport.SendAsync(_settings.MetricsUrl, OtlpEncoder.Metrics(histograms, _hostName, _startUnixNs, UnixNow()), cancel).ConfigureAwait(false);
             if (failure is not null)
             {
+                Interlocked.Add(ref _pointDrops, histograms.Count);
                 Failed(failure);
             }
         }
@@ -121,15 +128,19 @@ public sealed class OtlpExporter : IAsyncDisposable
 
     private void ReportDrops()
     {
-        long dropped = DroppedSpans;
+        long dropped = DroppedSpans, points = DroppedDataPoints, failures = FailedRequests;
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        if (dropped == _dropsLogged || now - _lastLog < _settings.DropLogInterval)
+        if ((dropped == _dropsLogged && points == _pointDropsLogged && failures == _failuresLogged) || now - _lastLog < _settings.DropLogInterval)
         {
             return;
         }
-        _warn($"OTLP export to {_settings.Endpoint.GetLeftPart(UriPartial.Authority)}: {dropped - _dropsLogged} span(s) dropped since the last report ({dropped} in all)"
+        _warn($"OTLP export to {_settings.EndpointForLogs}: {dropped - _dropsLogged} span(s) dropped since the last report ({dropped} in all)"
+            + (points > _pointDropsLogged ? $", {points - _pointDropsLogged} metric data point(s) not delivered" : "")
+            + (failures > _failuresLogged ? $", {failures - _failuresLogged} request(s) failed" : "")
             + (_lastFailure is { } why ? $"; last failure: {why}" : "; the queue was full"));
         _dropsLogged = dropped;
+        _pointDropsLogged = points;
+        _failuresLogged = failures;
         _lastLog = now;
     }
 

@@ -15,13 +15,13 @@ namespace Probes.Consumer.Export.Otlp;
 /// gives the cumulative histograms. The exporter's own thread does the sending.
 /// </summary>
 public sealed class OtlpPhaseExport(ITraceConsumer inner, OtlpExporter exporter, PhaseSpanJoin join, ServiceNames services,
-    Func<IReadOnlyList<ExportedHistogram>>? histograms, TimeSpan histogramInterval, Func<string, string?> containerName) : ITraceConsumer
+    Func<IReadOnlyList<ExportedHistogram>>? histograms, TimeSpan histogramInterval, Func<string, ContainerResource?> containerOf) : ITraceConsumer
 {
     public const string ContextProbe = "phase_context";
 
     private readonly PhaseEventDecoder _decoder = new();
     private readonly Dictionary<string, string> _serviceOfContainer = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _containerNames = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ContainerResource> _containers = new(StringComparer.Ordinal);
     private DateTimeOffset _lastHistograms = DateTimeOffset.MinValue;
 
     /// <summary>The service name last seen in a container (metrics resources name it), or null.</summary>
@@ -65,28 +65,32 @@ public sealed class OtlpPhaseExport(ITraceConsumer inner, OtlpExporter exporter,
         {
             _serviceOfContainer[containerId] = service;
         }
-        var origin = new SpanOrigin(record.Pid, containerId, container?.Name ?? NameOf(containerId), service);
+        var origin = new SpanOrigin(record.Pid, containerId, ResourceOf(containerId, container?.Name), service);
         exporter.Offer(join.OnEnd(origin, name, id, record.Argument(2), parent, (PhaseStatus)(int)record.Argument(3), record.Tid,
             record.TimestampNanoseconds, duration));
     }
 
-    /// <summary>A container's name, asked of the run's directory until it knows one (the host has none).</summary>
-    private string? NameOf(string containerId)
+    /// <summary>What is known of a container, asked until its name is known, then kept (the host has none).</summary>
+    private ContainerResource? ResourceOf(string containerId, string? nameOfRecord)
     {
         if (containerId.Length == 0)
         {
             return null;
         }
-        if (_containerNames.TryGetValue(containerId, out string? known))
+        if (_containers.TryGetValue(containerId, out ContainerResource? known))
         {
             return known;
         }
-        if (containerName(containerId) is { } name && _containerNames.Count < 4_096)
+        ContainerResource? found = containerOf(containerId);
+        if (found?.Name is null && nameOfRecord is not null)
         {
-            _containerNames[containerId] = name;
-            return name;
+            found = (found ?? new ContainerResource(null)) with { Name = nameOfRecord };
         }
-        return null;
+        if (found?.Name is not null && _containers.Count < 4_096)
+        {
+            _containers[containerId] = found;
+        }
+        return found;
     }
 
     public void OnIgnored(UsdtRecord record) => inner.OnIgnored(record);

@@ -25,7 +25,7 @@ public sealed class OtlpPhaseSession : IDisposable
     {
         _exporter = new OtlpExporter(settings, Environment.MachineName, warn);
         _join = new PhaseSpanJoin(_clock.ToUnixNanoseconds);
-        _interval = settings.ExportInterval;
+        _interval = settings.MetricInterval;
     }
 
     /// <summary>Spans dropped so far (queue full or request failed); the agent's /metrics shows it.</summary>
@@ -35,15 +35,24 @@ public sealed class OtlpPhaseSession : IDisposable
 
     public long FailedRequests => _exporter.FailedRequests;
 
+    public long DroppedDataPoints => _exporter.DroppedDataPoints;
+
     /// <param name="maps">The kernel's maps when phases are paired there: the histograms come from them.</param>
     /// <param name="kernel">The kernel-mode consumer that learns phase names and containers from sent records.</param>
-    /// <param name="containerNames">Container id to name, as the run's directory knows them now.</param>
-    public ITraceConsumer Wrap(ITraceConsumer inner, PhaseMaps? maps, KernelPhases? kernel, Func<IReadOnlyDictionary<string, string>> containerNames)
+    /// <param name="containerOf">What is known of a container (its name, image, pod) by its id, or null while nothing is.</param>
+    public ITraceConsumer Wrap(ITraceConsumer inner, PhaseMaps? maps, KernelPhases? kernel, Func<string, ContainerResource?> containerOf)
     {
         Func<IReadOnlyList<ExportedHistogram>>? histograms = maps is null || kernel is null ? null : () => KernelHistograms.Build(
             maps.ReadStatistics(), maps.ReadHistogram(), kernel.PhaseName, kernel.ContainerOf,
-            container => new SpanOrigin(0, container, containerNames().GetValueOrDefault(container), _export?.ServiceOf(container) ?? "unknown_service"));
-        return _export = new OtlpPhaseExport(inner, _exporter, _join, _services, histograms, _interval, container => containerNames().GetValueOrDefault(container));
+            container => new SpanOrigin(0, container, container.Length == 0 ? null : containerOf(container), _export?.ServiceOf(container) ?? "unknown_service"));
+        return _export = new OtlpPhaseExport(inner, _exporter, _join, _services, histograms, _interval, containerOf);
+    }
+
+    /// <summary>Forgets what is kept per process (service names, open phases, contexts) of every process but <paramref name="alive"/>; the agent's rescans call it.</summary>
+    public void ForgetProcessesOtherThan(IReadOnlySet<int> alive)
+    {
+        _services.ForgetAllBut(alive);
+        _join.ForgetAllBut(alive);
     }
 
     /// <summary>Sends the last histograms and the queued spans; the closing line's words about the export.</summary>

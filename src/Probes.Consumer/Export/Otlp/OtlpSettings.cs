@@ -17,6 +17,7 @@ public sealed record OtlpSettings(Uri Endpoint, OtlpProtocol Protocol, IReadOnly
     public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string ProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
     public const string HeadersVariable = "OTEL_EXPORTER_OTLP_HEADERS";
+    public const string MetricIntervalVariable = "OTEL_METRIC_EXPORT_INTERVAL";
 
     /// <summary>Spans waiting to be sent; beyond it new spans are dropped and counted.</summary>
     public int QueueCapacity { get; init; } = 8_192;
@@ -27,11 +28,17 @@ public sealed record OtlpSettings(Uri Endpoint, OtlpProtocol Protocol, IReadOnly
     /// <summary>How often queued spans and the histograms are sent.</summary>
     public TimeSpan ExportInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the cumulative histograms are sent (the agent: <c>OTEL_METRIC_EXPORT_INTERVAL</c> or its flag).</summary>
+    public TimeSpan MetricInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long one export request may take before it is given up (and its spans counted as dropped).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Drops are reported at most once per this interval.</summary>
     public TimeSpan DropLogInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The endpoint as logs name it: scheme, host and port, never a user or password the URL carries.</summary>
+    public string EndpointForLogs => $"{Endpoint.Scheme}://{Endpoint.Authority}";
 
     public Uri TracesUrl => Protocol == OtlpProtocol.Grpc ? new Uri(Endpoint, "/opentelemetry.proto.collector.trace.v1.TraceService/Export") : Append("v1/traces");
 
@@ -62,6 +69,21 @@ public sealed record OtlpSettings(Uri Endpoint, OtlpProtocol Protocol, IReadOnly
             _ => throw new UsageException($"the OTLP protocol must be grpc or http/protobuf, not '{protocolText}' (http/json is not supported)"),
         };
         return new OtlpSettings(uri, parsed, ParseHeaders(environment(HeadersVariable)));
+    }
+
+    /// <summary>
+    /// <c>OTEL_METRIC_EXPORT_INTERVAL</c>: whole milliseconds, as the specification says, from 100 ms
+    /// to a day; null when unset; anything else is a usage error.
+    /// </summary>
+    public static TimeSpan? MetricIntervalFrom(string? milliseconds)
+    {
+        if (string.IsNullOrWhiteSpace(milliseconds))
+        {
+            return null;
+        }
+        return long.TryParse(milliseconds.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value) && value is >= 100 and <= 86_400_000
+            ? TimeSpan.FromMilliseconds(value)
+            : throw new UsageException($"{MetricIntervalVariable} must be whole milliseconds from 100 to 86400000, not '{milliseconds}'");
     }
 
     /// <summary><c>key1=value1,key2=value2</c> with URL-encoded values, as the OTLP exporter specification says.</summary>

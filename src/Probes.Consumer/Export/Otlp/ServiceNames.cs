@@ -4,7 +4,8 @@ namespace Probes.Consumer.Export.Otlp;
 
 /// <summary>
 /// The <c>service.name</c> of a traced process: its <c>OTEL_SERVICE_NAME</c>, read from
-/// <c>/proc/PID/environ</c>, else OpenTelemetry's default <c>unknown_service:COMM</c>. The
+/// <c>/proc/PID/environ</c>, else its entry assembly's name (<see cref="EntryAssembly"/>, from
+/// <c>/proc/PID/cmdline</c>), else OpenTelemetry's default <c>unknown_service:COMM</c>. The
 /// environment is the target's and may hold secrets: only that one variable is looked at, at most
 /// <see cref="MaxEnvironmentBytes"/> are read, the value is bounded and stripped of control
 /// characters, and nothing else is kept, logged or exported (SECURITY.md). Cached per pid, bounded.
@@ -25,7 +26,7 @@ public sealed class ServiceNames(string procRoot = "/proc")
         {
             return known;
         }
-        string name = Read(pid) ?? $"unknown_service:{Clean(ProcessComm(pid) ?? fallbackComm ?? "") ?? "process"}";
+        string name = Read(pid) ?? EntryAssemblyOf(pid) ?? $"unknown_service:{Clean(ProcessComm(pid) ?? fallbackComm ?? "") ?? "process"}";
         if (_byPid.Count >= MaxCached)
         {
             _byPid.Clear();
@@ -36,15 +37,30 @@ public sealed class ServiceNames(string procRoot = "/proc")
 
     public void Forget(int pid) => _byPid.Remove(pid);
 
-    private string? Read(int pid)
+    /// <summary>Forgets every process but <paramref name="alive"/>: a pid reused later is read afresh.</summary>
+    public void ForgetAllBut(IReadOnlySet<int> alive)
     {
-        byte[] buffer = new byte[MaxEnvironmentBytes];
+        foreach (int pid in _byPid.Keys.Where(pid => !alive.Contains(pid)).ToList())
+        {
+            _byPid.Remove(pid);
+        }
+    }
+
+    private string? Read(int pid) => ReadBounded(pid, "environ", MaxEnvironmentBytes) is { } environment ? Find(environment) : null;
+
+    private string? EntryAssemblyOf(int pid) =>
+        ReadBounded(pid, "cmdline", EntryAssembly.MaxCommandLineBytes) is { } commandLine ? EntryAssembly.FromCommandLine(commandLine) : null;
+
+    /// <summary>At most <paramref name="limit"/> bytes of <c>/proc/PID/FILE</c>, or null once the process is gone or hidden.</summary>
+    private byte[]? ReadBounded(int pid, string file, int limit)
+    {
+        byte[] buffer = new byte[limit];
         int length = 0;
         try
         {
-            using var environ = new FileStream($"{procRoot}/{pid}/environ", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            using var stream = new FileStream($"{procRoot}/{pid}/{file}", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
             int read;
-            while (length < buffer.Length && (read = environ.Read(buffer, length, buffer.Length - length)) > 0)
+            while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
             {
                 length += read;
             }
@@ -53,7 +69,7 @@ public sealed class ServiceNames(string procRoot = "/proc")
         {
             return null;
         }
-        return Find(buffer.AsSpan(0, length));
+        return buffer[..length];
     }
 
     /// <summary>The process's own name (its main thread's; a record's comm may be a pool thread's), or null once it is gone.</summary>
@@ -87,15 +103,23 @@ public sealed class ServiceNames(string procRoot = "/proc")
         return null;
     }
 
-    private static string? Clean(string text)
+    /// <summary>Bounded to <see cref="MaxNameBytes"/> UTF-8 bytes, control characters and undecodable bytes removed; null when nothing is left.</summary>
+    public static string? Clean(string text)
     {
-        var cleaned = new StringBuilder(text.Length);
-        foreach (char c in text)
+        var cleaned = new StringBuilder(Math.Min(text.Length, MaxNameBytes));
+        int bytes = 0;
+        foreach (Rune rune in text.EnumerateRunes())
         {
-            if (!char.IsControl(c) && c != '\uFFFD')
+            if (Rune.IsControl(rune) || rune == Rune.ReplacementChar)
             {
-                cleaned.Append(c);
+                continue;
             }
+            bytes += rune.Utf8SequenceLength;
+            if (bytes > MaxNameBytes)
+            {
+                break;
+            }
+            cleaned.Append(rune.ToString());
         }
         string result = cleaned.ToString().Trim();
         return result.Length > 0 ? result : null;

@@ -57,9 +57,10 @@ public sealed partial class OtlpExportContainerTests
                 ReceivedSpan handle = phases[i].Handle;
                 // Kernel-timed: the accuracy test's bound against the sample's own Stopwatch (5% or 100 us).
                 long ownNs = long.Parse(handleOwn[i].Groups["ns"].Value, CultureInfo.InvariantCulture);
-                long pauseNs = long.Parse(handleOwn[i].Groups["pause"].Value, CultureInfo.InvariantCulture);
+                // GC pauses and the starting thread's compilation may fall outside the probes (SelfReport's jit_ns).
+                long pauseNs = long.Parse(handleOwn[i].Groups["pause"].Value, CultureInfo.InvariantCulture) + long.Parse(handleOwn[i].Groups["jit"].Value, CultureInfo.InvariantCulture);
                 long difference = Math.Abs((long)handle.DurationNanoseconds - ownNs);
-                Assert.IsTrue(difference <= Math.Max(100_000, ownNs / 20) + pauseNs, $"request {i + 1}: span {handle.DurationNanoseconds} ns, own {ownNs} ns");
+                Assert.IsTrue(difference <= Math.Max(100_000, ownNs / 20) + pauseNs, $"request {i + 1}: span {handle.DurationNanoseconds} ns, own {ownNs} ns, GC pauses and compilation during it {pauseNs} ns");
 
                 IReadOnlyDictionary<string, object?> resource = handle.ResourceAttributes;
                 Assert.AreEqual("orders-svc", resource["service.name"]);
@@ -87,6 +88,6 @@ public sealed partial class OtlpExportContainerTests
         }
     }
 
-    [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+) pause_ns=(?<pause>\d+) start_ns=(?<start>\d+) stop_ns=(?<stop>\d+)")]
+    [GeneratedRegex(@"self-report phase=(?<phase>\S+) seq=(?<seq>\d+) ns=(?<ns>\d+) pause_ns=(?<pause>\d+) start_ns=(?<start>\d+) stop_ns=(?<stop>\d+) jit_ns=(?<jit>\d+)")]
     private static partial Regex SelfReport();
 }

@@ -1,6 +1,6 @@
 namespace Probes.Consumer.Targets.Containers;
 
-/// <summary>Container names from podman, when podman is installed; null otherwise.</summary>
+/// <summary>Container names from podman (or its event log, for a container already removed), when podman is installed; null otherwise.</summary>
 public static class PodmanNames
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -13,6 +13,7 @@ public static class PodmanNames
             return null;
         }
         var result = ExternalCommand.Run(podman, ["container", "inspect", "--format", "{{.Name}}", containerId], Timeout);
-        return result is { ExitCode: 0 } ok && ok.Stdout.Trim() is { Length: > 0 } name ? name : null;
+        // Removed before we asked (it ran while the tracer was busy): its events still carry its name.
+        return result is { ExitCode: 0 } ok && ok.Stdout.Trim() is { Length: > 0 } name ? name : PodmanEventsLog.Default.NameOf(containerId);
     }
 }

@@ -79,6 +79,7 @@ public static class CgroupContainerId
         return null;
     }
 
-    private static bool IsId(ReadOnlySpan<char> text) =>
+    /// <summary>A full container id: 64 lower-case hex digits, as runtimes name containers.</summary>
+    public static bool IsId(ReadOnlySpan<char> text) =>
         text.Length == IdLength && !text.ContainsAnyExcept("0123456789abcdef");
 }

@@ -59,7 +59,7 @@ public sealed class ExitedContainerInits(IReadOnlyList<string> runRoots)
         try
         {
             return Directory.EnumerateDirectories(Path.Combine(root, "overlay-containers"))
-                .Where(directory => IsContainerId(Path.GetFileName(directory))).ToList();
+                .Where(directory => CgroupContainerId.IsId(Path.GetFileName(directory))).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -84,7 +84,4 @@ public sealed class ExitedContainerInits(IReadOnlyList<string> runRoots)
             ? pid
             : null;
     }
-
-    private static bool IsContainerId(string name) =>
-        name.Length == CgroupContainerId.IdLength && !name.AsSpan().ContainsAnyExcept("0123456789abcdef");
 }

@@ -24,7 +24,7 @@ public sealed class PodmanEventsLog(string path, int maxTailBytes = PodmanEvents
     /// <summary>The name in the latest event of container <paramref name="fullId"/> (64 hex digits); null when none.</summary>
     public string? NameOf(string fullId)
     {
-        if (fullId.Length != 64 || !fullId.All(char.IsAsciiHexDigitLower))
+        if (!CgroupContainerId.IsId(fullId))
         {
             return null;
         }
